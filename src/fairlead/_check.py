@@ -1,0 +1,89 @@
+"""Check an assignment against every constraint of a problem."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fairlead._problem import AssignmentProblem, IntArray
+
+# Loads and value sums are compared with this relative slack, so that a sum of
+# floats that equals a bound up to rounding does not count as a violation.
+_RTOL = 1e-9
+
+
+def _exceeds(x: float, limit: float) -> bool:
+    return x > limit + _RTOL * max(1.0, abs(limit))
+
+
+def violations(problem: AssignmentProblem, manager_of: IntArray) -> list[str]:
+    """Every constraint of ``problem`` that ``manager_of`` breaks, in words.
+
+    Parameters
+    ----------
+    problem : AssignmentProblem
+    manager_of : ndarray of int, shape (n,)
+        Manager index per lead, ``-1`` for unassigned.
+
+    Returns
+    -------
+    list of str
+        Empty when the assignment satisfies every constraint.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fairlead as fl
+    >>> from fairlead._check import violations
+    >>> p = fl.AssignmentProblem(value=np.ones((2, 1)), capacity=[1])
+    >>> violations(p, np.array([0, 0]))
+    ['manager 0 carries 2 units of workload, above its limit 1']
+    """
+    n, m = problem.n_leads, problem.n_managers
+    found: list[str] = []
+    manager_of = np.asarray(manager_of)
+    if manager_of.shape != (n,):
+        return [f"manager_of must have shape ({n},), got {manager_of.shape}"]
+    out_of_range = (manager_of < -1) | (manager_of >= m)
+    for i in np.flatnonzero(out_of_range)[:3]:
+        found.append(f"{problem.lead_name(int(i))} has no manager index {int(manager_of[i])}")
+    if found:
+        return found
+    assigned = np.flatnonzero(manager_of >= 0)
+    if not problem.allow_unassigned:
+        for i in np.flatnonzero(manager_of < 0)[:3]:
+            found.append(f"{problem.lead_name(int(i))} is unassigned")
+    chosen = manager_of[assigned]
+    bad_pairs = assigned[~problem.eligible[assigned, chosen]]
+    for i in bad_pairs[:3]:
+        j = int(manager_of[i])
+        found.append(f"{problem.lead_name(int(i))} went to {problem.manager_name(j)}, not eligible")
+    w = problem.weight
+    per_lead = w[assigned] if w.ndim == 1 else w[assigned, chosen]
+    loads = np.bincount(chosen, weights=per_lead, minlength=m)
+    upper = problem.upper_load
+    for j in range(m):
+        name = problem.manager_name(j)
+        if _exceeds(loads[j], upper[j]):
+            found.append(
+                f"{name} carries {loads[j]:g} units of workload, above its limit {upper[j]:g}"
+            )
+        if _exceeds(problem.min_load[j], loads[j]):
+            found.append(
+                f"{name} carries {loads[j]:g} units of workload, below its min_load "
+                f"{problem.min_load[j]:g}"
+            )
+    if problem.has_value_bounds:
+        totals = np.bincount(chosen, weights=problem.value[assigned, chosen], minlength=m)
+        for j in range(m):
+            name = problem.manager_name(j)
+            if problem.max_value is not None and _exceeds(totals[j], problem.max_value[j]):
+                found.append(
+                    f"{name} has total value {totals[j]:g}, above its max_value "
+                    f"{problem.max_value[j]:g}"
+                )
+            if problem.min_value is not None and _exceeds(problem.min_value[j], totals[j]):
+                found.append(
+                    f"{name} has total value {totals[j]:g}, below its min_value "
+                    f"{problem.min_value[j]:g}"
+                )
+    return found

@@ -1,0 +1,114 @@
+"""Flow networks for unit-weight assignment problems (OR-Tools ``SimpleMinCostFlow``).
+
+The network has one node per lead, one per manager and a sink. Lead ``i`` sends
+one unit over an arc to each eligible manager ``j``. Lower bounds are exact:
+manager ``j`` has a demand of ``low[j]`` and an arc to the sink of capacity
+``high[j] - low[j]``. An optional "pool" node takes leads that stay unassigned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+from fairlead._problem import AssignmentProblem, FloatArray, IntArray
+
+# OR-Tools multiplies every cost by (number of nodes + 1) internally and rejects a
+# range that would overflow int64; 2**62 leaves a factor of two of headroom.
+_COST_BUDGET = 2**62
+_MAX_SCALED = 2**53
+
+
+def value_scale(value: FloatArray, n_nodes: int) -> float:
+    """Factor that turns values into integer arc costs without overflow.
+
+    The largest ``|value|`` maps to ``min(2**53, 2**62 // (n_nodes + 1))``, i.e.
+    about 4.6e13 for 100k leads: rounding moves each value by at most
+    ``0.5 / scale``.
+    """
+    top = float(np.max(np.abs(value))) if value.size else 0.0
+    largest = min(_MAX_SCALED, _COST_BUDGET // (n_nodes + 1))
+    return largest / top if top > 0 else 1.0
+
+
+@dataclass
+class FlowNetwork:
+    solver: min_cost_flow.SimpleMinCostFlow
+    pair_arcs: IntArray
+    pair_lead: IntArray
+    pair_manager: IntArray
+
+
+def build_network(
+    problem: AssignmentProblem,
+    low: IntArray,
+    high: IntArray,
+    *,
+    pair_cost: IntArray | None,
+    pool_capacity: int | None,
+    pool_cost: int,
+) -> FlowNetwork:
+    """Lay out the flow network; ``pool_capacity=None`` means every lead is assigned."""
+    n, m = problem.n_leads, problem.n_managers
+    sink = n + m
+    pool = n + m + 1
+    lead_idx, mgr_idx = np.nonzero(problem.eligible)
+    lead_idx = lead_idx.astype(np.int32)
+    mgr_idx = mgr_idx.astype(np.int32)
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    n_pairs = lead_idx.size
+    costs = pair_cost if pair_cost is not None else np.zeros(n_pairs, dtype=np.int64)
+    arcs = smcf.add_arcs_with_capacity_and_unit_cost(
+        lead_idx, (mgr_idx + n).astype(np.int32), np.ones(n_pairs, dtype=np.int64), costs
+    )
+    smcf.add_arcs_with_capacity_and_unit_cost(
+        np.arange(n, n + m, dtype=np.int32),
+        np.full(m, sink, dtype=np.int32),
+        (high - low).astype(np.int64),
+        np.zeros(m, dtype=np.int64),
+    )
+    supplies = np.zeros(n + m + 2, dtype=np.int64)
+    supplies[:n] = 1
+    supplies[n : n + m] = -low
+    if pool_capacity is None:
+        supplies[sink] = -(n - int(low.sum()))
+        n_nodes = n + m + 1
+    else:
+        smcf.add_arcs_with_capacity_and_unit_cost(
+            np.arange(n, dtype=np.int32),
+            np.full(n, pool, dtype=np.int32),
+            np.ones(n, dtype=np.int64),
+            np.full(n, pool_cost, dtype=np.int64),
+        )
+        smcf.add_arc_with_capacity_and_unit_cost(pool, sink, pool_capacity, 0)
+        supplies[sink] = -(n - int(low.sum()))
+        n_nodes = n + m + 2
+    smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int32), supplies[:n_nodes])
+    return FlowNetwork(smcf, np.asarray(arcs, dtype=np.int64), lead_idx, mgr_idx)
+
+
+def flow_assignment(network: FlowNetwork, n: int) -> IntArray:
+    flows = network.solver.flows(network.pair_arcs)
+    used = np.asarray(flows) > 0
+    manager_of = np.full(n, -1, dtype=np.int64)
+    manager_of[network.pair_lead[used]] = network.pair_manager[used]
+    return manager_of
+
+
+def max_assignable(problem: AssignmentProblem) -> tuple[IntArray, int] | None:
+    """Assignment placing the most leads under every bound, ignoring value.
+
+    Returns ``(manager_of, n_unassigned)``, or ``None`` when the ``min_load``
+    demands cannot all be met by any assignment.
+    """
+    low, high = problem.count_bounds()
+    n = problem.n_leads
+    if np.any(low > high) or int(low.sum()) > n:
+        return None
+    network = build_network(problem, low, high, pair_cost=None, pool_capacity=n, pool_cost=1)
+    status = network.solver.solve()
+    if status != network.solver.OPTIMAL:
+        return None
+    return flow_assignment(network, n), int(network.solver.optimal_cost())

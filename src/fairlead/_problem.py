@@ -1,0 +1,343 @@
+"""The numeric assignment problem: flat numpy arrays, validated once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+
+def _name(labels: Sequence[str] | None, kind: str, index: int) -> str:
+    if labels is None:
+        return f"{kind} {index}"
+    return f"{kind} {labels[index]!r}"
+
+
+def _check_numeric_dtype(field: str, array: np.ndarray[Any, Any]) -> None:
+    if array.dtype == np.bool_:
+        raise ValueError(f"{field} must hold numbers, got booleans")
+    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        sample = array.flat[0] if array.size else None
+        raise ValueError(f"{field} must hold numbers, got {array.dtype} (e.g. {sample!r})")
+
+
+def _to_array(field: str, data: Any) -> np.ndarray[Any, Any]:
+    try:
+        array = np.asarray(data)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{field} must be an array of numbers: {exc}") from None
+    if array.dtype == object:
+        for item in array.flat:
+            if not isinstance(item, int | float | np.integer | np.floating) or isinstance(
+                item, bool
+            ):
+                raise ValueError(f"{field} must hold numbers, got {item!r}")
+        array = array.astype(np.float64)
+    return array
+
+
+def _first_bad(mask: BoolArray) -> tuple[int, ...]:
+    return tuple(int(k) for k in np.argwhere(mask)[0])
+
+
+@dataclass(frozen=True, eq=False)
+class AssignmentProblem:
+    """A batch of leads to distribute among managers, as flat arrays.
+
+    Lead ``i`` given to manager ``j`` gains ``value[i, j]`` and costs that manager
+    ``weight[i]`` (or ``weight[i, j]``) units of workload. Each manager's total
+    workload stays within ``[min_load[j], min(capacity[j], max_load[j])]`` and only
+    eligible pairs may be chosen. Every lead is assigned unless
+    ``allow_unassigned`` is true.
+
+    Parameters
+    ----------
+    value : array_like, shape (n, m)
+        Gain of lead ``i`` with manager ``j`` (e.g. conversion probability). Finite.
+    capacity : array_like, shape (m,)
+        Largest workload manager ``j`` may take in this batch, ``>= 0``.
+    eligible : array_like of bool, shape (n, m), optional
+        Which pairs are allowed. Default: all.
+    weight : array_like, shape (n,) or (n, m), optional
+        Workload of a lead (for a manager), ``> 0``. Default: 1.
+    min_load, max_load : array_like, shape (m,), optional
+        Fairness band on each manager's workload. Defaults: 0 and ``capacity``.
+    allow_unassigned : bool, default False
+        Whether a lead may stay unassigned. Solvers still place as many leads as
+        the constraints allow.
+    min_value, max_value : array_like, shape (m,), optional
+        Bounds on each manager's total value (fairness by quality).
+    current_load : array_like, shape (m,), optional
+        Workload each manager already carries before this batch, ``>= 0``. It does
+        not constrain the problem (``capacity`` is what is free); the
+        ``least_loaded`` baseline and reports use it.
+    lead_labels, manager_labels : sequence of str, optional
+        Names used in error messages only.
+
+    Raises
+    ------
+    ValueError
+        If an array has the wrong shape, a non-numeric type, a non-finite value
+        or a value out of its range. The message names the field, the lead or
+        manager, and the value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fairlead as fl
+    >>> p = fl.AssignmentProblem(value=np.array([[0.3, 0.1], [0.2, 0.4]]), capacity=[1, 1])
+    >>> p.n_leads, p.n_managers
+    (2, 2)
+    >>> fl.AssignmentProblem(value=[[0.5]], capacity=[-2])
+    Traceback (most recent call last):
+    ...
+    ValueError: capacity of manager 0 must be >= 0, got -2.0
+    """
+
+    value: FloatArray
+    capacity: FloatArray
+    eligible: BoolArray
+    weight: FloatArray
+    min_load: FloatArray
+    max_load: FloatArray
+    allow_unassigned: bool
+    min_value: FloatArray | None
+    max_value: FloatArray | None
+    current_load: FloatArray
+    lead_labels: tuple[str, ...] | None
+    manager_labels: tuple[str, ...] | None
+
+    def __init__(
+        self,
+        value: npt.ArrayLike,
+        capacity: npt.ArrayLike,
+        eligible: npt.ArrayLike | None = None,
+        weight: npt.ArrayLike | None = None,
+        min_load: npt.ArrayLike | None = None,
+        max_load: npt.ArrayLike | None = None,
+        allow_unassigned: bool = False,
+        min_value: npt.ArrayLike | None = None,
+        max_value: npt.ArrayLike | None = None,
+        *,
+        current_load: npt.ArrayLike | None = None,
+        lead_labels: Sequence[str] | None = None,
+        manager_labels: Sequence[str] | None = None,
+    ) -> None:
+        fields = _validate(
+            value=value,
+            capacity=capacity,
+            eligible=eligible,
+            weight=weight,
+            min_load=min_load,
+            max_load=max_load,
+            allow_unassigned=allow_unassigned,
+            min_value=min_value,
+            max_value=max_value,
+            current_load=current_load,
+            lead_labels=lead_labels,
+            manager_labels=manager_labels,
+        )
+        for key, item in fields.items():
+            object.__setattr__(self, key, item)
+
+    @property
+    def n_leads(self) -> int:
+        """Number of leads ``n``."""
+        return int(self.value.shape[0])
+
+    @property
+    def n_managers(self) -> int:
+        """Number of managers ``m``."""
+        return int(self.value.shape[1])
+
+    @property
+    def upper_load(self) -> FloatArray:
+        """Effective upper bound on each manager's workload: ``min(capacity, max_load)``."""
+        return np.minimum(self.capacity, self.max_load)
+
+    @property
+    def unit_weights(self) -> bool:
+        """Whether every lead weighs exactly 1 for every manager."""
+        return bool(np.all(self.weight == 1.0))
+
+    @property
+    def has_value_bounds(self) -> bool:
+        """Whether ``min_value`` or ``max_value`` constrain the problem."""
+        return self.min_value is not None or self.max_value is not None
+
+    def count_bounds(self) -> tuple[IntArray, IntArray]:
+        """Integer bounds ``(low, high)`` on how many leads each manager takes.
+
+        Meaningful for unit weights: ``low = ceil(min_load)`` and
+        ``high = floor(min(capacity, max_load))``, clipped to the number of leads.
+        """
+        eps = 1e-9
+        n = self.n_leads
+        low = np.ceil(self.min_load - eps).clip(0, n).astype(np.int64)
+        high = np.floor(np.minimum(self.upper_load, n) + eps).astype(np.int64)
+        return low, high
+
+    def weight_matrix(self) -> FloatArray:
+        """Workload of each lead for each manager, shape (n, m) (a broadcast view)."""
+        if self.weight.ndim == 1:
+            return np.broadcast_to(self.weight[:, None], self.value.shape)
+        return self.weight
+
+    def lead_name(self, index: int) -> str:
+        """Human-readable name of lead ``index`` for messages."""
+        return _name(self.lead_labels, "lead", index)
+
+    def manager_name(self, index: int) -> str:
+        """Human-readable name of manager ``index`` for messages."""
+        return _name(self.manager_labels, "manager", index)
+
+
+def _validate(
+    *,
+    value: npt.ArrayLike,
+    capacity: npt.ArrayLike,
+    eligible: npt.ArrayLike | None,
+    weight: npt.ArrayLike | None,
+    min_load: npt.ArrayLike | None,
+    max_load: npt.ArrayLike | None,
+    allow_unassigned: bool,
+    min_value: npt.ArrayLike | None,
+    max_value: npt.ArrayLike | None,
+    current_load: npt.ArrayLike | None,
+    lead_labels: Sequence[str] | None,
+    manager_labels: Sequence[str] | None,
+) -> dict[str, Any]:
+    v = _to_array("value", value)
+    if v.ndim != 2:
+        raise ValueError(f"value must be a 2-d array (leads x managers), got shape {v.shape}")
+    n, m = v.shape
+    if n == 0:
+        raise ValueError("value has no leads (shape has 0 rows); at least one is needed")
+    if m == 0:
+        raise ValueError("value has no managers (shape has 0 columns); at least one is needed")
+    _check_numeric_dtype("value", v)
+    v = v.astype(np.float64, copy=False)
+
+    leads = tuple(str(s) for s in lead_labels) if lead_labels is not None else None
+    managers = tuple(str(s) for s in manager_labels) if manager_labels is not None else None
+    if leads is not None and len(leads) != n:
+        raise ValueError(f"lead_labels has {len(leads)} names for {n} leads")
+    if managers is not None and len(managers) != m:
+        raise ValueError(f"manager_labels has {len(managers)} names for {m} managers")
+
+    def lead(i: int) -> str:
+        return _name(leads, "lead", i)
+
+    def manager(j: int) -> str:
+        return _name(managers, "manager", j)
+
+    bad = ~np.isfinite(v)
+    if bad.any():
+        i, j = _first_bad(bad)
+        raise ValueError(f"value of {lead(i)} for {manager(j)} must be finite, got {v[i, j]!r}")
+
+    def per_manager(field: str, data: npt.ArrayLike, *, lower: float | None) -> FloatArray:
+        arr = _to_array(field, data)
+        if arr.ndim == 0:
+            arr = np.full(m, arr)
+        if arr.shape != (m,):
+            raise ValueError(f"{field} must have shape ({m},) (one per manager), got {arr.shape}")
+        _check_numeric_dtype(field, arr)
+        arr = arr.astype(np.float64)
+        nan = np.isnan(arr)
+        if nan.any():
+            j = int(np.flatnonzero(nan)[0])
+            raise ValueError(f"{field} of {manager(j)} must be a number, got nan")
+        if lower is not None:
+            low = arr < lower
+            if low.any():
+                j = int(np.flatnonzero(low)[0])
+                raise ValueError(f"{field} of {manager(j)} must be >= {lower:g}, got {arr[j]!r}")
+        return arr
+
+    cap = per_manager("capacity", capacity, lower=0.0)
+    if np.isinf(cap).any():
+        j = int(np.flatnonzero(np.isinf(cap))[0])
+        raise ValueError(f"capacity of {manager(j)} must be finite, got {cap[j]!r}")
+
+    if eligible is None:
+        elig = np.ones((n, m), dtype=np.bool_)
+    else:
+        elig = np.asarray(eligible)
+        if elig.shape != (n, m):
+            raise ValueError(f"eligible must have shape ({n}, {m}) like value, got {elig.shape}")
+        if elig.dtype != np.bool_:
+            if not np.issubdtype(elig.dtype, np.integer) or not np.isin(elig, (0, 1)).all():
+                raise ValueError(f"eligible must hold booleans, got dtype {elig.dtype}")
+            elig = elig.astype(np.bool_)
+
+    if weight is None:
+        w = np.ones(n, dtype=np.float64)
+    else:
+        w = _to_array("weight", weight)
+        if w.shape not in ((n,), (n, m)):
+            raise ValueError(f"weight must have shape ({n},) or ({n}, {m}), got {w.shape}")
+        _check_numeric_dtype("weight", w)
+        w = w.astype(np.float64)
+        bad_w = ~(np.isfinite(w) & (w > 0))
+        if bad_w.any():
+            idx = _first_bad(bad_w)
+            where = lead(idx[0]) if w.ndim == 1 else f"{lead(idx[0])} for {manager(idx[1])}"
+            raise ValueError(f"weight of {where} must be finite and > 0, got {w[idx]!r}")
+
+    lo = np.zeros(m) if min_load is None else per_manager("min_load", min_load, lower=0.0)
+    hi = cap.copy() if max_load is None else per_manager("max_load", max_load, lower=0.0)
+    if np.isinf(lo).any():
+        j = int(np.flatnonzero(np.isinf(lo))[0])
+        raise ValueError(f"min_load of {manager(j)} must be finite, got {lo[j]!r}")
+    crossed = lo > hi
+    if crossed.any():
+        j = int(np.flatnonzero(crossed)[0])
+        raise ValueError(f"min_load of {manager(j)} ({lo[j]:g}) exceeds its max_load ({hi[j]:g})")
+    over = lo > cap
+    if over.any():
+        j = int(np.flatnonzero(over)[0])
+        raise ValueError(f"min_load of {manager(j)} ({lo[j]:g}) exceeds its capacity ({cap[j]:g})")
+
+    vmin = None if min_value is None else per_manager("min_value", min_value, lower=None)
+    vmax = None if max_value is None else per_manager("max_value", max_value, lower=None)
+    if vmin is not None and vmax is not None:
+        crossed = vmin > vmax
+        if crossed.any():
+            j = int(np.flatnonzero(crossed)[0])
+            raise ValueError(
+                f"min_value of {manager(j)} ({vmin[j]:g}) exceeds its max_value ({vmax[j]:g})"
+            )
+
+    cur = (
+        np.zeros(m)
+        if current_load is None
+        else per_manager("current_load", current_load, lower=0.0)
+    )
+    if not isinstance(allow_unassigned, bool | np.bool_):
+        raise ValueError(f"allow_unassigned must be a bool, got {allow_unassigned!r}")
+
+    for arr in (cap, w, lo, hi, cur, vmin, vmax):
+        if arr is not None and arr.base is None:
+            arr.flags.writeable = False
+    return {
+        "value": v,
+        "capacity": cap,
+        "eligible": elig,
+        "weight": w,
+        "min_load": lo,
+        "max_load": hi,
+        "allow_unassigned": bool(allow_unassigned),
+        "min_value": vmin,
+        "max_value": vmax,
+        "current_load": cur,
+        "lead_labels": leads,
+        "manager_labels": managers,
+    }

@@ -1,0 +1,27 @@
+"""Assignment methods, registered by name; see :func:`fairlead.list_methods`."""
+
+from fairlead.solvers import greedy, least_loaded, min_cost_flow, round_robin, weighted_random
+from fairlead.solvers._base import (
+    Solution,
+    Solver,
+    SolveStatus,
+    get_solver,
+    list_methods,
+    register,
+    solve,
+)
+
+__all__ = [
+    "Solution",
+    "SolveStatus",
+    "Solver",
+    "get_solver",
+    "greedy",
+    "least_loaded",
+    "list_methods",
+    "min_cost_flow",
+    "register",
+    "round_robin",
+    "solve",
+    "weighted_random",
+]

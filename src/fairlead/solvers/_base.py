@@ -1,0 +1,249 @@
+"""The solver interface, the result type and the registry of methods by name."""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import time
+from abc import ABC
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from fairlead._check import violations
+from fairlead._problem import AssignmentProblem, FloatArray, IntArray
+
+
+class SolveStatus(enum.Enum):
+    """Outcome of a solve.
+
+    ``OPTIMAL``: proven best. ``FEASIBLE``: every constraint holds, optimality not
+    proven (heuristics, time limits with a solution). ``INFEASIBLE``: proven that no
+    assignment satisfies the constraints; ``Solution.message`` says which cannot
+    hold. ``TIME_LIMIT``: stopped by the time limit without a solution.
+    ``FAILED``: a heuristic could not satisfy every constraint although the problem
+    may be feasible; ``Solution.message`` names the broken constraint.
+    """
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    TIME_LIMIT = "time_limit"
+    FAILED = "failed"
+
+    @property
+    def has_solution(self) -> bool:
+        """Whether ``manager_of`` satisfies every constraint of the problem."""
+        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """The result of :func:`fairlead.solve`: one manager per lead, and how it was found.
+
+    Attributes
+    ----------
+    manager_of : ndarray of int64, shape (n,)
+        Manager index of each lead, ``-1`` for an unassigned lead.
+    objective : float
+        Sum of ``value`` over the chosen pairs, recomputed in floats.
+    bound : float or None
+        Proven upper bound on the optimum, when the method proves one.
+    status : SolveStatus
+        How the solve ended.
+    loads : ndarray of float64, shape (m,)
+        Workload per manager.
+    method : str
+        Registered name of the method that produced the solution.
+    wall_time : float
+        Seconds spent in :func:`fairlead.solve`, validation of options included.
+    message : str
+        Why the problem is infeasible or which constraint a heuristic broke; empty
+        otherwise.
+    duals : ndarray or None
+        Manager prices (LP duals), when the method provides them.
+    timings : dict
+        Seconds per phase (e.g. ``build``, ``solve``, ``extract``).
+    """
+
+    manager_of: IntArray
+    objective: float
+    bound: float | None
+    status: SolveStatus
+    loads: FloatArray
+    method: str
+    wall_time: float
+    message: str = ""
+    duals: FloatArray | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n_unassigned(self) -> int:
+        """Number of leads left without a manager."""
+        return int(np.count_nonzero(self.manager_of < 0))
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap between ``bound`` and ``objective``, when a bound is known."""
+        if self.bound is None:
+            return None
+        return abs(self.bound - self.objective) / max(abs(self.bound), 1e-12)
+
+
+def loads_of(problem: AssignmentProblem, manager_of: IntArray) -> FloatArray:
+    """Workload per manager of an assignment (unassigned leads count nowhere)."""
+    assigned = np.flatnonzero(manager_of >= 0)
+    chosen = manager_of[assigned]
+    w = problem.weight
+    per_lead = w[assigned] if w.ndim == 1 else w[assigned, chosen]
+    return np.bincount(chosen, weights=per_lead, minlength=problem.n_managers).astype(np.float64)
+
+
+def objective_of(problem: AssignmentProblem, manager_of: IntArray) -> float:
+    """Sum of ``value`` over the assigned pairs, in float64."""
+    assigned = np.flatnonzero(manager_of >= 0)
+    return float(problem.value[assigned, manager_of[assigned]].sum(dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a solver's ``run`` returns; :meth:`Solver.solve` turns it into a Solution."""
+
+    manager_of: IntArray
+    status: SolveStatus
+    bound: float | None = None
+    message: str = ""
+    duals: FloatArray | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Solver(ABC):
+    """One assignment method. Subclasses set ``name`` and implement :meth:`run`.
+
+    ``heuristic`` solvers have their result checked against every constraint:
+    one that breaks a constraint comes back ``FAILED`` with the reason.
+    """
+
+    name: ClassVar[str]
+    exact: ClassVar[bool] = False
+    description: ClassVar[str] = ""
+
+    @classmethod
+    def available(cls) -> bool:
+        """Whether the method can run here (its dependencies are importable)."""
+        return True
+
+    # ``run(problem, *, option=...)``: each method declares its own keyword-only
+    # options, which :meth:`solve` checks by name before calling it.
+    run: Callable[..., Outcome]
+
+    def solve(self, problem: AssignmentProblem, **options: Any) -> Solution:
+        """Run the method and package its result as a :class:`Solution`."""
+        start = time.perf_counter()
+        self._check_options(options)
+        outcome = self.run(problem, **options)
+        manager_of = np.asarray(outcome.manager_of, dtype=np.int64)
+        status, message = outcome.status, outcome.message
+        if not self.exact and status.has_solution:
+            broken = violations(problem, manager_of)
+            if broken:
+                status = SolveStatus.FAILED
+                message = f"{self.name} broke a constraint: " + "; ".join(broken[:3])
+        return Solution(
+            manager_of=manager_of,
+            objective=objective_of(problem, manager_of),
+            bound=outcome.bound,
+            status=status,
+            loads=loads_of(problem, manager_of),
+            method=self.name,
+            wall_time=time.perf_counter() - start,
+            message=message,
+            duals=outcome.duals,
+            timings=outcome.timings,
+        )
+
+    def _check_options(self, options: dict[str, Any]) -> None:
+        params = inspect.signature(self.run).parameters
+        accepted = [name for name, p in params.items() if p.kind is p.KEYWORD_ONLY]
+        unknown = sorted(set(options) - set(accepted))
+        if unknown:
+            takes = ", ".join(repr(a) for a in accepted) or "no options"
+            raise ValueError(
+                f"method {self.name!r} does not take option {unknown[0]!r}; it takes: {takes}"
+            )
+
+
+_REGISTRY: dict[str, type[Solver]] = {}
+
+
+def register(cls: type[Solver]) -> type[Solver]:
+    """Class decorator adding a solver to the registry under ``cls.name``."""
+    if cls.name in _REGISTRY:
+        raise ValueError(f"a solver named {cls.name!r} is already registered")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def list_methods() -> list[str]:
+    """Names of the registered methods that are available here, sorted.
+
+    Examples
+    --------
+    >>> import fairlead as fl
+    >>> "min_cost_flow" in fl.list_methods()
+    True
+    """
+    return sorted(name for name, cls in _REGISTRY.items() if cls.available())
+
+
+def get_solver(method: str) -> Solver:
+    """Instantiate the solver registered as ``method``.
+
+    Raises
+    ------
+    ValueError
+        If no available method has that name; the message lists the names.
+    """
+    cls = _REGISTRY.get(method)
+    if cls is None or not cls.available():
+        known = ", ".join(repr(name) for name in list_methods())
+        raise ValueError(f"unknown method {method!r}; available methods: {known}")
+    return cls()
+
+
+def solve(problem: AssignmentProblem, method: str = "min_cost_flow", **options: Any) -> Solution:
+    """Solve an assignment problem with the named method.
+
+    Parameters
+    ----------
+    problem : AssignmentProblem
+        The batch to assign.
+    method : str, default "min_cost_flow"
+        A name from :func:`list_methods`.
+    **options
+        Method-specific keywords, e.g. ``seed`` for ``weighted_random``.
+
+    Returns
+    -------
+    Solution
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, an option the method does not take, or a problem
+        feature the method does not support (the message names a method that does).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fairlead as fl
+    >>> p = fl.AssignmentProblem(value=np.array([[0.9, 0.1], [0.8, 0.7]]), capacity=[1, 1])
+    >>> sol = fl.solve(p, method="min_cost_flow")
+    >>> sol.manager_of.tolist(), round(sol.objective, 6), sol.status.name
+    ([0, 1], 1.6, 'OPTIMAL')
+    """
+    if not isinstance(problem, AssignmentProblem):
+        raise ValueError(f"problem must be an AssignmentProblem, got {type(problem).__name__}")
+    return get_solver(method).solve(problem, **options)

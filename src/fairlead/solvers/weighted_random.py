@@ -1,0 +1,42 @@
+"""Weighted random (Odoo CRM style): chance proportional to the remaining quota."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fairlead._problem import AssignmentProblem, BoolArray, FloatArray
+from fairlead.solvers._base import Outcome, Solver, register
+from fairlead.solvers._sequential import place_one_by_one
+
+
+@register
+class WeightedRandomSolver(Solver):
+    """Weighted random: a draw with chance proportional to the remaining quota.
+
+    Leads go in arrival order, each to an eligible manager with room, drawn with
+    probability proportional to the workload that manager may still take.
+
+    Options
+    -------
+    seed : int or numpy.random.Generator, optional
+        Source of randomness; the same seed gives the same assignment.
+    """
+
+    name = "weighted_random"
+    description = "baseline; random, chance proportional to remaining quota (Odoo), seeded"
+
+    def run(
+        self, problem: AssignmentProblem, *, seed: int | np.random.Generator | None = None
+    ) -> Outcome:
+        """Assign leads in order by a seeded weighted draw."""
+        rng = np.random.default_rng(seed)
+        upper = problem.upper_load
+
+        def choose(i: int, fits: BoolArray, loads: FloatArray) -> int:
+            quota = np.where(fits, upper - loads, 0.0)
+            total = quota.sum()
+            if total <= 0:
+                return int(rng.choice(np.flatnonzero(fits)))
+            return int(rng.choice(quota.size, p=quota / total))
+
+        return place_one_by_one(problem, range(problem.n_leads), choose, method=self.name)

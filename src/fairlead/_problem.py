@@ -98,7 +98,7 @@ class AssignmentProblem:
     >>> fl.AssignmentProblem(value=[[0.5]], capacity=[-2])
     Traceback (most recent call last):
     ...
-    ValueError: capacity of manager 0 must be >= 0, got -2.0
+    ValueError: capacity of manager 0 must be >= 0, got -2
     """
 
     value: FloatArray
@@ -241,7 +241,7 @@ def _validate(
     bad = ~np.isfinite(v)
     if bad.any():
         i, j = _first_bad(bad)
-        raise ValueError(f"value of {lead(i)} for {manager(j)} must be finite, got {v[i, j]!r}")
+        raise ValueError(f"value of {lead(i)} for {manager(j)} must be finite, got {v[i, j]:g}")
 
     def per_manager(field: str, data: npt.ArrayLike, *, lower: float | None) -> FloatArray:
         arr = _to_array(field, data)
@@ -259,13 +259,13 @@ def _validate(
             low = arr < lower
             if low.any():
                 j = int(np.flatnonzero(low)[0])
-                raise ValueError(f"{field} of {manager(j)} must be >= {lower:g}, got {arr[j]!r}")
+                raise ValueError(f"{field} of {manager(j)} must be >= {lower:g}, got {arr[j]:g}")
         return arr
 
     cap = per_manager("capacity", capacity, lower=0.0)
     if np.isinf(cap).any():
         j = int(np.flatnonzero(np.isinf(cap))[0])
-        raise ValueError(f"capacity of {manager(j)} must be finite, got {cap[j]!r}")
+        raise ValueError(f"capacity of {manager(j)} must be finite, got {cap[j]:g}")
 
     if eligible is None:
         elig = np.ones((n, m), dtype=np.bool_)
@@ -290,13 +290,13 @@ def _validate(
         if bad_w.any():
             idx = _first_bad(bad_w)
             where = lead(idx[0]) if w.ndim == 1 else f"{lead(idx[0])} for {manager(idx[1])}"
-            raise ValueError(f"weight of {where} must be finite and > 0, got {w[idx]!r}")
+            raise ValueError(f"weight of {where} must be finite and > 0, got {w[idx]:g}")
 
     lo = np.zeros(m) if min_load is None else per_manager("min_load", min_load, lower=0.0)
     hi = cap.copy() if max_load is None else per_manager("max_load", max_load, lower=0.0)
     if np.isinf(lo).any():
         j = int(np.flatnonzero(np.isinf(lo))[0])
-        raise ValueError(f"min_load of {manager(j)} must be finite, got {lo[j]!r}")
+        raise ValueError(f"min_load of {manager(j)} must be finite, got {lo[j]:g}")
     crossed = lo > hi
     if crossed.any():
         j = int(np.flatnonzero(crossed)[0])

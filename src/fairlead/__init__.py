@@ -1,15 +1,35 @@
 """fairlead: fair, explainable, conversion-maximizing assignment of leads to managers."""
 
+from fairlead._assign import InfeasibleError, assign
+from fairlead._fairness import FairnessReport, gini, jain, max_min_ratio
+from fairlead._inputs import InputError
+from fairlead._models import Lead, Level, Manager, Policy, Tier
+from fairlead._plan import Alternative, Explanation, Plan
 from fairlead._problem import AssignmentProblem
 from fairlead.solvers import Solution, SolveStatus, list_methods, solve
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Alternative",
     "AssignmentProblem",
+    "Explanation",
+    "FairnessReport",
+    "InfeasibleError",
+    "InputError",
+    "Lead",
+    "Level",
+    "Manager",
+    "Plan",
+    "Policy",
     "Solution",
     "SolveStatus",
+    "Tier",
     "__version__",
+    "assign",
+    "gini",
+    "jain",
     "list_methods",
+    "max_min_ratio",
     "solve",
 ]

@@ -1,0 +1,118 @@
+"""assign(): leads and managers in, a Plan out (models -> problem -> solve -> plan)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from fairlead._capacity import plan_capacity
+from fairlead._eligibility import check_skills, eligibility, lead_tiers
+from fairlead._inputs import coerce_policy, coerce_records
+from fairlead._models import Lead, Manager, Policy
+from fairlead._plan import Plan
+from fairlead._problem import AssignmentProblem
+from fairlead._value import ValueModel, level_factor_value, model_value
+from fairlead.solvers._base import SolveStatus, get_solver
+
+
+class InfeasibleError(ValueError):
+    """No assignment satisfies the policy; the message says which constraints clash."""
+
+
+def choose_method(problem: AssignmentProblem) -> str:
+    """The method ``"auto"`` picks: the exact min-cost flow for unit-weight problems."""
+    if problem.unit_weights and not problem.has_value_bounds:
+        return "min_cost_flow"
+    return "greedy"
+
+
+def assign(
+    leads: Any,
+    managers: Any,
+    policy: Policy | Mapping[str, Any] | None = None,
+    model: ValueModel | Any | None = None,
+    method: str = "auto",
+) -> Plan:
+    """Assign leads to managers: maximum expected conversion within a fair share.
+
+    Parameters
+    ----------
+    leads : sequence of Lead or dict, or DataFrame
+        One record (row) per lead; see :class:`fairlead.Lead`.
+    managers : sequence of Manager or dict, or DataFrame
+        One record (row) per manager; see :class:`fairlead.Manager`.
+    policy : Policy or dict, optional
+        Shares, balance band and routing rules; defaults to ``Policy()``.
+    model : array_like or callable, optional
+        Expected value of each lead for each manager, shape (n, m), or a callable
+        ``model(leads, managers)`` returning it. Default: the lead's score times a
+        factor by tier and manager level (``Policy.level_factors``).
+    method : str, default "auto"
+        A name from :func:`fairlead.list_methods`, or ``"auto"`` (the exact
+        min-cost flow).
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    ValueError
+        For a bad record (naming kind, id, row, field and value) or policy.
+    InfeasibleError
+        When no assignment satisfies capacity, qualification and the balance band;
+        the message names the constraints that clash.
+
+    Examples
+    --------
+    >>> import fairlead as fl
+    >>> leads = [{"id": "l-1", "score": 0.8}, {"id": "l-2", "score": 0.2}]
+    >>> managers = [
+    ...     {"id": "anna", "level": "senior", "max_active_leads": 5},
+    ...     {"id": "ben", "level": "trainee", "max_active_leads": 5},
+    ... ]
+    >>> plan = fl.assign(leads, managers, policy={"balance_tolerance": 0.0})
+    >>> plan.assignments
+    {'l-1': 'anna', 'l-2': 'ben'}
+    """
+    lead_records: list[Lead] = coerce_records(leads, Lead, "lead")
+    manager_records: list[Manager] = coerce_records(managers, Manager, "manager")
+    rules = coerce_policy(policy)
+    check_skills(lead_records, manager_records, rules)
+    tiers = lead_tiers(lead_records, rules)
+
+    capacity = plan_capacity(manager_records, rules, len(lead_records))
+    if model is None:
+        values = level_factor_value(lead_records, manager_records, tiers, rules)
+    else:
+        values = model_value(model, lead_records, manager_records)
+    problem = AssignmentProblem(
+        value=values,
+        capacity=capacity.free,
+        eligible=eligibility(lead_records, manager_records, tiers, rules),
+        min_load=capacity.min_load,
+        max_load=capacity.max_load,
+        allow_unassigned=rules.allow_unassigned,
+        current_load=np.array([mg.active_leads for mg in manager_records], dtype=np.float64),
+        lead_labels=[lead.id for lead in lead_records],
+        manager_labels=[mg.id for mg in manager_records],
+    )
+    name = choose_method(problem) if method == "auto" else method
+    solver = get_solver(name)
+    options: dict[str, Any] = {}
+    if name == "weighted_random":
+        options["seed"] = rules.seed
+    solution = solver.solve(problem, **options)
+    if solution.status is SolveStatus.INFEASIBLE:
+        raise InfeasibleError(f"no assignment satisfies the policy: {solution.message}")
+    return Plan(
+        leads=tuple(lead_records),
+        managers=tuple(manager_records),
+        policy=rules,
+        tiers=tuple(tiers),
+        capacity=capacity,
+        problem=problem,
+        solution=solution,
+    )

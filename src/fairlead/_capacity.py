@@ -1,0 +1,91 @@
+"""Free capacity, target shares and the balance band of each manager."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from fairlead._models import Manager, Policy
+from fairlead._problem import FloatArray
+
+
+@dataclass(frozen=True)
+class CapacityPlan:
+    """Per-manager numbers the batch problem is built from.
+
+    Attributes
+    ----------
+    free : ndarray, shape (m,)
+        Leads each manager can still take: ``max_active_leads - active_leads -
+        floor(portfolio_size * portfolio_load)``, at least 0; 0 when unavailable.
+    target_share : ndarray, shape (m,)
+        Fair share of the batch for each manager (sums to 1 when anyone has room).
+    target : ndarray, shape (m,)
+        Target count of leads in this batch.
+    min_load, max_load : ndarray, shape (m,)
+        The balance band around ``target`` (``max_load`` never above ``free``).
+    """
+
+    free: FloatArray
+    target_share: FloatArray
+    target: FloatArray
+    min_load: FloatArray
+    max_load: FloatArray
+
+
+def free_capacity(managers: Sequence[Manager], policy: Policy) -> FloatArray:
+    """Leads each manager can take now (see :class:`CapacityPlan`)."""
+    maximum = np.array([mg.max_active_leads for mg in managers], dtype=np.float64)
+    active = np.array([mg.active_leads for mg in managers], dtype=np.float64)
+    portfolio = np.array([mg.portfolio_size for mg in managers], dtype=np.float64)
+    available = np.array([mg.available for mg in managers], dtype=np.bool_)
+    free = maximum - active - np.floor(portfolio * policy.portfolio_load)
+    return np.where(available, np.maximum(free, 0.0), 0.0)
+
+
+def water_fill(weights: FloatArray, caps: FloatArray, total: float) -> FloatArray:
+    """Split ``total`` in proportion to ``weights``, nobody above their cap.
+
+    What a capped manager cannot take is shared among the others, again in
+    proportion to their weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> water_fill(np.ones(3), np.array([2.0, 10.0, 10.0]), 12.0).tolist()
+    [2.0, 5.0, 5.0]
+    """
+    share = np.zeros_like(weights)
+    open_ = (weights > 0) & (caps > 0)
+    remaining = min(total, float(caps[open_].sum()))
+    while remaining > 1e-12 and open_.any():
+        portion = remaining * weights / weights[open_].sum()
+        portion[~open_] = 0.0
+        capped = open_ & (share + portion >= caps)
+        if not capped.any():
+            share += portion
+            break
+        remaining -= float((caps[capped] - share[capped]).sum())
+        share[capped] = caps[capped]
+        open_ &= ~capped
+    return share
+
+
+def plan_capacity(managers: Sequence[Manager], policy: Policy, n_leads: int) -> CapacityPlan:
+    """Free capacity, target shares and the balance band for a batch of ``n_leads``."""
+    free = free_capacity(managers, policy)
+    weights = free.copy() if policy.target_share == "capacity" else (free > 0).astype(np.float64)
+    to_place = float(min(n_leads, free.sum()))
+    target = water_fill(weights, free, to_place)
+    share = target / to_place if to_place > 0 else np.zeros_like(target)
+    if policy.balance_tolerance is None:
+        low = np.zeros_like(free)
+        high = free.copy()
+    else:
+        tol = policy.balance_tolerance
+        low = np.floor(target * (1.0 - tol) + 1e-9).clip(min=0.0)
+        high = np.minimum(np.ceil(target * (1.0 + tol) - 1e-9), free)
+        low = np.minimum(low, high)
+    return CapacityPlan(free=free, target_share=share, target=target, min_load=low, max_load=high)

@@ -1,0 +1,216 @@
+"""Domain records: Lead, Manager, Policy (pydantic v2), validated at the boundary."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_RECORD = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+class Level(enum.StrEnum):
+    """Experience level of a manager, from least to most experienced."""
+
+    TRAINEE = "trainee"
+    JUNIOR = "junior"
+    MIDDLE = "middle"
+    SENIOR = "senior"
+
+    @property
+    def rank(self) -> int:
+        """Position in the order trainee < junior < middle < senior."""
+        return list(Level).index(self)
+
+
+class Tier(enum.StrEnum):
+    """How ready a lead is to buy."""
+
+    HOT = "hot"
+    WARM = "warm"
+    COLD = "cold"
+
+
+Id = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Lead(BaseModel):
+    """A lead waiting for a manager.
+
+    Parameters
+    ----------
+    id : str
+        Unique id (the CRM's lead id).
+    score : float
+        Probability in [0, 1] that the lead converts with an average manager.
+    tier : Tier, optional
+        hot / warm / cold; derived from ``score`` and the policy thresholds if absent.
+    product : str, optional
+        Product or line of business; with ``Policy.qualification_required`` only
+        managers holding this skill may take the lead.
+    source, deal_value, created_at : optional
+        Where the lead came from, its expected deal size, when it arrived.
+
+    Examples
+    --------
+    >>> from fairlead import Lead
+    >>> Lead(id="l-1", score=0.7, product="mortgage").tier is None
+    True
+    """
+
+    model_config = _RECORD
+
+    id: Id
+    score: float = Field(ge=0.0, le=1.0, allow_inf_nan=False)
+    tier: Tier | None = None
+    product: str | None = None
+    source: str | None = None
+    deal_value: float | None = Field(default=None, ge=0.0, allow_inf_nan=False)
+    created_at: datetime | None = None
+
+
+class Manager(BaseModel):
+    """A sales manager and what the CRM knows about their workload.
+
+    Parameters
+    ----------
+    id : str
+        Unique id (the CRM's user id).
+    name : str, optional
+        Display name.
+    skills : set of str
+        Products or certifications the manager may sell. A string is split on
+        ``;``, ``,`` or ``|``.
+    level : Level, default "middle"
+        trainee, junior, middle or senior.
+    max_active_leads : int
+        How many open leads the manager can work at once.
+    active_leads : int, default 0
+        Open leads they already have.
+    portfolio_size : int, default 0
+        Existing clients they serve; with ``Policy.portfolio_load`` these take
+        capacity too.
+    available : bool, default True
+        False while on leave, sick or paused: no new leads.
+
+    Examples
+    --------
+    >>> from fairlead import Manager
+    >>> m = Manager(id="m-1", skills="mortgage; loans", level="senior", max_active_leads=30)
+    >>> sorted(m.skills), m.level.rank
+    (['loans', 'mortgage'], 3)
+    """
+
+    model_config = _RECORD
+
+    id: Id
+    name: str | None = None
+    skills: frozenset[str] = frozenset()
+    level: Level = Level.MIDDLE
+    max_active_leads: int = Field(ge=0)
+    active_leads: int = Field(default=0, ge=0)
+    portfolio_size: int = Field(default=0, ge=0)
+    available: bool = True
+
+    @field_validator("skills", mode="before")
+    @classmethod
+    def _split_skills(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            for sep in ";|":
+                value = value.replace(sep, ",")
+            return frozenset(s.strip() for s in value.split(",") if s.strip())
+        return value
+
+    @property
+    def label(self) -> str:
+        """``'id'`` or ``'id' (name)`` for messages."""
+        return f"{self.id!r} ({self.name})" if self.name else repr(self.id)
+
+
+def _default_level_factors() -> dict[Tier, dict[Level, float]]:
+    return {
+        Tier.HOT: {Level.TRAINEE: 0.5, Level.JUNIOR: 0.75, Level.MIDDLE: 1.0, Level.SENIOR: 1.25},
+        Tier.WARM: {Level.TRAINEE: 0.8, Level.JUNIOR: 0.9, Level.MIDDLE: 1.0, Level.SENIOR: 1.1},
+        Tier.COLD: {Level.TRAINEE: 1.0, Level.JUNIOR: 1.0, Level.MIDDLE: 1.0, Level.SENIOR: 1.0},
+    }
+
+
+class Policy(BaseModel):
+    """How a team wants its leads distributed.
+
+    Parameters
+    ----------
+    target_share : {"capacity", "equal"}, default "capacity"
+        Each manager's target share of the batch: proportional to free capacity,
+        or equal among available managers (capped by what each can take).
+    balance_tolerance : float or None, default 0.2
+        Each manager's count stays within ``±balance_tolerance`` of their target
+        (0.2 = ±20 %). ``None`` drops the band: only capacity limits loads.
+    qualification_required : bool, default True
+        A lead with a ``product`` goes only to managers with that skill.
+    hot_min_level : Level or None, default "middle"
+        Hot leads go only to managers at or above this level.
+    hot_threshold, warm_threshold : float
+        Score thresholds of the hot and warm tiers, for leads without a tier.
+    portfolio_load : float, default 0.0
+        Capacity (in leads) each existing client of a manager takes.
+    allow_unassigned : bool, default False
+        Leave leads unassigned when capacity runs short (as many as possible
+        are still placed) instead of failing.
+    level_factors : dict
+        Multiplier of a lead's score by tier and manager level: the value of a
+        lead for a manager is ``min(1, score * level_factors[tier][level])``.
+    seed : int, optional
+        Seed for randomized methods (``weighted_random``).
+
+    Examples
+    --------
+    >>> from fairlead import Policy
+    >>> Policy(balance_tolerance=0.1, hot_min_level="senior").hot_min_level
+    <Level.SENIOR: 'senior'>
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    target_share: Literal["capacity", "equal"] = "capacity"
+    balance_tolerance: float | None = Field(default=0.2, ge=0.0, allow_inf_nan=False)
+    qualification_required: bool = True
+    hot_min_level: Level | None = Level.MIDDLE
+    hot_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    warm_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
+    portfolio_load: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
+    allow_unassigned: bool = False
+    level_factors: dict[Tier, dict[Level, float]] = Field(default_factory=_default_level_factors)
+    seed: int | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Policy:
+        if self.warm_threshold > self.hot_threshold:
+            raise ValueError(
+                f"warm_threshold ({self.warm_threshold:g}) must not exceed "
+                f"hot_threshold ({self.hot_threshold:g})"
+            )
+        for tier in Tier:
+            for level in Level:
+                factor = self.level_factors.get(tier, {}).get(level)
+                if factor is None:
+                    raise ValueError(
+                        f"level_factors lacks a factor for tier {tier.value!r}, "
+                        f"level {level.value!r}"
+                    )
+                if not factor >= 0:
+                    raise ValueError(
+                        f"level_factors[{tier.value!r}][{level.value!r}] must be "
+                        f">= 0, got {factor:g}"
+                    )
+        return self
+
+    def tier_of(self, score: float) -> Tier:
+        """Tier of a lead without one, from its score."""
+        if score >= self.hot_threshold:
+            return Tier.HOT
+        if score >= self.warm_threshold:
+            return Tier.WARM
+        return Tier.COLD

@@ -1,0 +1,52 @@
+"""Value of each lead for each manager: expected conversion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from fairlead._models import Lead, Level, Manager, Policy, Tier
+from fairlead._problem import FloatArray
+
+# A value model maps (leads, managers) to an (n, m) array of expected gains.
+ValueModel = Callable[[Sequence[Lead], Sequence[Manager]], Any]
+
+
+def level_factor_value(
+    leads: Sequence[Lead], managers: Sequence[Manager], tiers: Sequence[Tier], policy: Policy
+) -> FloatArray:
+    """Default value: ``min(1, score * level_factors[tier][level])``.
+
+    A senior gains most on hot leads, a trainee loses most there; on cold leads
+    every level is alike (the defaults of :class:`fairlead.Policy`). This is the
+    value until a conversion model learned from history is supplied.
+    """
+    tier_list, level_list = list(Tier), list(Level)
+    table = np.array(
+        [[policy.level_factors[t][lv] for lv in level_list] for t in tier_list], dtype=np.float64
+    )
+    tier_idx = np.array([tier_list.index(t) for t in tiers])
+    level_idx = np.array([level_list.index(mg.level) for mg in managers])
+    scores = np.array([lead.score for lead in leads], dtype=np.float64)
+    factors = table[tier_idx[:, None], level_idx[None, :]]
+    values: FloatArray = np.minimum(1.0, scores[:, None] * factors)
+    return values
+
+
+def model_value(
+    model: ValueModel | Any, leads: Sequence[Lead], managers: Sequence[Manager]
+) -> FloatArray:
+    """Values from a user model: an (n, m) array, or a callable returning one."""
+    raw = model(leads, managers) if callable(model) else model
+    try:
+        values = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"model must give an array of numbers: {exc}") from None
+    expected = (len(leads), len(managers))
+    if values.shape != expected:
+        raise ValueError(
+            f"model values must have shape {expected} (leads x managers), got {values.shape}"
+        )
+    return values

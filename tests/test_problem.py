@@ -1,0 +1,473 @@
+"""Validation of AssignmentProblem: a catalogue of bad inputs and the defaults."""
+
+import re
+
+import numpy as np
+import pytest
+
+import fairlead as fl
+
+LEADS = ["L-a", "L-b", "L-c"]
+MANAGERS = ["m-1", "m-2"]
+
+
+def values(n=3, m=2):
+    return np.arange(n * m, dtype=np.float64).reshape(n, m) / 10
+
+
+def exact(message):
+    """Pattern matching ``message`` literally and in full."""
+    return "^" + re.escape(message) + "$"
+
+
+# --------------------------------------------------------------------------- value
+
+
+@pytest.mark.parametrize(
+    ("bad", "shown"),
+    [(np.nan, "nan"), (np.inf, "inf"), (-np.inf, "-inf")],
+)
+def test_non_finite_value_names_lead_manager_and_value(bad, shown):
+    v = values()
+    v[2, 1] = bad
+    with pytest.raises(
+        ValueError, match=exact(f"value of lead 2 for manager 1 must be finite, got {shown}")
+    ):
+        fl.AssignmentProblem(value=v, capacity=[3, 3])
+
+
+@pytest.mark.parametrize(
+    ("bad", "shown"),
+    [(np.nan, "nan"), (np.inf, "inf"), (-np.inf, "-inf")],
+)
+def test_non_finite_value_uses_labels(bad, shown):
+    v = values()
+    v[1, 0] = bad
+    with pytest.raises(
+        ValueError,
+        match=exact(f"value of lead 'L-b' for manager 'm-1' must be finite, got {shown}"),
+    ):
+        fl.AssignmentProblem(
+            value=v, capacity=[3, 3], lead_labels=LEADS, manager_labels=MANAGERS
+        )
+
+
+def test_non_finite_value_reports_the_first_bad_pair():
+    v = values()
+    v[0, 1] = np.nan
+    v[2, 0] = np.inf
+    with pytest.raises(ValueError, match=r"lead 0 for manager 1 .* got nan"):
+        fl.AssignmentProblem(value=v, capacity=[3, 3])
+
+
+def test_only_lead_labels_given():
+    v = values()
+    v[0, 1] = np.nan
+    with pytest.raises(ValueError, match=exact("value of lead 'L-a' for manager 1 must be finite, got nan")):
+        fl.AssignmentProblem(value=v, capacity=[3, 3], lead_labels=LEADS)
+
+
+def test_only_manager_labels_given():
+    v = values()
+    v[0, 1] = np.inf
+    with pytest.raises(ValueError, match=exact("value of lead 0 for manager 'm-2' must be finite, got inf")):
+        fl.AssignmentProblem(value=v, capacity=[3, 3], manager_labels=MANAGERS)
+
+
+@pytest.mark.parametrize("shape", [(3,), (), (2, 2, 2)])
+def test_value_must_be_2d(shape):
+    with pytest.raises(ValueError, match=re.escape(f"value must be a 2-d array (leads x managers), got shape {shape}")):
+        fl.AssignmentProblem(value=np.ones(shape), capacity=[1, 1])
+
+
+def test_zero_leads():
+    with pytest.raises(ValueError, match=r"^value has no leads .*at least one is needed$"):
+        fl.AssignmentProblem(value=np.zeros((0, 2)), capacity=[1, 1])
+
+
+def test_zero_managers():
+    with pytest.raises(ValueError, match=r"^value has no managers .*at least one is needed$"):
+        fl.AssignmentProblem(value=np.zeros((2, 0)), capacity=np.zeros(0))
+
+
+def test_value_of_booleans_is_rejected():
+    with pytest.raises(ValueError, match=exact("value must hold numbers, got booleans")):
+        fl.AssignmentProblem(value=np.ones((2, 2), dtype=bool), capacity=[1, 1])
+
+
+def test_value_of_strings_is_rejected():
+    with pytest.raises(ValueError, match=r"^value must hold numbers, got <U\d+ \(e\.g\. .*'x'"):
+        fl.AssignmentProblem(value=[["x", "y"], ["z", "w"]], capacity=[2, 2])
+
+
+@pytest.mark.parametrize("item", [None, "0.5", True])
+def test_value_with_a_non_number_in_a_mixed_list(item):
+    with pytest.raises(ValueError, match=exact(f"value must hold numbers, got {item!r}")):
+        fl.AssignmentProblem(value=[[0.5, item], [0.1, 0.2]], capacity=[2, 2])
+
+
+def test_ragged_value_is_a_value_error():
+    with pytest.raises(ValueError, match=r"^value must be an array of numbers"):
+        fl.AssignmentProblem(value=[[0.5, 0.1], [0.2]], capacity=[2, 2])
+
+
+def test_integer_value_is_accepted_as_float():
+    p = fl.AssignmentProblem(value=[[1, 2], [3, 4]], capacity=[2, 2])
+    assert p.value.dtype == np.float64
+    np.testing.assert_array_equal(p.value, [[1.0, 2.0], [3.0, 4.0]])
+
+
+# ------------------------------------------------------------------------ capacity
+
+
+def test_negative_capacity():
+    with pytest.raises(ValueError, match=exact("capacity of manager 1 must be >= 0, got -2")):
+        fl.AssignmentProblem(value=values(), capacity=[3, -2])
+
+
+def test_negative_capacity_with_labels():
+    with pytest.raises(ValueError, match=exact("capacity of manager 'm-2' must be >= 0, got -0.5")):
+        fl.AssignmentProblem(value=values(), capacity=[3, -0.5], manager_labels=MANAGERS)
+
+
+def test_inf_capacity():
+    with pytest.raises(ValueError, match=exact("capacity of manager 'm-1' must be finite, got inf")):
+        fl.AssignmentProblem(value=values(), capacity=[np.inf, 1], manager_labels=MANAGERS)
+
+
+def test_minus_inf_capacity_is_below_zero():
+    with pytest.raises(ValueError, match=exact("capacity of manager 0 must be >= 0, got -inf")):
+        fl.AssignmentProblem(value=values(), capacity=[-np.inf, 1])
+
+
+def test_nan_capacity():
+    with pytest.raises(ValueError, match=exact("capacity of manager 1 must be a number, got nan")):
+        fl.AssignmentProblem(value=values(), capacity=[1, np.nan])
+
+
+@pytest.mark.parametrize("capacity", [[1, 2, 3], [1], [[1, 2]]])
+def test_capacity_wrong_length(capacity):
+    shape = np.shape(capacity)
+    with pytest.raises(ValueError, match=exact(f"capacity must have shape (2,) (one per manager), got {shape}")):
+        fl.AssignmentProblem(value=values(), capacity=capacity)
+
+
+def test_scalar_capacity_broadcasts():
+    p = fl.AssignmentProblem(value=values(), capacity=2)
+    np.testing.assert_array_equal(p.capacity, [2.0, 2.0])
+
+
+def test_capacity_of_booleans_is_rejected():
+    with pytest.raises(ValueError, match=exact("capacity must hold numbers, got booleans")):
+        fl.AssignmentProblem(value=values(), capacity=np.array([True, True]))
+
+
+def test_capacity_of_strings_is_rejected():
+    with pytest.raises(ValueError, match=r"^capacity must hold numbers, got <U\d+"):
+        fl.AssignmentProblem(value=values(), capacity=["1", "2"])
+
+
+# ------------------------------------------------------------------------ eligible
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (3,), (3, 2, 1)])
+def test_eligible_wrong_shape(shape):
+    with pytest.raises(ValueError, match=exact(f"eligible must have shape (3, 2) like value, got {shape}")):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], eligible=np.ones(shape, bool))
+
+
+@pytest.mark.parametrize(
+    ("eligible", "dtype"),
+    [
+        (np.ones((3, 2)), "float64"),
+        (np.full((3, 2), 2), "int64"),
+        (np.full((3, 2), "yes"), "<U3"),
+        (np.array([[1, 0], [0, -1], [1, 1]]), "int64"),
+    ],
+)
+def test_eligible_must_be_booleans(eligible, dtype):
+    with pytest.raises(ValueError, match=exact(f"eligible must hold booleans, got dtype {dtype}")):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], eligible=eligible)
+
+
+def test_eligible_of_zeros_and_ones_is_accepted():
+    p = fl.AssignmentProblem(
+        value=values(), capacity=[3, 3], eligible=np.array([[1, 0], [0, 1], [1, 1]])
+    )
+    assert p.eligible.dtype == np.bool_
+    np.testing.assert_array_equal(p.eligible, [[True, False], [False, True], [True, True]])
+
+
+# -------------------------------------------------------------------------- weight
+
+
+@pytest.mark.parametrize("shape", [(2,), (3, 1), (2, 3), (3, 2, 1)])
+def test_weight_wrong_shape(shape):
+    with pytest.raises(ValueError, match=exact(f"weight must have shape (3,) or (3, 2), got {shape}")):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], weight=np.ones(shape))
+
+
+@pytest.mark.parametrize(("bad", "shown"), [(0.0, "0"), (-1.5, "-1.5"), (np.inf, "inf"), (np.nan, "nan")])
+def test_non_positive_or_non_finite_weight_per_lead(bad, shown):
+    w = np.ones(3)
+    w[1] = bad
+    with pytest.raises(ValueError, match=exact(f"weight of lead 'L-b' must be finite and > 0, got {shown}")):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], weight=w, lead_labels=LEADS)
+
+
+def test_non_positive_weight_per_pair_names_lead_and_manager():
+    w = np.ones((3, 2))
+    w[2, 1] = -1
+    with pytest.raises(
+        ValueError, match=exact("weight of lead 2 for manager 'm-2' must be finite and > 0, got -1")
+    ):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], weight=w, manager_labels=MANAGERS)
+
+
+def test_weight_of_booleans_is_rejected():
+    with pytest.raises(ValueError, match=exact("weight must hold numbers, got booleans")):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], weight=np.ones(3, dtype=bool))
+
+
+def test_weight_of_strings_is_rejected():
+    with pytest.raises(ValueError, match=r"^weight must hold numbers, got <U\d+"):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], weight=["1", "1", "2"])
+
+
+# -------------------------------------------------------------------- load bounds
+
+
+def test_min_load_above_max_load():
+    with pytest.raises(ValueError, match=exact("min_load of manager 'm-2' (3) exceeds its max_load (2)")):
+        fl.AssignmentProblem(
+            value=values(), capacity=[5, 5], min_load=[0, 3], max_load=[5, 2], manager_labels=MANAGERS
+        )
+
+
+def test_min_load_above_capacity_with_a_looser_max_load():
+    with pytest.raises(ValueError, match=exact("min_load of manager 1 (2.5) exceeds its capacity (2)")):
+        fl.AssignmentProblem(value=values(), capacity=[3, 2], min_load=[0, 2.5], max_load=[3, 3])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="without max_load the message blames max_load (defaulted to capacity), "
+    "a field the caller never set",
+)
+def test_min_load_above_capacity_names_capacity():
+    with pytest.raises(ValueError, match=r"min_load of manager 1 \(3\) exceeds its capacity \(2\)"):
+        fl.AssignmentProblem(value=values(), capacity=[3, 2], min_load=[0, 3])
+
+
+@pytest.mark.parametrize("field", ["min_load", "max_load", "current_load"])
+def test_negative_load_bound(field):
+    with pytest.raises(ValueError, match=exact(f"{field} of manager 'm-1' must be >= 0, got -1")):
+        fl.AssignmentProblem(
+            value=values(), capacity=[3, 3], manager_labels=MANAGERS, **{field: [-1, 0]}
+        )
+
+
+@pytest.mark.parametrize("field", ["min_load", "max_load", "current_load", "min_value", "max_value"])
+def test_per_manager_field_wrong_length(field):
+    with pytest.raises(ValueError, match=exact(f"{field} must have shape (2,) (one per manager), got (3,)")):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], **{field: [0, 0, 0]})
+
+
+@pytest.mark.parametrize("field", ["min_load", "max_load", "current_load", "min_value", "max_value"])
+def test_per_manager_field_nan(field):
+    with pytest.raises(ValueError, match=exact(f"{field} of manager 1 must be a number, got nan")):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], **{field: [0, np.nan]})
+
+
+@pytest.mark.parametrize("field", ["min_load", "max_load", "current_load", "min_value", "max_value"])
+def test_per_manager_field_of_booleans(field):
+    with pytest.raises(ValueError, match=exact(f"{field} must hold numbers, got booleans")):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], **{field: np.zeros(2, bool)})
+
+
+def test_inf_min_load():
+    with pytest.raises(ValueError, match=exact("min_load of manager 0 must be finite, got inf")):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], min_load=[np.inf, 0], max_load=np.inf)
+
+
+def test_inf_max_load_is_no_limit():
+    p = fl.AssignmentProblem(value=values(), capacity=[3, 1], max_load=[np.inf, np.inf])
+    np.testing.assert_array_equal(p.upper_load, [3.0, 1.0])
+
+
+# -------------------------------------------------------------------- value bounds
+
+
+def test_min_value_above_max_value():
+    with pytest.raises(ValueError, match=exact("min_value of manager 'm-2' (0.7) exceeds its max_value (0.5)")):
+        fl.AssignmentProblem(
+            value=values(),
+            capacity=[3, 3],
+            min_value=[0, 0.7],
+            max_value=[1, 0.5],
+            manager_labels=MANAGERS,
+        )
+
+
+def test_value_bounds_may_be_negative_and_infinite():
+    p = fl.AssignmentProblem(
+        value=values(), capacity=[3, 3], min_value=[-1, -np.inf], max_value=[np.inf, 2]
+    )
+    assert p.has_value_bounds
+    np.testing.assert_array_equal(p.min_value, [-1, -np.inf])
+    np.testing.assert_array_equal(p.max_value, [np.inf, 2])
+
+
+# -------------------------------------------------------------------------- labels
+
+
+def test_lead_labels_wrong_length():
+    with pytest.raises(ValueError, match=exact("lead_labels has 2 names for 3 leads")):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], lead_labels=["a", "b"])
+
+
+def test_manager_labels_wrong_length():
+    with pytest.raises(ValueError, match=exact("manager_labels has 3 names for 2 managers")):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], manager_labels=["a", "b", "c"])
+
+
+def test_labels_are_stored_as_tuples_of_str_and_used_in_names():
+    p = fl.AssignmentProblem(
+        value=values(), capacity=[3, 3], lead_labels=LEADS, manager_labels=[17, 42]
+    )
+    assert p.lead_labels == ("L-a", "L-b", "L-c")
+    assert p.manager_labels == ("17", "42")
+    assert p.lead_name(2) == "lead 'L-c'"
+    assert p.manager_name(1) == "manager '42'"
+    bare = fl.AssignmentProblem(value=values(), capacity=[3, 3])
+    assert bare.lead_name(2) == "lead 2"
+    assert bare.manager_name(0) == "manager 0"
+
+
+def test_allow_unassigned_must_be_bool():
+    with pytest.raises(ValueError, match=exact("allow_unassigned must be a bool, got 'yes'")):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], allow_unassigned="yes")
+
+
+# ------------------------------------------------------------------------ positive
+
+
+def test_defaults():
+    p = fl.AssignmentProblem(value=values(), capacity=[2, 1.5])
+    assert (p.n_leads, p.n_managers) == (3, 2)
+    assert p.eligible.dtype == np.bool_
+    assert p.eligible.shape == (3, 2)
+    assert p.eligible.all()
+    assert p.weight.dtype == np.float64
+    np.testing.assert_array_equal(p.weight, np.ones(3))
+    assert p.unit_weights
+    np.testing.assert_array_equal(p.min_load, [0.0, 0.0])
+    np.testing.assert_array_equal(p.max_load, [2.0, 1.5])
+    np.testing.assert_array_equal(p.current_load, [0.0, 0.0])
+    assert p.allow_unassigned is False
+    assert p.min_value is None
+    assert p.max_value is None
+    assert not p.has_value_bounds
+    assert p.lead_labels is None
+    assert p.manager_labels is None
+    assert p.weight_matrix().shape == (3, 2)
+    np.testing.assert_array_equal(p.weight_matrix(), np.ones((3, 2)))
+
+
+def test_non_unit_weights_are_detected():
+    p = fl.AssignmentProblem(value=values(), capacity=[3, 3], weight=[1, 2, 1])
+    assert not p.unit_weights
+    np.testing.assert_array_equal(p.weight_matrix(), [[1, 1], [2, 2], [1, 1]])
+    w2 = np.array([[1.0, 2.0], [1.0, 1.0], [0.5, 1.0]])
+    p2 = fl.AssignmentProblem(value=values(), capacity=[3, 3], weight=w2)
+    np.testing.assert_array_equal(p2.weight_matrix(), w2)
+
+
+def test_numpy_bool_allow_unassigned_is_accepted():
+    p = fl.AssignmentProblem(value=values(), capacity=[3, 3], allow_unassigned=np.True_)
+    assert p.allow_unassigned is True
+
+
+def test_caller_arrays_are_not_mutated():
+    v = values()
+    cap = np.array([2.0, 3.0])
+    elig = np.array([[True, False], [True, True], [False, True]])
+    w = np.array([1.0, 1.0, 1.0])
+    lo = np.array([1.0, 0.0])
+    hi = np.array([2.0, 2.0])
+    cur = np.array([4.0, 0.0])
+    vmin = np.array([-1.0, -1.0])
+    vmax = np.array([5.0, 5.0])
+    inputs = [v, cap, elig, w, lo, hi, cur, vmin, vmax]
+    copies = [a.copy() for a in inputs]
+    p = fl.AssignmentProblem(
+        value=v,
+        capacity=cap,
+        eligible=elig,
+        weight=w,
+        min_load=lo,
+        max_load=hi,
+        min_value=vmin,
+        max_value=vmax,
+        current_load=cur,
+    )
+    for a, c in zip(inputs, copies, strict=True):
+        np.testing.assert_array_equal(a, c)
+        assert a.dtype == c.dtype
+        assert a.flags.writeable
+    fl.solve(p, method="min_cost_flow" if not p.has_value_bounds else "greedy")
+    for a, c in zip(inputs, copies, strict=True):
+        np.testing.assert_array_equal(a, c)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="value and eligible alias the caller's arrays and stay writeable, so a later "
+    "write by the caller bypasses validation",
+)
+def test_problem_is_a_snapshot_of_the_inputs():
+    v = values()
+    elig = np.ones((3, 2), dtype=bool)
+    p = fl.AssignmentProblem(value=v, capacity=[3, 3], eligible=elig)
+    v[0, 0] = np.nan
+    elig[0, 0] = False
+    assert np.isfinite(p.value).all()
+    assert p.eligible.all()
+
+
+def test_problem_arrays_are_read_only():
+    p = fl.AssignmentProblem(value=values(), capacity=[3, 3], min_load=[1, 0], max_load=[2, 3])
+    for arr in (p.capacity, p.weight, p.min_load, p.max_load, p.current_load):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 7.0
+
+
+def test_count_bounds_rounds_inward_and_clips_to_n():
+    p = fl.AssignmentProblem(
+        value=np.zeros((4, 5)),
+        capacity=[2.7, 3, 10, 1.0000000000001, 2],
+        min_load=[0.5, 1, 0, 0, 2],
+        max_load=[5, 2.2, np.inf, 5, 2],
+    )
+    low, high = p.count_bounds()
+    assert low.dtype == np.int64
+    assert high.dtype == np.int64
+    np.testing.assert_array_equal(low, [1, 1, 0, 0, 2])
+    np.testing.assert_array_equal(high, [2, 2, 4, 1, 2])
+
+
+def test_count_bounds_tolerates_float_noise():
+    p = fl.AssignmentProblem(
+        value=np.zeros((4, 2)), capacity=[3 - 1e-12, 3], min_load=[1 + 1e-12, 0.1 + 0.2]
+    )
+    low, high = p.count_bounds()
+    np.testing.assert_array_equal(low, [1, 1])
+    np.testing.assert_array_equal(high, [3, 3])
+
+
+def test_upper_load_is_the_smaller_of_capacity_and_max_load():
+    p = fl.AssignmentProblem(value=np.zeros((2, 3)), capacity=[4, 1, 2.5], max_load=[2, 3, 2.5])
+    np.testing.assert_array_equal(p.upper_load, [2, 1, 2.5])
+    assert p.upper_load.dtype == np.float64
+    default = fl.AssignmentProblem(value=np.zeros((2, 3)), capacity=[4, 1, 2.5])
+    np.testing.assert_array_equal(default.upper_load, [4, 1, 2.5])

@@ -116,11 +116,12 @@ class Plan:
             for lead, j in zip(self.leads, manager_of.tolist(), strict=True)
         }
         object.__setattr__(self, "assignments", assignments)
+        placed = manager_of >= 0
         per_manager: FloatArray = np.bincount(
-            manager_of[manager_of >= 0],
-            weights=self.problem.value[manager_of >= 0, manager_of[manager_of >= 0]],
+            manager_of[placed],
+            weights=self.problem.value[placed, manager_of[placed]],
             minlength=len(ids),
-        )
+        ).astype(np.float64)
         report = fairness_report(ids, self.solution.loads, self.capacity.target_share, per_manager)
         object.__setattr__(self, "fairness", report)
 

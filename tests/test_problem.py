@@ -1,6 +1,7 @@
 """Validation of AssignmentProblem: a catalogue of bad inputs and the defaults."""
 
 import re
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -105,10 +106,20 @@ def test_value_of_strings_is_rejected():
         fl.AssignmentProblem(value=[["x", "y"], ["z", "w"]], capacity=[2, 2])
 
 
-@pytest.mark.parametrize("item", [None, "0.5", True])
+@pytest.mark.parametrize("item", [None, Decimal("0.5")])
 def test_value_with_a_non_number_in_a_mixed_list(item):
     with pytest.raises(ValueError, match=exact(f"value must hold numbers, got {item!r}")):
         fl.AssignmentProblem(value=[[0.5, item], [0.1, 0.2]], capacity=[2, 2])
+
+
+def test_value_with_a_numeric_string_in_a_list():
+    with pytest.raises(ValueError, match=r"^value must hold numbers, got <U\d+ .*'0\.5'"):
+        fl.AssignmentProblem(value=[["0.5", 0.1], [0.1, 0.2]], capacity=[2, 2])
+
+
+def test_complex_value_is_rejected():
+    with pytest.raises(ValueError, match=r"^value must hold numbers, got complex128"):
+        fl.AssignmentProblem(value=[[0.5, 1j], [0.1, 0.2]], capacity=[2, 2])
 
 
 def test_ragged_value_is_a_value_error():

@@ -201,6 +201,8 @@ def run_case(variant: str, n: int, m: int, seed: int, repeat: int) -> Record:
         if manager_of is not None:
             error = _check_assignment(manager_of, capacity)
             status = "INVALID" if error else status
+        elif error is None:
+            error = f"solve ended with status {status}"
         record.update(
             status=status,
             error=error,

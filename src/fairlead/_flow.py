@@ -35,10 +35,13 @@ def value_scale(value: FloatArray, n_nodes: int) -> float:
 
 @dataclass
 class FlowNetwork:
+    """A laid-out network: the OR-Tools solver and how its arcs map to pairs."""
+
     solver: min_cost_flow.SimpleMinCostFlow
     pair_arcs: IntArray
     pair_lead: IntArray
     pair_manager: IntArray
+    scale: float
 
 
 def build_network(
@@ -46,36 +49,41 @@ def build_network(
     low: IntArray,
     high: IntArray,
     *,
-    pair_cost: IntArray | None,
+    by_value: bool,
     pool_capacity: int | None,
-    pool_cost: int,
+    pool_cost: int = 0,
 ) -> FlowNetwork:
-    """Lay out the flow network; ``pool_capacity=None`` means every lead is assigned."""
+    """Lay out the flow network.
+
+    ``by_value`` prices lead-manager arcs at ``-round(value * scale)`` (else 0);
+    ``pool_capacity=None`` means every lead is assigned, otherwise up to that many
+    leads may go to the pool at ``pool_cost`` each.
+    """
     n, m = problem.n_leads, problem.n_managers
-    sink = n + m
-    pool = n + m + 1
+    sink, pool = n + m, n + m + 1
+    n_nodes = n + m + (1 if pool_capacity is None else 2)
     lead_idx, mgr_idx = np.nonzero(problem.eligible)
-    lead_idx = lead_idx.astype(np.int32)
-    mgr_idx = mgr_idx.astype(np.int32)
-    smcf = min_cost_flow.SimpleMinCostFlow()
     n_pairs = lead_idx.size
-    costs = pair_cost if pair_cost is not None else np.zeros(n_pairs, dtype=np.int64)
+    scale = value_scale(problem.value, n_nodes) if by_value else 0.0
+    if by_value:
+        costs = np.rint(problem.value[problem.eligible] * -scale).astype(np.int64)
+    else:
+        costs = np.zeros(n_pairs, dtype=np.int64)
+    smcf = min_cost_flow.SimpleMinCostFlow()
     arcs = smcf.add_arcs_with_capacity_and_unit_cost(
-        lead_idx, (mgr_idx + n).astype(np.int32), np.ones(n_pairs, dtype=np.int64), costs
+        lead_idx.astype(np.int32),
+        (mgr_idx + n).astype(np.int32),
+        np.ones(n_pairs, dtype=np.int64),
+        costs,
     )
+    del costs
     smcf.add_arcs_with_capacity_and_unit_cost(
         np.arange(n, n + m, dtype=np.int32),
         np.full(m, sink, dtype=np.int32),
         (high - low).astype(np.int64),
         np.zeros(m, dtype=np.int64),
     )
-    supplies = np.zeros(n + m + 2, dtype=np.int64)
-    supplies[:n] = 1
-    supplies[n : n + m] = -low
-    if pool_capacity is None:
-        supplies[sink] = -(n - int(low.sum()))
-        n_nodes = n + m + 1
-    else:
+    if pool_capacity is not None:
         smcf.add_arcs_with_capacity_and_unit_cost(
             np.arange(n, dtype=np.int32),
             np.full(n, pool, dtype=np.int32),
@@ -83,13 +91,16 @@ def build_network(
             np.full(n, pool_cost, dtype=np.int64),
         )
         smcf.add_arc_with_capacity_and_unit_cost(pool, sink, pool_capacity, 0)
-        supplies[sink] = -(n - int(low.sum()))
-        n_nodes = n + m + 2
-    smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int32), supplies[:n_nodes])
-    return FlowNetwork(smcf, np.asarray(arcs, dtype=np.int64), lead_idx, mgr_idx)
+    supplies = np.zeros(n_nodes, dtype=np.int64)
+    supplies[:n] = 1
+    supplies[n : n + m] = -low
+    supplies[sink] = -(n - int(low.sum()))
+    smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int32), supplies)
+    return FlowNetwork(smcf, np.asarray(arcs, dtype=np.int64), lead_idx, mgr_idx, scale)
 
 
 def flow_assignment(network: FlowNetwork, n: int) -> IntArray:
+    """Manager of each lead from the solved flows (``-1`` where none)."""
     flows = network.solver.flows(network.pair_arcs)
     used = np.asarray(flows) > 0
     manager_of = np.full(n, -1, dtype=np.int64)
@@ -107,7 +118,7 @@ def max_assignable(problem: AssignmentProblem) -> tuple[IntArray, int] | None:
     n = problem.n_leads
     if np.any(low > high) or int(low.sum()) > n:
         return None
-    network = build_network(problem, low, high, pair_cost=None, pool_capacity=n, pool_cost=1)
+    network = build_network(problem, low, high, by_value=False, pool_capacity=n, pool_cost=1)
     status = network.solver.solve()
     if status != network.solver.OPTIMAL:
         return None

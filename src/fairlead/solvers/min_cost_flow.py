@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from fairlead._flow import build_network, flow_assignment, max_assignable, value_scale
+from fairlead._flow import build_network, flow_assignment, max_assignable
 from fairlead._infeasibility import explain_infeasible
 from fairlead._problem import AssignmentProblem
 from fairlead.solvers._base import Outcome, Solver, SolveStatus, register
@@ -36,17 +36,19 @@ class MinCostFlowSolver(Solver):
         if not problem.unit_weights:
             raise ValueError(
                 "method 'min_cost_flow' needs every lead weight to be 1; weighted leads "
-                "(the generalized assignment problem) are solved by method 'cp_sat' "
-                "(exact) or 'greedy' (heuristic)"
+                "(the generalized assignment problem) are handled by method 'greedy' "
+                "(heuristic); the exact method for them, 'cp_sat', is not in this version"
             )
         if problem.has_value_bounds:
             raise ValueError(
-                "method 'min_cost_flow' cannot enforce min_value/max_value; use method "
-                "'cp_sat' for value bounds"
+                "method 'min_cost_flow' cannot enforce min_value/max_value; value bounds "
+                "need the exact method 'cp_sat', which is not in this version"
             )
         timings: dict[str, float] = {}
-        n, m = problem.n_leads, problem.n_managers
+        n = problem.n_leads
         low, high = problem.count_bounds()
+        if low.sum() > n or np.any(low > high):
+            return self._infeasible(problem, timings)
         pool_capacity: int | None = None
         if problem.allow_unassigned:
             start = time.perf_counter()
@@ -57,17 +59,7 @@ class MinCostFlowSolver(Solver):
             pool_capacity = placed[1]
 
         start = time.perf_counter()
-        n_nodes = n + m + 2
-        scale = value_scale(problem.value, n_nodes)
-        lead_idx, mgr_idx = np.nonzero(problem.eligible)
-        pair_cost = -np.rint(problem.value[lead_idx, mgr_idx] * scale).astype(np.int64)
-        del lead_idx, mgr_idx
-        if low.sum() > n or np.any(low > high):
-            return self._infeasible(problem, timings)
-        network = build_network(
-            problem, low, high, pair_cost=pair_cost, pool_capacity=pool_capacity, pool_cost=0
-        )
-        del pair_cost
+        network = build_network(problem, low, high, by_value=True, pool_capacity=pool_capacity)
         timings["build"] = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -85,6 +77,7 @@ class MinCostFlowSolver(Solver):
         objective = float(problem.value[assigned, manager_of[assigned]].sum())
         # Every scaled cost is within 0.5 of value * scale, so no assignment of the
         # same size can beat the integer optimum by more than 0.5 / scale per lead.
+        scale = network.scale
         rounding = 0.5 * int(assigned.sum()) / scale
         bound = max(objective, -network.solver.optimal_cost() / scale + rounding)
         return Outcome(

@@ -15,21 +15,22 @@ from ortools.graph.python import min_cost_flow
 
 from fairlead._problem import AssignmentProblem, FloatArray, IntArray
 
-# OR-Tools multiplies every cost by (number of nodes + 1) internally and rejects a
-# range that would overflow int64; 2**62 leaves a factor of two of headroom.
-_COST_BUDGET = 2**62
+# OR-Tools scales every cost by about the number of nodes internally and rejects
+# (BAD_COST_RANGE) a largest |cost| above roughly 2**62 / (nodes + 3), as measured
+# with ortools 9.15; 2**61 leaves a factor of two of headroom.
+_COST_BUDGET = 2**61
 _MAX_SCALED = 2**53
 
 
 def value_scale(value: FloatArray, n_nodes: int) -> float:
     """Factor that turns values into integer arc costs without overflow.
 
-    The largest ``|value|`` maps to ``min(2**53, 2**62 // (n_nodes + 1))``, i.e.
-    about 4.6e13 for 100k leads: rounding moves each value by at most
+    The largest ``|value|`` maps to ``min(2**53, 2**61 // (n_nodes + 3))``, i.e.
+    about 2.3e13 for 100k leads: rounding moves each value by at most
     ``0.5 / scale``.
     """
     top = float(np.max(np.abs(value))) if value.size else 0.0
-    largest = min(_MAX_SCALED, _COST_BUDGET // (n_nodes + 1))
+    largest = min(_MAX_SCALED, _COST_BUDGET // (n_nodes + 3))
     return largest / top if top > 0 else 1.0
 
 

@@ -5,7 +5,8 @@ values uniform in [0, 1) from ``numpy.random.default_rng(seed)``, every pair eli
 ``ceil(1.1 * n / m)`` places per manager (feasible, with slack). On it the script times
 
 * ``ortools``: a bare ``SimpleMinCostFlow``: arcs added in bulk from numpy, costs
-  ``-rint(value * scale)`` with fairlead's own scale (``fairlead._flow.value_scale``),
+  ``-rint(value * scale)`` with fairlead's own scale (``fairlead._flow.value_scale`` of
+  the ``n + m + 1`` nodes, as ``fairlead._flow.build_network`` computes it),
   supplies, ``solve()``, status check, ``flows()`` and the assignment extracted. The
   clock runs from the value matrix to the assignment.
 * ``fairlead``: ``fl.solve(fl.AssignmentProblem(value=V, capacity=c),
@@ -26,7 +27,7 @@ Each timing is repeated ``--repeat`` times in its subprocess and the median repo
 Targets, per size: fairlead / ortools <= 1.5, fairlead's peak RSS < 2 GiB (the target is
 set for 100k x 50; smaller sizes meet it trivially) and agreeing objectives.
 
-Run (about a minute on 2 cores)::
+Run (about 30 s on 2 cores; exit status 1 when a verdict is FAIL)::
 
     python benchmarks/solver_scaling.py
     python benchmarks/solver_scaling.py --sizes 10000x50 --repeat 5 --json results.json
@@ -110,7 +111,9 @@ def bare_ortools(value: FloatArray, capacity: IntArray) -> tuple[IntArray | None
     start = time.perf_counter()
     n, m = value.shape
     sink = n + m
-    scale = value_scale(value, n + m + 2)
+    # Exactly fairlead's scale: build_network passes the node count of the network it
+    # lays out, here n + m + 1 (leads, managers, sink; no pool node).
+    scale = value_scale(value, n + m + 1)
     tails = np.repeat(np.arange(n, dtype=np.int32), m)
     heads = np.tile(np.arange(n, n + m, dtype=np.int32), n)
     costs = -np.rint(value.ravel() * scale).astype(np.int64)

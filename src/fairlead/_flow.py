@@ -22,15 +22,16 @@ _COST_BUDGET = 2**61
 _MAX_SCALED = 2**53
 
 
-def value_scale(value: FloatArray, n_nodes: int) -> float:
+def value_scale(value: FloatArray, n_nodes: int, *, shrink: int = 0) -> float:
     """Factor that turns values into integer arc costs without overflow.
 
     The largest ``|value|`` maps to ``min(2**53, 2**61 // (n_nodes + 3))``, i.e.
     about 2.3e13 for 100k leads: rounding moves each value by at most
-    ``0.5 / scale``.
+    ``0.5 / scale``. Each step of ``shrink`` divides the scale by 16, for a retry
+    after OR-Tools still finds the range too large.
     """
     top = float(np.max(np.abs(value))) if value.size else 0.0
-    largest = min(_MAX_SCALED, _COST_BUDGET // (n_nodes + 3))
+    largest = min(_MAX_SCALED, _COST_BUDGET // (n_nodes + 3)) // 16**shrink
     return largest / top if top > 0 else 1.0
 
 
@@ -53,6 +54,7 @@ def build_network(
     by_value: bool,
     pool_capacity: int | None,
     pool_cost: int = 0,
+    shrink: int = 0,
 ) -> FlowNetwork:
     """Lay out the flow network.
 
@@ -65,7 +67,7 @@ def build_network(
     n_nodes = n + m + (1 if pool_capacity is None else 2)
     lead_idx, mgr_idx = np.nonzero(problem.eligible)
     n_pairs = lead_idx.size
-    scale = value_scale(problem.value, n_nodes) if by_value else 0.0
+    scale = value_scale(problem.value, n_nodes, shrink=shrink) if by_value else 0.0
     if by_value:
         costs = np.rint(problem.value[problem.eligible] * -scale).astype(np.int64)
     else:

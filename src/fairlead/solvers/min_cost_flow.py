@@ -22,6 +22,10 @@ from fairlead._infeasibility import explain_infeasible
 from fairlead._problem import AssignmentProblem
 from fairlead.solvers._base import Outcome, Solver, SolveStatus, register
 
+# OR-Tools' accepted cost range depends a little on the instance; on the rare
+# BAD_COST_RANGE the solve is repeated with the scale divided by 16.
+_RETRIES = 3
+
 
 @register
 class MinCostFlowSolver(Solver):
@@ -58,13 +62,17 @@ class MinCostFlowSolver(Solver):
                 return self._infeasible(problem, timings)
             pool_capacity = placed[1]
 
-        start = time.perf_counter()
-        network = build_network(problem, low, high, by_value=True, pool_capacity=pool_capacity)
-        timings["build"] = time.perf_counter() - start
-
-        start = time.perf_counter()
-        status = network.solver.solve()
-        timings["solve"] = time.perf_counter() - start
+        for shrink in range(_RETRIES):
+            start = time.perf_counter()
+            network = build_network(
+                problem, low, high, by_value=True, pool_capacity=pool_capacity, shrink=shrink
+            )
+            timings["build"] = timings.get("build", 0.0) + time.perf_counter() - start
+            start = time.perf_counter()
+            status = network.solver.solve()
+            timings["solve"] = timings.get("solve", 0.0) + time.perf_counter() - start
+            if status != network.solver.BAD_COST_RANGE:
+                break
         if status == network.solver.INFEASIBLE or status == network.solver.UNBALANCED:
             return self._infeasible(problem, timings)
         if status != network.solver.OPTIMAL:

@@ -285,11 +285,6 @@ def test_min_load_above_capacity_with_a_looser_max_load():
         fl.AssignmentProblem(value=values(), capacity=[3, 2], min_load=[0, 2.5], max_load=[3, 3])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="without max_load the message blames max_load (defaulted to capacity), "
-    "a field the caller never set",
-)
 def test_min_load_above_capacity_names_capacity():
     with pytest.raises(ValueError, match=r"min_load of manager 1 \(3\) exceeds its capacity \(2\)"):
         fl.AssignmentProblem(value=values(), capacity=[3, 2], min_load=[0, 3])
@@ -466,11 +461,6 @@ def test_caller_arrays_are_not_mutated():
         np.testing.assert_array_equal(a, c)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="value and eligible alias the caller's arrays and stay writeable, so a later "
-    "write by the caller bypasses validation",
-)
 def test_problem_is_a_snapshot_of_the_inputs():
     v = values()
     elig = np.ones((3, 2), dtype=bool)

@@ -36,7 +36,7 @@ def violations(problem: AssignmentProblem, manager_of: IntArray) -> list[str]:
     >>> from fairlead._check import violations
     >>> p = fl.AssignmentProblem(value=np.ones((2, 1)), capacity=[1])
     >>> violations(p, np.array([0, 0]))
-    ['manager 0 carries 2 units of workload, above its limit 1']
+    ['manager 0 carries workload 2, above its limit 1']
     """
     n, m = problem.n_leads, problem.n_managers
     found: list[str] = []
@@ -64,13 +64,10 @@ def violations(problem: AssignmentProblem, manager_of: IntArray) -> list[str]:
     for j in range(m):
         name = problem.manager_name(j)
         if _exceeds(loads[j], upper[j]):
-            found.append(
-                f"{name} carries {loads[j]:g} units of workload, above its limit {upper[j]:g}"
-            )
+            found.append(f"{name} carries workload {loads[j]:g}, above its limit {upper[j]:g}")
         if _exceeds(problem.min_load[j], loads[j]):
             found.append(
-                f"{name} carries {loads[j]:g} units of workload, below its min_load "
-                f"{problem.min_load[j]:g}"
+                f"{name} carries workload {loads[j]:g}, below its min_load {problem.min_load[j]:g}"
             )
     if problem.has_value_bounds:
         totals = np.bincount(chosen, weights=problem.value[assigned, chosen], minlength=m)

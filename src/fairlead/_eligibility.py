@@ -25,8 +25,8 @@ def check_skills(leads: Sequence[Lead], managers: Sequence[Manager], policy: Pol
         if lead.product is not None and lead.product not in known:
             listed = ", ".join(repr(s) for s in sorted(known)) or "none"
             raise InputError(
-                f"product {lead.product!r} of lead {lead.id!r} is not a skill of any manager "
-                f"(known skills: {listed})",
+                f"lead {lead.id!r} (row {row}): product {lead.product!r} is not a skill of any "
+                f"manager (known skills: {listed})",
                 row=row,
                 field="product",
                 value=lead.product,

@@ -23,10 +23,10 @@ def gini(x: npt.ArrayLike) -> float:
     0.75
     """
     a = np.sort(np.asarray(x, dtype=np.float64).ravel())
-    if a.size == 0 or a.sum() <= 0:
-        return 0.0
     if np.any(a < 0):
         raise ValueError(f"gini needs non-negative amounts, got {float(a[0]):g}")
+    if a.size == 0 or a.sum() <= 0:
+        return 0.0
     k = a.size
     ranks = np.arange(1, k + 1)
     return float((2.0 * np.sum(ranks * a) / (k * a.sum())) - (k + 1.0) / k)
@@ -62,7 +62,8 @@ def max_min_ratio(x: npt.ArrayLike) -> float:
         return 1.0
     if a.min() <= 0:
         return float("inf")
-    return float(a.max() / a.min())
+    with np.errstate(over="ignore"):
+        return float(a.max() / a.min())
 
 
 @dataclass(frozen=True)

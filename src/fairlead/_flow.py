@@ -32,7 +32,10 @@ def value_scale(value: FloatArray, n_nodes: int, *, shrink: int = 0) -> float:
     """
     top = float(np.max(np.abs(value))) if value.size else 0.0
     largest = min(_MAX_SCALED, _COST_BUDGET // (n_nodes + 3)) // 16**shrink
-    return largest / top if top > 0 else 1.0
+    if top <= 0:
+        return 1.0
+    # Values below ~1e-280 would overflow the division; they lose precision instead.
+    return float(min(largest / max(top, 2.0**-900), 2.0**1000))
 
 
 @dataclass
@@ -44,6 +47,7 @@ class FlowNetwork:
     pair_lead: IntArray
     pair_manager: IntArray
     scale: float
+    rounding: float
 
 
 def build_network(
@@ -68,8 +72,13 @@ def build_network(
     lead_idx, mgr_idx = np.nonzero(problem.eligible)
     n_pairs = lead_idx.size
     scale = value_scale(problem.value, n_nodes, shrink=shrink) if by_value else 0.0
+    rounding = 0.0
     if by_value:
-        costs = np.rint(problem.value[problem.eligible] * -scale).astype(np.int64)
+        scaled = problem.value[problem.eligible] * -scale
+        costs = np.rint(scaled).astype(np.int64)
+        if n_pairs:
+            rounding = float(np.max(np.abs(scaled - costs)))
+        del scaled
     else:
         costs = np.zeros(n_pairs, dtype=np.int64)
     smcf = min_cost_flow.SimpleMinCostFlow()
@@ -99,7 +108,7 @@ def build_network(
     supplies[n : n + m] = -low
     supplies[sink] = -(n - int(low.sum()))
     smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int32), supplies)
-    return FlowNetwork(smcf, np.asarray(arcs, dtype=np.int64), lead_idx, mgr_idx, scale)
+    return FlowNetwork(smcf, np.asarray(arcs, dtype=np.int64), lead_idx, mgr_idx, scale, rounding)
 
 
 def flow_assignment(network: FlowNetwork, n: int) -> IntArray:

@@ -31,10 +31,13 @@ def _leads_without_room(problem: AssignmentProblem, low: IntArray, high: IntArra
         return None
     names = [problem.lead_name(int(i)) for i in stranded]
     if stranded.size == 1:
-        return f"{names[0]} has no eligible manager with room (capacity/max_load > 0)"
+        return (
+            f"{names[0]} has no eligible manager with room for a whole lead "
+            "(capacity/max_load >= 1)"
+        )
     return (
-        f"{stranded.size} leads have no eligible manager with room "
-        f"(capacity/max_load > 0): {_names(names)}"
+        f"{stranded.size} leads have no eligible manager with room for a whole lead "
+        f"(capacity/max_load >= 1): {_names(names)}"
     )
 
 
@@ -69,8 +72,8 @@ def _min_load_vs_eligible(problem: AssignmentProblem, low: IntArray, high: IntAr
         return None
     j = int(short[0])
     return (
-        f"min_load of {problem.manager_name(j)} ({low[j]}) exceeds its eligible leads "
-        f"({int(eligible_count[j])})"
+        f"min_load of {problem.manager_name(j)} ({problem.min_load[j]:g}) exceeds its "
+        f"eligible leads ({int(eligible_count[j])})"
     )
 
 
@@ -123,7 +126,8 @@ def _min_loads_unreachable(problem: AssignmentProblem, low: IntArray, high: IntA
     have = int(problem.eligible[:, group].any(axis=1).sum())
     names = [problem.manager_name(int(j)) for j in group]
     if len(group) == 1:
-        return f"min_load of {names[0]} ({need}) exceeds its eligible leads ({have})"
+        given = problem.min_load[int(group[0])]
+        return f"min_load of {names[0]} ({given:g}) exceeds its eligible leads ({have})"
     return (
         f"min_load of {len(group)} managers ({_names(names)}) asks for {need} leads in "
         f"total, but only {have} leads are eligible for any of them; short by {need - have}"

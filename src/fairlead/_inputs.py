@@ -32,7 +32,8 @@ class InputError(ValueError):
 def _rows(items: Any, kind: str) -> list[Any]:
     if hasattr(items, "to_dict") and hasattr(items, "columns"):
         records = items.to_dict(orient="records")
-        return [{k: _none_if_missing(v) for k, v in r.items()} for r in records]
+        # A missing cell means "not given": the field's default applies.
+        return [{k: v for k, v in r.items() if _none_if_missing(v) is not None} for r in records]
     if isinstance(items, Mapping | str | bytes) or not isinstance(items, Iterable):
         raise InputError(
             f"{kind}s must be a list of {kind.capitalize()} records, dicts or a DataFrame, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -34,6 +35,13 @@ class Tier(enum.StrEnum):
 
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _not_bool(value: Any) -> Any:
+    # pydantic's lax mode reads True as 1; a flag in a numeric column is a data error.
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not a boolean ({value})")
+    return value
 
 
 class Lead(BaseModel):
@@ -69,6 +77,8 @@ class Lead(BaseModel):
     source: str | None = None
     deal_value: float | None = Field(default=None, ge=0.0, allow_inf_nan=False)
     created_at: datetime | None = None
+
+    _numbers = field_validator("score", "deal_value", mode="before")(_not_bool)
 
 
 class Manager(BaseModel):
@@ -113,6 +123,10 @@ class Manager(BaseModel):
     active_leads: int = Field(default=0, ge=0)
     portfolio_size: int = Field(default=0, ge=0)
     available: bool = True
+
+    _numbers = field_validator("max_active_leads", "active_leads", "portfolio_size", mode="before")(
+        _not_bool
+    )
 
     @field_validator("skills", mode="before")
     @classmethod
@@ -200,10 +214,10 @@ class Policy(BaseModel):
                         f"level_factors lacks a factor for tier {tier.value!r}, "
                         f"level {level.value!r}"
                     )
-                if not factor >= 0:
+                if not (factor >= 0 and math.isfinite(factor)):
                     raise ValueError(
                         f"level_factors[{tier.value!r}][{level.value!r}] must be "
-                        f">= 0, got {factor:g}"
+                        f"finite and >= 0, got {factor:g}"
                     )
         return self
 

@@ -182,9 +182,11 @@ class Plan:
             if rule is not None:
                 alternatives.append(Alternative(manager.id, v, "ineligible", rule))
             elif self.capacity.free[j] <= 0:
-                alternatives.append(
-                    Alternative(manager.id, v, "ineligible", "has no free capacity")
+                detail = (
+                    f"full (no free capacity: {manager.active_leads} open leads of "
+                    f"{manager.max_active_leads})"
                 )
+                alternatives.append(Alternative(manager.id, v, "full", detail))
             elif loads[j] >= high[j]:
                 limit = "balance band" if high[j] < self.capacity.free[j] else "capacity"
                 detail = f"full ({loads[j]:.0f} of {high[j]} leads, its {limit} limit)"

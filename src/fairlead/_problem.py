@@ -176,11 +176,12 @@ class AssignmentProblem:
         """Integer bounds ``(low, high)`` on how many leads each manager takes.
 
         Meaningful for unit weights: ``low = ceil(min_load)`` and
-        ``high = floor(min(capacity, max_load))``, clipped to the number of leads.
+        ``high = floor(min(capacity, max_load))``, the latter clipped to the number
+        of leads.
         """
         eps = 1e-9
         n = self.n_leads
-        low = np.ceil(self.min_load - eps).clip(0, n).astype(np.int64)
+        low = np.ceil(self.min_load - eps).astype(np.int64)
         high = np.floor(np.minimum(self.upper_load, n) + eps).astype(np.int64)
         return low, high
 
@@ -223,7 +224,7 @@ def _validate(
     if m == 0:
         raise ValueError("value has no managers (shape has 0 columns); at least one is needed")
     _check_numeric_dtype("value", v)
-    v = v.astype(np.float64, copy=False)
+    v = np.array(v, dtype=np.float64)
 
     leads = tuple(str(s) for s in lead_labels) if lead_labels is not None else None
     managers = tuple(str(s) for s in manager_labels) if manager_labels is not None else None
@@ -277,6 +278,8 @@ def _validate(
             if not np.issubdtype(elig.dtype, np.integer) or not np.isin(elig, (0, 1)).all():
                 raise ValueError(f"eligible must hold booleans, got dtype {elig.dtype}")
             elig = elig.astype(np.bool_)
+        else:
+            elig = elig.copy()
 
     if weight is None:
         w = np.ones(n, dtype=np.float64)
@@ -297,14 +300,14 @@ def _validate(
     if np.isinf(lo).any():
         j = int(np.flatnonzero(np.isinf(lo))[0])
         raise ValueError(f"min_load of {manager(j)} must be finite, got {lo[j]:g}")
-    crossed = lo > hi
-    if crossed.any():
-        j = int(np.flatnonzero(crossed)[0])
-        raise ValueError(f"min_load of {manager(j)} ({lo[j]:g}) exceeds its max_load ({hi[j]:g})")
     over = lo > cap
     if over.any():
         j = int(np.flatnonzero(over)[0])
         raise ValueError(f"min_load of {manager(j)} ({lo[j]:g}) exceeds its capacity ({cap[j]:g})")
+    crossed = lo > hi
+    if crossed.any():
+        j = int(np.flatnonzero(crossed)[0])
+        raise ValueError(f"min_load of {manager(j)} ({lo[j]:g}) exceeds its max_load ({hi[j]:g})")
 
     vmin = None if min_value is None else per_manager("min_value", min_value, lower=None)
     vmax = None if max_value is None else per_manager("max_value", max_value, lower=None)
@@ -324,8 +327,8 @@ def _validate(
     if not isinstance(allow_unassigned, bool | np.bool_):
         raise ValueError(f"allow_unassigned must be a bool, got {allow_unassigned!r}")
 
-    for arr in (cap, w, lo, hi, cur, vmin, vmax):
-        if arr is not None and arr.base is None:
+    for arr in (v, elig, cap, w, lo, hi, cur, vmin, vmax):
+        if arr is not None:
             arr.flags.writeable = False
     return {
         "value": v,

@@ -83,11 +83,12 @@ class MinCostFlowSolver(Solver):
         timings["extract"] = time.perf_counter() - start
         assigned = manager_of >= 0
         objective = float(problem.value[assigned, manager_of[assigned]].sum())
-        # Every scaled cost is within 0.5 of value * scale, so no assignment of the
-        # same size can beat the integer optimum by more than 0.5 / scale per lead.
+        # Each scaled cost differs from value * scale by at most ``network.rounding``
+        # (<= 0.5), so no assignment of the same size beats the integer optimum by
+        # more than that per lead.
         scale = network.scale
-        rounding = 0.5 * int(assigned.sum()) / scale
-        bound = max(objective, -network.solver.optimal_cost() / scale + rounding)
+        slack = network.rounding * int(assigned.sum()) / scale
+        bound = max(objective, -network.solver.optimal_cost() / scale + slack)
         return Outcome(
             manager_of=manager_of,
             status=SolveStatus.OPTIMAL,

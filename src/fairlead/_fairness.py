@@ -29,7 +29,8 @@ def gini(x: npt.ArrayLike) -> float:
         return 0.0
     k = a.size
     ranks = np.arange(1, k + 1)
-    return float((2.0 * np.sum(ranks * a) / (k * a.sum())) - (k + 1.0) / k)
+    value = (2.0 * np.sum(ranks * a) / (k * a.sum())) - (k + 1.0) / k
+    return max(0.0, float(value))  # round-off can dip just below 0 for equal amounts
 
 
 def jain(x: npt.ArrayLike) -> float:

@@ -77,7 +77,7 @@ def main() -> None:
             w.writerow([f"l-{i + 1:03d}", f"{score:.3f}", p, s, f"{value:.0f}", when])
     policy = {
         "target_share": "capacity",
-        "balance_tolerance": 0.25,
+        "balance_tolerance": 0.1,
         "qualification_required": True,
         "hot_min_level": "middle",
         "portfolio_load": 0.1,

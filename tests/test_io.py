@@ -462,7 +462,7 @@ def test_load_demo() -> None:
     assert isinstance(lead["created_at"], datetime)
     assert manager["available"] is False
     assert manager["level"] == "middle"
-    assert demo.policy.balance_tolerance == 0.25
+    assert demo.policy.balance_tolerance == 0.1
     assert len({lead["id"] for lead in demo.leads}) == 200
     demo.leads.clear()
     assert len(load_demo().leads) == 200

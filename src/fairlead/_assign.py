@@ -45,10 +45,13 @@ def assign(
         One record (row) per manager; see :class:`fairlead.Manager`.
     policy : Policy or dict, optional
         Shares, balance band and routing rules; defaults to ``Policy()``.
-    model : array_like or callable, optional
-        Expected value of each lead for each manager, shape (n, m), or a callable
-        ``model(leads, managers)`` returning it. Default: the lead's score times a
-        factor by tier and manager level (``Policy.level_factors``).
+    model : ConversionModel, array_like or callable, optional
+        Expected value of each lead for each manager: a fitted
+        :class:`fairlead.scoring.ConversionModel` (reading each lead's ``features``;
+        in a DataFrame or dicts, columns named like the model's features are taken
+        as features), an (n, m) array, or a callable ``model(leads, managers)``
+        returning one. Default: the lead's score times a factor by tier and manager
+        level (``Policy.level_factors``).
     method : str, default "auto"
         A name from :func:`fairlead.list_methods`, or ``"auto"`` (the exact
         min-cost flow).
@@ -77,7 +80,8 @@ def assign(
     >>> plan.assignments
     {'l-1': 'anna', 'l-2': 'ben'}
     """
-    lead_records: list[Lead] = coerce_records(leads, Lead, "lead")
+    features = getattr(model, "feature_names_", None) if model is not None else None
+    lead_records: list[Lead] = coerce_records(leads, Lead, "lead", feature_columns=features)
     manager_records: list[Manager] = coerce_records(managers, Manager, "manager")
     rules = coerce_policy(policy)
     check_skills(lead_records, manager_records, rules)
@@ -87,7 +91,7 @@ def assign(
     if model is None:
         values = level_factor_value(lead_records, manager_records, tiers, rules)
     else:
-        values = model_value(model, lead_records, manager_records)
+        values = model_value(model, lead_records, manager_records, tiers)
     problem = AssignmentProblem(
         value=values,
         capacity=capacity.free,

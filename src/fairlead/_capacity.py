@@ -19,7 +19,8 @@ class CapacityPlan:
     ----------
     free : ndarray, shape (m,)
         Leads each manager can still take: ``max_active_leads - active_leads -
-        floor(portfolio_size * portfolio_load)``, at least 0; 0 when unavailable.
+        floor(portfolio_size * portfolio_load + planned_touches * touch_load)``, at
+        least 0; 0 when unavailable.
     target_share : ndarray, shape (m,)
         Fair share of the batch for each manager (sums to 1 when anyone has room).
     target : ndarray, shape (m,)
@@ -40,8 +41,10 @@ def free_capacity(managers: Sequence[Manager], policy: Policy) -> FloatArray:
     maximum = np.array([mg.max_active_leads for mg in managers], dtype=np.float64)
     active = np.array([mg.active_leads for mg in managers], dtype=np.float64)
     portfolio = np.array([mg.portfolio_size for mg in managers], dtype=np.float64)
+    touches = np.array([mg.planned_touches for mg in managers], dtype=np.float64)
     available = np.array([mg.available for mg in managers], dtype=np.bool_)
-    free = maximum - active - np.floor(portfolio * policy.portfolio_load)
+    busy = np.floor(portfolio * policy.portfolio_load + touches * policy.touch_load + 1e-9)
+    free = maximum - active - busy
     return np.where(available, np.maximum(free, 0.0), 0.0)
 
 
@@ -73,10 +76,23 @@ def water_fill(weights: FloatArray, caps: FloatArray, total: float) -> FloatArra
     return share
 
 
+def share_weights(managers: Sequence[Manager], policy: Policy, free: FloatArray) -> FloatArray:
+    """Relative target share of each manager before capping by capacity."""
+    if policy.target_share == "equal":
+        return (free > 0).astype(np.float64)
+    if policy.target_share == "performance":
+        index = np.array(
+            [1.0 if mg.performance is None else mg.performance for mg in managers],
+            dtype=np.float64,
+        )
+        return free * np.maximum(index, policy.performance_floor)
+    return free.copy()
+
+
 def plan_capacity(managers: Sequence[Manager], policy: Policy, n_leads: int) -> CapacityPlan:
     """Free capacity, target shares and the balance band for a batch of ``n_leads``."""
     free = free_capacity(managers, policy)
-    weights = free.copy() if policy.target_share == "capacity" else (free > 0).astype(np.float64)
+    weights = share_weights(managers, policy, free)
     to_place = float(min(n_leads, free.sum()))
     target = water_fill(weights, free, to_place)
     share = target / to_place if to_place > 0 else np.zeros_like(target)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -58,8 +58,26 @@ def _describe(error: Mapping[str, Any]) -> tuple[str, str, Any]:
     return field, message, error.get("input")
 
 
-def coerce_records(items: Any, model: type[RecordT], kind: str) -> list[RecordT]:
+def _with_features(item: Mapping[str, Any], feature_columns: Sequence[str]) -> dict[str, Any]:
+    record = dict(item)
+    features = dict(record.pop("features", None) or {})
+    for name in feature_columns:
+        if name in record:
+            features[name] = record.pop(name)
+    record["features"] = features
+    return record
+
+
+def coerce_records(
+    items: Any,
+    model: type[RecordT],
+    kind: str,
+    *,
+    feature_columns: Sequence[str] | None = None,
+) -> list[RecordT]:
     """Validate ``items`` as ``model`` records; reject empty input and duplicate ids.
+
+    ``feature_columns`` (for leads) are keys gathered into the record's ``features``.
 
     Raises
     ------
@@ -75,8 +93,9 @@ def coerce_records(items: Any, model: type[RecordT], kind: str) -> list[RecordT]
         if isinstance(item, model):
             record = item
         elif isinstance(item, Mapping):
+            data = _with_features(item, feature_columns) if feature_columns else dict(item)
             try:
-                record = model.model_validate(dict(item))
+                record = model.model_validate(data)
             except ValidationError as exc:
                 field, message, value = _describe(exc.errors()[0])
                 ident = item.get("id")

@@ -382,7 +382,8 @@ def _suggest(name: str, options: Sequence[str]) -> str:
 def _check_header(table: Table, model: type[BaseModel], kind: str) -> None:
     """Reject a CSV header that is no header, or has unknown or missing columns."""
     columns = table.columns or ()
-    fields = list(model.model_fields)
+    # ``features`` is a mapping, not a column: a file has no way to fill it.
+    fields = [name for name in model.model_fields if name != "features"]
     src, line = table.source, table.header_line
     listing = ", ".join(fields)
     if not any(c in fields for c in columns):

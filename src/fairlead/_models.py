@@ -60,6 +60,11 @@ class Lead(BaseModel):
         managers holding this skill may take the lead.
     source, deal_value, created_at : optional
         Where the lead came from, its expected deal size, when it arrived.
+    segment : str, optional
+        Segment label for a conversion model fitted on segments (default: the tier).
+    features : dict, optional
+        Features a conversion model reads (``ConversionModel.feature_names_``); in a
+        DataFrame or CSV they are plain columns named like the model's features.
 
     Examples
     --------
@@ -77,6 +82,8 @@ class Lead(BaseModel):
     source: str | None = None
     deal_value: float | None = Field(default=None, ge=0.0, allow_inf_nan=False)
     created_at: datetime | None = None
+    segment: str | None = None
+    features: dict[str, float | str] = Field(default_factory=dict)
 
     _numbers = field_validator("score", "deal_value", mode="before")(_not_bool)
 
@@ -104,6 +111,14 @@ class Manager(BaseModel):
         capacity too.
     available : bool, default True
         False while on leave, sick or paused: no new leads.
+    planned_touches : int, default 0
+        Contacts with existing clients planned this period (see
+        :func:`fairlead.scoring.touch_plan`); with ``Policy.touch_load`` they take
+        capacity.
+    performance : float, optional
+        Performance index, 1.0 = team average (see
+        :func:`fairlead.scoring.manager_performance`); used by
+        ``Policy(target_share="performance")``.
 
     Examples
     --------
@@ -123,6 +138,8 @@ class Manager(BaseModel):
     active_leads: int = Field(default=0, ge=0)
     portfolio_size: int = Field(default=0, ge=0)
     available: bool = True
+    planned_touches: int = Field(default=0, ge=0)
+    performance: float | None = Field(default=None, ge=0.0, allow_inf_nan=False)
 
     _numbers = field_validator("max_active_leads", "active_leads", "portfolio_size", mode="before")(
         _not_bool
@@ -156,9 +173,14 @@ class Policy(BaseModel):
 
     Parameters
     ----------
-    target_share : {"capacity", "equal"}, default "capacity"
+    target_share : {"capacity", "equal", "performance"}, default "capacity"
         Each manager's target share of the batch: proportional to free capacity,
-        or equal among available managers (capped by what each can take).
+        equal among available managers, or proportional to free capacity times
+        the manager's ``performance`` ("better results, more leads"), never below
+        ``performance_floor``; always capped by what each can take.
+    performance_floor : float, default 0.5
+        With ``target_share="performance"``, a manager's performance counts as at
+        least this (1.0 = team average), so nobody's share collapses.
     balance_tolerance : float or None, default 0.2
         Each manager's count stays within ``±balance_tolerance`` of their target
         (0.2 = ±20 %). ``None`` drops the band: only capacity limits loads.
@@ -170,6 +192,8 @@ class Policy(BaseModel):
         Score thresholds of the hot and warm tiers, for leads without a tier.
     portfolio_load : float, default 0.0
         Capacity (in leads) each existing client of a manager takes.
+    touch_load : float, default 0.25
+        Capacity (in leads) each planned touch with an existing client takes.
     allow_unassigned : bool, default False
         Leave leads unassigned when capacity runs short (as many as possible
         are still placed) instead of failing.
@@ -188,13 +212,15 @@ class Policy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    target_share: Literal["capacity", "equal"] = "capacity"
+    target_share: Literal["capacity", "equal", "performance"] = "capacity"
+    performance_floor: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
     balance_tolerance: float | None = Field(default=0.2, ge=0.0, allow_inf_nan=False)
     qualification_required: bool = True
     hot_min_level: Level | None = Level.MIDDLE
     hot_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     warm_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
     portfolio_load: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
+    touch_load: float = Field(default=0.25, ge=0.0, allow_inf_nan=False)
     allow_unassigned: bool = False
     level_factors: dict[Tier, dict[Level, float]] = Field(default_factory=_default_level_factors)
     seed: int | None = None

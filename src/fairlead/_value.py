@@ -9,6 +9,7 @@ import numpy as np
 
 from fairlead._models import Lead, Level, Manager, Policy, Tier
 from fairlead._problem import FloatArray
+from fairlead.scoring._conversion import ConversionModel
 
 # A value model maps (leads, managers) to an (n, m) array of expected gains.
 ValueModel = Callable[[Sequence[Lead], Sequence[Manager]], Any]
@@ -35,11 +36,48 @@ def level_factor_value(
     return values
 
 
-def model_value(
-    model: ValueModel | Any, leads: Sequence[Lead], managers: Sequence[Manager]
+def conversion_value(
+    model: ConversionModel,
+    leads: Sequence[Lead],
+    managers: Sequence[Manager],
+    tiers: Sequence[Tier],
 ) -> FloatArray:
-    """Values from a user model: an (n, m) array, or a callable returning one."""
-    raw = model(leads, managers) if callable(model) else model
+    """Values from a fitted :class:`~fairlead.scoring.ConversionModel`.
+
+    Each lead's ``features`` supply the model's feature columns; its ``segment``
+    (or else its tier) supplies the segment when the model was fitted on segments.
+    """
+    names: list[str] = getattr(model, "feature_names_", [])
+    if not names:
+        raise ValueError("the ConversionModel is not fitted yet: call fit() first")
+    columns: dict[str, list[float | str]] = {name: [] for name in names}
+    for lead in leads:
+        for name in names:
+            if name not in lead.features:
+                raise ValueError(
+                    f"lead {lead.id!r} lacks feature {name!r} that the conversion model needs"
+                )
+            columns[name].append(lead.features[name])
+    segments = None
+    if model.segment_edges_ is None:
+        segments = [
+            lead.segment if lead.segment is not None else tier.value
+            for lead, tier in zip(leads, tiers, strict=True)
+        ]
+    return model.predict_proba(columns, managers=[mg.id for mg in managers], segments=segments)
+
+
+def model_value(
+    model: ValueModel | Any,
+    leads: Sequence[Lead],
+    managers: Sequence[Manager],
+    tiers: Sequence[Tier],
+) -> FloatArray:
+    """Values from a model: a fitted ConversionModel, an (n, m) array, or a callable."""
+    if isinstance(model, ConversionModel):
+        raw: Any = conversion_value(model, leads, managers, tiers)
+    else:
+        raw = model(leads, managers) if callable(model) else model
     try:
         values = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:

@@ -1,0 +1,293 @@
+"""ConversionModel: p(convert | lead, manager) learned from history.
+
+Two parts. A lead-level base model gives each lead's conversion probability with an
+average manager. Each manager then has an effect per segment (e.g. tier): the log
+odds ratio between their empirical-Bayes shrunk rate and the rate the base model
+expects for the leads they worked. The prediction for lead ``i`` and manager ``j``
+is ``sigmoid(logit(base_i) + effect[segment_i, j])``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import expit, logit
+
+from fairlead.scoring._features import FeatureEncoder, FloatArray
+from fairlead.scoring._logistic import LogisticModel
+from fairlead.scoring._shrinkage import fit_prior_strength, shrink_rates
+
+_CLIP = 1e-6
+
+
+def _labels(values: Any, n: int, what: str) -> npt.NDArray[np.str_]:
+    array = np.asarray(values)
+    if array.ndim != 1 or array.shape[0] != n:
+        raise ValueError(f"{what} must have one entry per row ({n}), got shape {array.shape}")
+    return array.astype(str)
+
+
+def _outcomes(y: npt.ArrayLike) -> FloatArray:
+    target = np.asarray(y)
+    if target.dtype == np.bool_:
+        return target.astype(np.float64)
+    try:
+        values = target.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("y must hold outcomes 0/1") from None
+    bad = ~np.isin(values, (0.0, 1.0))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"y must hold outcomes 0/1, got {target[row]!r} in row {row}")
+    return values
+
+
+def manager_segment_effects(
+    y: FloatArray,
+    base: FloatArray,
+    segment_idx: npt.NDArray[np.int64],
+    manager_idx: npt.NDArray[np.int64],
+    n_segments: int,
+    n_managers: int,
+    prior_strength: float | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Shrunk log-odds effect of each manager in each segment.
+
+    Within segment ``s``, manager ``j`` converted ``c`` of ``n`` leads for which the
+    base model expected the rate ``e = sum(base) / n``. Their rate has the prior
+    ``Beta(kappa * e, kappa * (1 - e))`` with ``kappa`` fitted per segment by
+    maximum marginal likelihood (unless ``prior_strength`` is given); the effect is
+    ``logit(posterior mean) - logit(e)``: near 0 for few leads, the observed log odds
+    ratio for many.
+
+    Returns
+    -------
+    effect, trials, successes : ndarray, shape (n_segments, n_managers)
+    strength : ndarray, shape (n_segments,)
+    """
+    cell = segment_idx * n_managers + manager_idx
+    size = n_segments * n_managers
+    trials = np.bincount(cell, minlength=size).astype(np.float64).reshape(n_segments, n_managers)
+    wins = np.bincount(cell, weights=y, minlength=size).astype(np.float64)
+    wins = wins.reshape(n_segments, n_managers)
+    expected = np.bincount(cell, weights=base, minlength=size).reshape(n_segments, n_managers)
+    expected_rate = np.clip(expected / np.maximum(trials, 1.0), _CLIP, 1 - _CLIP)
+    strength = np.empty(n_segments)
+    effect = np.zeros((n_segments, n_managers))
+    for s in range(n_segments):
+        kappa = (
+            prior_strength
+            if prior_strength is not None
+            else fit_prior_strength(wins[s], trials[s], expected_rate[s])
+        )
+        strength[s] = kappa
+        posterior = shrink_rates(wins[s], trials[s], expected_rate[s], kappa)
+        posterior = np.clip(posterior, _CLIP, 1 - _CLIP)
+        effect[s] = np.where(trials[s] > 0, logit(posterior) - logit(expected_rate[s]), 0.0)
+    return effect, trials, wins, strength
+
+
+class ConversionModel:
+    """Probability that each lead converts with each manager, learned from history.
+
+    Parameters
+    ----------
+    base_model : estimator or None, default None
+        Lead-level classifier with ``fit(X, y)`` and ``predict_proba(X)`` (scikit-learn
+        style). ``None`` uses fairlead's L2 logistic regression on the features
+        (numeric columns standardized, text columns one-hot encoded).
+    l2 : float, default 1.0
+        Ridge strength of the default logistic regression.
+    prior_strength : float or None, default None
+        Pseudo-observations pulling each manager's segment rate towards what the base
+        model expects; ``None`` fits it per segment by empirical Bayes.
+    n_segments : int, default 3
+        When ``fit`` gets no segments, leads are split into this many segments by
+        quantiles of the base probability (cold → hot).
+    unknown_managers : {"error", "prior"}, default "error"
+        What ``predict_proba`` does with a manager absent from the history:
+        raise, or give them the segment baseline (effect 0).
+
+    Attributes
+    ----------
+    base_model_ : estimator
+    manager_ids_ : ndarray of str
+    segments_ : ndarray of str
+        Segment labels (given in ``fit`` or derived: ``"q1"`` … coldest first).
+    segment_edges_ : ndarray or None
+        Base-probability cut points of derived segments.
+    effect_ : ndarray, shape (n_segments, n_managers)
+        Shrunk log-odds effect of each manager in each segment.
+    trials_, successes_ : ndarray, shape (n_segments, n_managers)
+    prior_strength_ : ndarray, shape (n_segments,)
+    feature_names_ : list of str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fairlead.scoring import ConversionModel
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(3000, 2))
+    >>> who = rng.choice(["ann", "bob"], size=3000)
+    >>> lift = np.where(who == "ann", 0.8, 0.0)
+    >>> y = rng.random(3000) < 1 / (1 + np.exp(-(X[:, 0] - 1 + lift)))
+    >>> cm = ConversionModel().fit(X, y, managers=who)
+    >>> P = cm.predict_proba(X[:5], managers=["ann", "bob"])
+    >>> P.shape, bool((P[:, 0] > P[:, 1]).all())
+    ((5, 2), True)
+    """
+
+    def __init__(
+        self,
+        *,
+        base_model: Any = None,
+        l2: float = 1.0,
+        prior_strength: float | None = None,
+        n_segments: int = 3,
+        unknown_managers: str = "error",
+    ) -> None:
+        self.base_model = base_model
+        self.l2 = l2
+        self.prior_strength = prior_strength
+        self.n_segments = n_segments
+        self.unknown_managers = unknown_managers
+
+    def _check_params(self) -> None:
+        if self.unknown_managers not in ("error", "prior"):
+            raise ValueError(
+                f"unknown_managers must be 'error' or 'prior', got {self.unknown_managers!r}"
+            )
+        if self.prior_strength is not None and not self.prior_strength > 0:
+            raise ValueError(f"prior_strength must be > 0, got {self.prior_strength!r}")
+        if not (isinstance(self.n_segments, int) and self.n_segments >= 1):
+            raise ValueError(f"n_segments must be an int >= 1, got {self.n_segments!r}")
+
+    def _base_proba(self, X: Any) -> FloatArray:
+        proba = np.asarray(self.base_model_.predict_proba(X), dtype=np.float64)
+        column = proba[:, 1] if proba.ndim == 2 else proba
+        return np.clip(column, _CLIP, 1 - _CLIP)
+
+    def _segment_index(self, segments: Any, base: FloatArray) -> npt.NDArray[np.int64]:
+        n = base.shape[0]
+        if self.segment_edges_ is not None:
+            if segments is not None:
+                raise ValueError("this model derives segments itself; do not pass segments")
+            return np.searchsorted(self.segment_edges_, base, side="right").astype(np.int64)
+        if segments is None:
+            raise ValueError(
+                f"segments are required: the model was fitted on segments {list(self.segments_)}"
+            )
+        labels = _labels(segments, n, "segments")
+        position = {s: k for k, s in enumerate(self.segments_)}
+        unknown = sorted(set(labels.tolist()) - position.keys())
+        if unknown:
+            raise ValueError(
+                f"unknown segment(s) {unknown}; the model knows {list(self.segments_)}"
+            )
+        return np.array([position[s] for s in labels.tolist()], dtype=np.int64)
+
+    def fit(
+        self,
+        X: Any,
+        y: npt.ArrayLike,
+        *,
+        managers: npt.ArrayLike,
+        segments: npt.ArrayLike | None = None,
+    ) -> ConversionModel:
+        """Learn from history: lead features ``X``, outcomes ``y`` (0/1), who worked each.
+
+        Parameters
+        ----------
+        X : array, DataFrame, mapping of columns or list of records
+        y : array_like of 0/1 or bool
+        managers : array_like of str
+            Manager id of each history row.
+        segments : array_like of str, optional
+            Segment label per row (e.g. tier or product); derived from the base
+            probability when absent.
+        """
+        self._check_params()
+        target = _outcomes(y)
+        n = target.shape[0]
+        if n == 0:
+            raise ValueError("history is empty: fit needs at least one row")
+        who = _labels(managers, n, "managers")
+        if target.min() == target.max():
+            raise ValueError(
+                f"y holds only {int(target[0])}s: fit needs both converted and lost leads"
+            )
+        names = FeatureEncoder().fit(X).names
+        self.feature_names_ = names
+        model = self.base_model if self.base_model is not None else LogisticModel(l2=self.l2)
+        self.base_model_ = model.fit(X, target)
+        base = self._base_proba(X)
+        if base.shape[0] != n:
+            raise ValueError(f"X has {base.shape[0]} rows but y has {n}")
+
+        if segments is None:
+            quantiles = np.linspace(0, 1, self.n_segments + 1)[1:-1]
+            self.segment_edges_: FloatArray | None = np.quantile(base, quantiles)
+            self.segments_ = np.array([f"q{k + 1}" for k in range(self.n_segments)])
+            segment_idx = np.searchsorted(self.segment_edges_, base, side="right")
+        else:
+            self.segment_edges_ = None
+            labels = _labels(segments, n, "segments")
+            self.segments_, segment_idx = np.unique(labels, return_inverse=True)
+        self.manager_ids_, manager_idx = np.unique(who, return_inverse=True)
+        effect, trials, wins, strength = manager_segment_effects(
+            target,
+            base,
+            segment_idx.astype(np.int64),
+            manager_idx.astype(np.int64),
+            len(self.segments_),
+            len(self.manager_ids_),
+            self.prior_strength,
+        )
+        self.effect_, self.trials_, self.successes_, self.prior_strength_ = (
+            effect,
+            trials,
+            wins,
+            strength,
+        )
+        return self
+
+    def _manager_columns(
+        self, managers: Sequence[str] | npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        ids = np.asarray(managers).astype(str)
+        if ids.ndim != 1:
+            raise ValueError(f"managers must be a 1-d list of ids, got shape {ids.shape}")
+        position = {m: k for k, m in enumerate(self.manager_ids_.tolist())}
+        known = np.array([m in position for m in ids.tolist()], dtype=np.bool_)
+        if not known.all() and self.unknown_managers == "error":
+            unknown = [m for m in ids.tolist() if m not in position]
+            raise ValueError(
+                f"unknown manager id(s) {unknown[:5]} not in the history; pass "
+                "unknown_managers='prior' to give them the segment baseline"
+            )
+        columns = np.array([position.get(m, 0) for m in ids.tolist()], dtype=np.int64)
+        return columns, known
+
+    def predict_proba(
+        self,
+        X: Any,
+        *,
+        managers: Sequence[str] | npt.ArrayLike,
+        segments: npt.ArrayLike | None = None,
+    ) -> FloatArray:
+        """Conversion probability of each lead with each manager, shape (n, len(managers)).
+
+        Vectorized: one base prediction per lead, then one gather of the effect table.
+        """
+        if not hasattr(self, "effect_"):
+            raise RuntimeError("this ConversionModel is not fitted yet: call fit() first")
+        base = self._base_proba(X)
+        segment_idx = self._segment_index(segments, base)
+        columns, known = self._manager_columns(managers)
+        table = self.effect_[:, columns] * known[None, :]
+        logits = logit(base)[:, None] + table[segment_idx]
+        result: FloatArray = expit(logits)
+        return result

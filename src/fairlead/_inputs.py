@@ -62,6 +62,8 @@ def _with_features(item: Mapping[str, Any], feature_columns: Sequence[str]) -> d
     record = dict(item)
     features = dict(record.pop("features", None) or {})
     for name in feature_columns:
+        if name in Lead.model_fields:
+            continue  # a lead's own field, read from the record itself
         if name in record:
             features[name] = record.pop(name)
     record["features"] = features

@@ -53,11 +53,14 @@ def conversion_value(
     columns: dict[str, list[float | str]] = {name: [] for name in names}
     for lead in leads:
         for name in names:
-            if name not in lead.features:
+            value = lead.features.get(name)
+            if value is None and name in Lead.model_fields and name != "features":
+                value = getattr(lead, name)
+            if value is None:
                 raise ValueError(
                     f"lead {lead.id!r} lacks feature {name!r} that the conversion model needs"
                 )
-            columns[name].append(lead.features[name])
+            columns[name].append(value.value if isinstance(value, Tier) else value)
     segments = None
     if model.segment_edges_ is None:
         segments = [

@@ -9,6 +9,7 @@ is ``sigmoid(logit(base_i) + effect[segment_i, j])``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import expit, logit
 
-from fairlead.scoring._features import FeatureEncoder, FloatArray
+from fairlead.scoring._calibration import NotFittedError
+from fairlead.scoring._features import FloatArray, as_columns
 from fairlead.scoring._logistic import LogisticModel
 from fairlead.scoring._shrinkage import fit_prior_strength, shrink_rates
 
@@ -41,7 +43,7 @@ def _outcomes(y: npt.ArrayLike) -> FloatArray:
     bad = ~np.isin(values, (0.0, 1.0))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"y must hold outcomes 0/1, got {target[row]!r} in row {row}")
+        raise ValueError(f"y must hold outcomes 0/1, got {values[row]:g} in row {row}")
     return values
 
 
@@ -178,14 +180,14 @@ class ConversionModel:
             return np.searchsorted(self.segment_edges_, base, side="right").astype(np.int64)
         if segments is None:
             raise ValueError(
-                f"segments are required: the model was fitted on segments {list(self.segments_)}"
+                f"segments are required: the model was fitted on segments {self.segments_.tolist()}"
             )
         labels = _labels(segments, n, "segments")
         position = {s: k for k, s in enumerate(self.segments_)}
         unknown = sorted(set(labels.tolist()) - position.keys())
         if unknown:
             raise ValueError(
-                f"unknown segment(s) {unknown}; the model knows {list(self.segments_)}"
+                f"unknown segment(s) {unknown}; the model knows {self.segments_.tolist()}"
             )
         return np.array([position[s] for s in labels.tolist()], dtype=np.int64)
 
@@ -219,13 +221,19 @@ class ConversionModel:
             raise ValueError(
                 f"y holds only {int(target[0])}s: fit needs both converted and lost leads"
             )
-        names = FeatureEncoder().fit(X).names
+        names, columns = as_columns(X)
+        rows = {c.shape[0] for c in columns}
+        if rows != {n}:
+            raise ValueError(f"X has {sorted(rows)[0]} rows but y has {n}")
         self.feature_names_ = names
-        model = self.base_model if self.base_model is not None else LogisticModel(l2=self.l2)
+        # A copy, as scikit-learn's clone does: the caller's estimator stays untouched.
+        model = (
+            copy.deepcopy(self.base_model)
+            if self.base_model is not None
+            else LogisticModel(l2=self.l2)
+        )
         self.base_model_ = model.fit(X, target)
         base = self._base_proba(X)
-        if base.shape[0] != n:
-            raise ValueError(f"X has {base.shape[0]} rows but y has {n}")
 
         if segments is None:
             quantiles = np.linspace(0, 1, self.n_segments + 1)[1:-1]
@@ -283,7 +291,7 @@ class ConversionModel:
         Vectorized: one base prediction per lead, then one gather of the effect table.
         """
         if not hasattr(self, "effect_"):
-            raise RuntimeError("this ConversionModel is not fitted yet: call fit() first")
+            raise NotFittedError("this ConversionModel is not fitted yet: call fit() first")
         base = self._base_proba(X)
         segment_idx = self._segment_index(segments, base)
         columns, known = self._manager_columns(managers)

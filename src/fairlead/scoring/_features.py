@@ -55,6 +55,17 @@ def _numeric(values: np.ndarray[Any, Any]) -> FloatArray | None:
         return None
 
 
+def _first_non_number(values: np.ndarray[Any, Any]) -> int:
+    for row, value in enumerate(values.tolist()):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return row
+        if not np.isfinite(number):
+            return row
+    return 0
+
+
 @dataclass
 class FeatureEncoder:
     """Numeric columns pass through (standardized); text columns are one-hot encoded.
@@ -119,10 +130,11 @@ class FeatureEncoder:
                 continue
             numeric = _numeric(values)
             if numeric is None or not np.all(np.isfinite(numeric)):
-                bad_row = 0 if numeric is None else int(np.flatnonzero(~np.isfinite(numeric))[0])
+                bad_row = _first_non_number(values)
+                shown = values[bad_row]
+                shown = shown.item() if isinstance(shown, np.generic) else shown
                 raise ValueError(
-                    f"feature {name!r} must be a finite number, got {values[bad_row]!r} "
-                    f"in row {bad_row}"
+                    f"feature {name!r} must be a finite number, got {shown!r} in row {bad_row}"
                 )
             blocks.append(((numeric - self.means[name]) / self.scales[name])[:, None])
         return np.hstack(blocks) if blocks else np.zeros((0, 0))

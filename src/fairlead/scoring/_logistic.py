@@ -50,7 +50,15 @@ def fit_logistic(
     start = np.zeros(d + 1)
     rate = float(np.clip(np.average(y, weights=w), 1e-6, 1 - 1e-6))
     start[d] = np.log(rate / (1 - rate))
-    result = minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 1000})
+    # Tight tolerances: the loss is a sum over rows, so the defaults stop early on
+    # large designs with one-hot columns.
+    result = minimize(
+        loss,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 10_000, "ftol": 1e-15, "gtol": 1e-10},
+    )
     return result.x[:d].copy(), float(result.x[d])
 
 

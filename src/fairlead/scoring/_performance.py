@@ -88,6 +88,13 @@ def _numbers(values: np.ndarray[Any, Any], name: str, *, allow_nan: bool) -> Flo
     try:
         x = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
+        for row, value in enumerate(values.tolist()):
+            try:
+                float(value)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"history column {name!r} must hold numbers, got {value!r} in row {row}"
+                ) from None
         raise ValueError(f"history column {name!r} must hold numbers") from None
     bad = np.isinf(x) | (np.isnan(x) & (not allow_nan)) | (x < 0)
     if bad.any():

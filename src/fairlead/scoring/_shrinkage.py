@@ -120,5 +120,8 @@ def shrink_means(
     k = within_var / tau2 if tau2 > 0 else float("inf")
     if np.isinf(k):
         return np.full_like(s, pooled), k
-    shrunk: FloatArray = (s + k * pooled) / (n + k)
+    # A unit without observations gets the pooled mean whatever k is.
+    shrunk: FloatArray = np.where(
+        n + k > 0, (s + k * pooled) / np.where(n + k > 0, n + k, 1.0), pooled
+    )
     return shrunk, float(k)

@@ -458,7 +458,7 @@ def test_load_demo() -> None:
     assert (len(demo.leads), len(demo.managers)) == (200, 8)
     assert repr(demo) == "Demo(200 leads, 8 managers)"
     lead, manager = demo.leads[0], demo.managers[-1]
-    assert set(lead) == {"id", "score", "product", "source", "deal_value", "created_at"}
+    assert set(lead) == {"id", "score", "tier", "product", "source", "deal_value", "created_at"}
     assert isinstance(lead["score"], float)
     assert isinstance(lead["created_at"], datetime)
     assert manager["available"] is False

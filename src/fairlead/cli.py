@@ -15,8 +15,8 @@ from collections.abc import Callable, Collection, Sequence
 from typing import TextIO
 
 import fairlead as fl
+from fairlead._demo import DemoRun, run_demo
 from fairlead._io import assign_files, file_format, write_plan
-from fairlead.datasets import Demo, load_demo
 from fairlead.solvers import get_solver
 
 EXIT_OK = 0
@@ -129,12 +129,19 @@ def _examples(plan: fl.Plan) -> list[str]:
     return [chosen[t] for t in fl.Tier if t in chosen]
 
 
-def _strategies(demo: Demo, plan: fl.Plan, label: str) -> list[tuple[str, fl.Plan]]:
-    """Fairlead with and without the band, and the CRM baselines (no band, seeded)."""
-    free = demo.policy.model_copy(update={"balance_tolerance": None, "seed": _SEED})
+def _strategies(run: DemoRun, label: str) -> list[tuple[str, fl.Plan]]:
+    """Fairlead with and without the band, and the CRM baselines (no band, seeded).
+
+    Every strategy is valued with the same conversion model.
+    """
+    free = run.demo.policy.model_copy(update={"balance_tolerance": None, "seed": _SEED})
+
+    def again(method: str) -> fl.Plan:
+        return fl.assign(run.leads, run.managers, policy=free, model=run.model, method=method)
+
     runs: list[tuple[str, fl.Plan]] = [
-        (label, plan),
-        ("fairlead, no band (optimum)", fl.assign(demo.leads, demo.managers, policy=free)),
+        (label, run.plan),
+        ("fairlead, no band (optimum)", again("auto")),
     ]
     for name, label in [
         ("round_robin", "round_robin"),
@@ -142,8 +149,87 @@ def _strategies(demo: Demo, plan: fl.Plan, label: str) -> list[tuple[str, fl.Pla
         ("weighted_random", f"weighted_random (seed {_SEED})"),
         ("greedy", "greedy"),
     ]:
-        runs.append((label, fl.assign(demo.leads, demo.managers, policy=free, method=name)))
+        runs.append((label, again(name)))
     return runs
+
+
+def _scoring_lines(run: DemoRun) -> list[str]:
+    plan = run.plan
+    rows = []
+    for tier in fl.Tier:
+        scores = [lead.score for lead, t in zip(plan.leads, plan.tiers, strict=True) if t is tier]
+        if scores:
+            rows.append(
+                [
+                    tier.value,
+                    str(len(scores)),
+                    f"{sum(scores) / len(scores):.3f}",
+                    f"{min(scores):.3f}",
+                    f"{max(scores):.3f}",
+                ]
+            )
+    history = len(run.demo.history)
+    return [
+        *_wrap(
+            "Lead scoring: default rules (source, response speed, engagement, purchases, "
+            f"contacts), calibrated on {history} past leads (isotonic)",
+            indent="",
+        ),
+        *_table(["tier", "leads", "mean p", "min p", "max p"], rows),
+    ]
+
+
+def _touch_lines(run: DemoRun) -> list[str]:
+    segments = Counter(run.segments.values())
+    per = run.touches.per_manager()
+    reasons: dict[str, Counter[str]] = {}
+    for task in run.touches.tasks:
+        reasons.setdefault(task.manager_id, Counter())[task.reason_code] += 1
+    load = run.plan.policy.touch_load
+    rows = [
+        [
+            mg["id"],
+            str(per.get(mg["id"], 0)),
+            f"{per.get(mg['id'], 0) * load:.0f}",
+            ", ".join(f"{code} {n}" for code, n in reasons.get(mg["id"], Counter()).most_common(4)),
+        ]
+        for mg in run.managers
+    ]
+    first = run.touches.tasks[0] if run.touches.tasks else None
+    lines = [
+        *_wrap(
+            f"Client base: {len(run.segments)} clients; RFM segments: "
+            + ", ".join(f"{name} {n}" for name, n in segments.most_common()),
+            indent="",
+        ),
+        f"Touch plan this week ({len(run.touches.tasks)} contacts; each takes "
+        f"{load:g} of a lead slot)",
+        *_table(["manager", "touches", "slots", "why"], rows, left=(0, 3)),
+    ]
+    if first is not None:
+        lines += _wrap(f"e.g. {first.manager_id} -> {first.customer}: {first.why}; {first.action}")
+    return lines
+
+
+def _performance_lines(run: DemoRun) -> list[str]:
+    perf = run.performance
+    rows = []
+    for row in perf.to_records():
+        rows.append(
+            [
+                row["manager_id"],
+                str(row["leads"]),
+                f"{100 * row['conversion']:.1f}%",
+                f"{100 * row['conversion_shrunk']:.1f}%",
+                f"{row.get('avg_deal_shrunk', float('nan')):.0f}",
+                f"{row.get('response_minutes_shrunk', float('nan')):.0f}",
+                f"{row['index']:.2f}",
+            ]
+        )
+    return [
+        "Manager performance over the history (shrunk towards the team by empirical Bayes)",
+        *_table(["manager", "leads", "conv", "conv*", "deal*", "reply min*", "index"], rows),
+    ]
 
 
 def _comparison(runs: list[tuple[str, fl.Plan]]) -> list[str]:
@@ -194,15 +280,15 @@ def _comparison(runs: list[tuple[str, fl.Plan]]) -> list[str]:
 
 
 def _run_demo(args: argparse.Namespace, out: TextIO) -> int:
-    demo = load_demo()
-    plan = fl.assign(demo.leads, demo.managers, policy=demo.policy, method=args.method)
+    run = run_demo(args.method)
+    plan = run.plan
     explain: list[str] = args.explain or _examples(plan)
     unknown = [lead_id for lead_id in explain if lead_id not in plan.assignments]
     if unknown:
         first, last = plan.leads[0].id, plan.leads[-1].id
         raise ValueError(f"no lead {unknown[0]!r} in the demo data (ids {first} to {last})")
     label = "fairlead" if args.method == "auto" else plan.method
-    runs = _strategies(demo, plan, f"{label}, balance band")
+    runs = _strategies(run, f"{label}, balance band")
 
     tiers = Counter(t.value for t in plan.tiers)
     products = Counter(lead.product for lead in plan.leads if lead.product)
@@ -219,6 +305,13 @@ def _run_demo(args: argparse.Namespace, out: TextIO) -> int:
             f"{plan.capacity.free.sum():.0f} free slots); policy: {_policy_words(plan.policy)}"
         ),
         "",
+        *_scoring_lines(run),
+        "",
+        *_touch_lines(run),
+        "",
+        *_performance_lines(run),
+        "",
+        "Values: a conversion model learned from the history (manager effects per tier, shrunk)",
         f"Assignment by {plan.method} ({plan.status.value}): "
         f"{len(plan.leads) - len(plan.unassigned)} of {len(plan.leads)} leads placed, "
         f"{plan.expected_value:.2f} expected conversions",

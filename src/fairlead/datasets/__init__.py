@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
@@ -11,8 +14,12 @@ from pydantic import BaseModel
 
 from fairlead._io import Table, coerce_table, parse_policy, parse_table
 from fairlead._models import Lead, Manager, Policy
+from fairlead.datasets._bank import BankMarketing, load_bank_marketing
 
-__all__ = ["Demo", "load_demo"]
+__all__ = ["DEMO_NOW", "BankMarketing", "Demo", "load_bank_marketing", "load_demo"]
+
+DEMO_NOW = datetime(2026, 11, 27, 8, 0)
+"""When the demo batch is assigned (the demo data were generated relative to it)."""
 
 
 @dataclass(frozen=True)
@@ -29,14 +36,32 @@ class Demo:
         ``skills``, ``level``, ``max_active_leads``, ``active_leads``,
         ``portfolio_size``, ``available`` (one of them is away).
     policy : Policy
-        The team's rules (``demo_policy.json``): shares by free capacity, a ±25 %
+        The team's rules (``demo_policy.json``): shares by free capacity, a ±10 %
         balance band, hot leads only to middle or senior managers, product skills
-        required, each existing client taking 0.1 of a lead's capacity.
+        required, each existing client taking 0.1 of a lead's capacity and each
+        planned touch 0.25.
+    history : list of dict
+        2,400 leads worked in the 12 weeks before (``demo_history.csv``): their
+        activity (source, product, response time, events, purchases, contacts), the
+        manager who worked each, the outcome, deal value and first-response time.
+    lead_activity : list of dict
+        The activity of the 200 new leads, as the rule scorer reads it.
+    transactions : list of dict
+        Purchases of the team's existing clients (``customer_id``, ``date``, ``amount``).
+    clients : list of dict
+        Each client's owner (``manager_id``) and ``last_contact`` date.
+    now : datetime
+        The moment the demo batch is assigned.
     """
 
     leads: list[dict[str, Any]] = field(repr=False)
     managers: list[dict[str, Any]] = field(repr=False)
     policy: Policy
+    history: list[dict[str, Any]] = field(repr=False, default_factory=list)
+    lead_activity: list[dict[str, Any]] = field(repr=False, default_factory=list)
+    transactions: list[dict[str, Any]] = field(repr=False, default_factory=list)
+    clients: list[dict[str, Any]] = field(repr=False, default_factory=list)
+    now: datetime = DEMO_NOW
 
     def __repr__(self) -> str:
         return f"Demo({len(self.leads)} leads, {len(self.managers)} managers)"
@@ -44,6 +69,23 @@ class Demo:
 
 def _read(name: str) -> str:
     return resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
+
+
+def _cell(text: str) -> Any:
+    """A CSV cell as a number when it reads as one; empty cells are missing."""
+    if text == "":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _plain_rows(name: str) -> list[dict[str, Any]]:
+    reader = csv.DictReader(io.StringIO(_read(name)))
+    return [{key: _cell(value) for key, value in row.items()} for row in reader]
 
 
 def _rows(records: Sequence[BaseModel], table: Table) -> list[dict[str, Any]]:
@@ -71,10 +113,10 @@ def load_demo() -> Demo:
     >>> demo = load_demo(); len(demo.leads), len(demo.managers)
     (200, 8)
     >>> demo.leads[0]["id"], demo.leads[0]["score"], demo.managers[0]["name"]
-    ('l-001', 0.563, 'Anna Petrova')
+    ('l-001', 0.208, 'Anna Petrova')
     >>> plan = fl.assign(demo.leads, demo.managers, policy=demo.policy)
     >>> plan.status.value, len(plan.unassigned), round(plan.expected_value, 2)
-    ('optimal', 0, 69.08)
+    ('optimal', 0, 47.11)
     """
     leads = parse_table(_read("demo_leads.csv"), source="demo_leads.csv", format="csv")
     managers = parse_table(_read("demo_managers.csv"), source="demo_managers.csv", format="csv")
@@ -83,4 +125,8 @@ def load_demo() -> Demo:
         leads=_rows(coerce_table(leads, Lead, "lead"), leads),
         managers=_rows(coerce_table(managers, Manager, "manager"), managers),
         policy=policy,
+        history=_plain_rows("demo_history.csv"),
+        lead_activity=_plain_rows("demo_lead_activity.csv"),
+        transactions=_plain_rows("demo_transactions.csv"),
+        clients=_plain_rows("demo_clients.csv"),
     )

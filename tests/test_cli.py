@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import fairlead as fl
-from fairlead._io import render_records
 from fairlead._demo import run_demo
+from fairlead._io import render_records
 from fairlead.cli import main
 from fairlead.datasets import load_demo
 from fairlead.solvers import get_solver
@@ -117,9 +117,7 @@ def test_demo_shows_failed_baselines_honestly(run: Run) -> None:
     _, out, _ = run("demo")
     demo = run_demo()
     free = demo.demo.policy.model_copy(update={"balance_tolerance": None})
-    rr = fl.assign(
-        demo.leads, demo.managers, policy=free, model=demo.model, method="round_robin"
-    )
+    rr = fl.assign(demo.leads, demo.managers, policy=free, model=demo.model, method="round_robin")
     assert rr.status is fl.SolveStatus.FAILED  # the demo's capacities strand leads
     line = next(x for x in out.splitlines() if x.startswith("round_robin "))
     placed = len(rr.leads) - len(rr.unassigned)

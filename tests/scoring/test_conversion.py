@@ -47,6 +47,7 @@ def test_init_is_keyword_only_and_stores_params_unchanged():
         "base_model",
         "l2",
         "prior_strength",
+        "strength_by_segment",
         "n_segments",
         "unknown_managers",
     ]

@@ -55,15 +55,18 @@ def manager_segment_effects(
     n_segments: int,
     n_managers: int,
     prior_strength: float | None = None,
+    *,
+    strength_by_segment: bool = False,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Shrunk log-odds effect of each manager in each segment.
 
     Within segment ``s``, manager ``j`` converted ``c`` of ``n`` leads for which the
     base model expected the rate ``e = sum(base) / n``. Their rate has the prior
-    ``Beta(kappa * e, kappa * (1 - e))`` with ``kappa`` fitted per segment by
-    maximum marginal likelihood (unless ``prior_strength`` is given); the effect is
-    ``logit(posterior mean) - logit(e)``: near 0 for few leads, the observed log odds
-    ratio for many.
+    ``Beta(kappa * e, kappa * (1 - e))`` with ``kappa`` fitted by maximum marginal
+    likelihood (unless ``prior_strength`` is given): one ``kappa`` for all cells, or
+    one per segment with ``strength_by_segment`` (needs many managers per segment to
+    be stable). The effect is ``logit(posterior mean) - logit(e)``: near 0 for few
+    leads, the observed log odds ratio for many.
 
     Returns
     -------
@@ -79,10 +82,13 @@ def manager_segment_effects(
     expected_rate = np.clip(expected / np.maximum(trials, 1.0), _CLIP, 1 - _CLIP)
     strength = np.empty(n_segments)
     effect = np.zeros((n_segments, n_managers))
+    shared = prior_strength
+    if shared is None and not strength_by_segment:
+        shared = fit_prior_strength(wins.ravel(), trials.ravel(), expected_rate.ravel())
     for s in range(n_segments):
         kappa = (
-            prior_strength
-            if prior_strength is not None
+            shared
+            if shared is not None
             else fit_prior_strength(wins[s], trials[s], expected_rate[s])
         )
         strength[s] = kappa
@@ -105,7 +111,11 @@ class ConversionModel:
         Ridge strength of the default logistic regression.
     prior_strength : float or None, default None
         Pseudo-observations pulling each manager's segment rate towards what the base
-        model expects; ``None`` fits it per segment by empirical Bayes.
+        model expects; ``None`` fits it by empirical Bayes.
+    strength_by_segment : bool, default False
+        Fit one prior strength per segment instead of one for all segments. With
+        few managers a per-segment fit often lands on "all alike" or "no pooling";
+        the shared fit borrows strength across segments.
     n_segments : int, default 3
         When ``fit`` gets no segments, leads are split into this many segments by
         quantiles of the base probability (cold → hot).
@@ -148,12 +158,14 @@ class ConversionModel:
         base_model: Any = None,
         l2: float = 1.0,
         prior_strength: float | None = None,
+        strength_by_segment: bool = False,
         n_segments: int = 3,
         unknown_managers: str = "error",
     ) -> None:
         self.base_model = base_model
         self.l2 = l2
         self.prior_strength = prior_strength
+        self.strength_by_segment = strength_by_segment
         self.n_segments = n_segments
         self.unknown_managers = unknown_managers
 
@@ -253,6 +265,7 @@ class ConversionModel:
             len(self.segments_),
             len(self.manager_ids_),
             self.prior_strength,
+            strength_by_segment=self.strength_by_segment,
         )
         self.effect_, self.trials_, self.successes_, self.prior_strength_ = (
             effect,

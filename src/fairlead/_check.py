@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fairlead._problem import AssignmentProblem, IntArray
+from fairlead._problem import AssignmentProblem, FloatArray, IntArray
 
 # Loads and value sums are compared with this relative slack, so that a sum of
 # floats that equals a bound up to rounding does not count as a violation.
@@ -60,16 +60,17 @@ def violations(problem: AssignmentProblem, manager_of: IntArray) -> list[str]:
     w = problem.weight
     per_lead = w[assigned] if w.ndim == 1 else w[assigned, chosen]
     loads = np.bincount(chosen, weights=per_lead, minlength=m)
-    upper = problem.upper_load
+    upper = problem.hard_upper_load
+    soft_load = problem.load_penalty is not None
     for j in range(m):
         name = problem.manager_name(j)
         if _exceeds(loads[j], upper[j]):
             found.append(f"{name} carries workload {loads[j]:g}, above its limit {upper[j]:g}")
-        if _exceeds(problem.min_load[j], loads[j]):
+        if not soft_load and _exceeds(problem.min_load[j], loads[j]):
             found.append(
                 f"{name} carries workload {loads[j]:g}, below its min_load {problem.min_load[j]:g}"
             )
-    if problem.has_value_bounds:
+    if problem.has_value_bounds and problem.value_penalty is None:
         totals = np.bincount(chosen, weights=problem.value[assigned, chosen], minlength=m)
         for j in range(m):
             name = problem.manager_name(j)
@@ -84,3 +85,46 @@ def violations(problem: AssignmentProblem, manager_of: IntArray) -> list[str]:
                     f"{problem.min_value[j]:g}"
                 )
     return found
+
+
+def band_excess(amounts: FloatArray, low: FloatArray | None, high: FloatArray | None) -> FloatArray:
+    """How far each amount lies outside ``[low, high]`` (0 inside)."""
+    excess = np.zeros_like(amounts)
+    if low is not None:
+        excess += np.maximum(low - amounts, 0.0)
+    if high is not None:
+        excess += np.maximum(amounts - np.minimum(high, np.inf), 0.0)
+    return excess
+
+
+def penalty_of(problem: AssignmentProblem, manager_of: IntArray) -> float:
+    """Total penalty an assignment pays for soft preferences and soft bands.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fairlead as fl
+    >>> from fairlead._check import penalty_of
+    >>> p = fl.AssignmentProblem(value=np.ones((2, 2)), capacity=[2, 2], min_load=[1, 1],
+    ...                          load_penalty=0.5, pair_penalty=[[0.0, 0.1], [0.0, 0.1]])
+    >>> round(penalty_of(p, np.array([0, 0])), 6)    # manager 1 short by one lead
+    0.5
+    """
+    m = problem.n_managers
+    assigned = np.flatnonzero(manager_of >= 0)
+    chosen = manager_of[assigned]
+    total = 0.0
+    if problem.pair_penalty is not None:
+        total += float(problem.pair_penalty[assigned, chosen].sum())
+    if problem.load_penalty is not None:
+        w = problem.weight
+        per_lead = w[assigned] if w.ndim == 1 else w[assigned, chosen]
+        loads = np.bincount(chosen, weights=per_lead, minlength=m).astype(np.float64)
+        excess = band_excess(loads, problem.min_load, problem.max_load)
+        total += problem.load_penalty * float(excess.sum())
+    if problem.value_penalty is not None and problem.has_value_bounds:
+        values = problem.value[assigned, chosen]
+        totals = np.bincount(chosen, weights=values, minlength=m).astype(np.float64)
+        excess = band_excess(totals, problem.min_value, problem.max_value)
+        total += problem.value_penalty * float(excess.sum())
+    return total

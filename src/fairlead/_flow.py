@@ -62,7 +62,8 @@ def build_network(
 ) -> FlowNetwork:
     """Lay out the flow network.
 
-    ``by_value`` prices lead-manager arcs at ``-round(value * scale)`` (else 0);
+    ``by_value`` prices lead-manager arcs at ``-round(net value * scale)`` (else 0),
+    the net value being ``value - pair_penalty``;
     ``pool_capacity=None`` means every lead is assigned, otherwise up to that many
     leads may go to the pool at ``pool_cost`` each.
     """
@@ -71,10 +72,11 @@ def build_network(
     n_nodes = n + m + (1 if pool_capacity is None else 2)
     lead_idx, mgr_idx = np.nonzero(problem.eligible)
     n_pairs = lead_idx.size
-    scale = value_scale(problem.value, n_nodes, shrink=shrink) if by_value else 0.0
+    worth = problem.net_value()
+    scale = value_scale(worth, n_nodes, shrink=shrink) if by_value else 0.0
     rounding = 0.0
     if by_value:
-        scaled = problem.value[problem.eligible] * -scale
+        scaled = worth[problem.eligible] * -scale
         costs = np.rint(scaled).astype(np.int64)
         if n_pairs:
             rounding = float(np.max(np.abs(scaled - costs)))

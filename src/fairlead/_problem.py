@@ -80,6 +80,19 @@ class AssignmentProblem:
         ``least_loaded`` baseline and reports use it.
     lead_labels, manager_labels : sequence of str, optional
         Names used in error messages only.
+    pair_penalty : array_like, shape (n, m), optional
+        Soft preference: the price (``>= 0``) of choosing a pair, e.g. a hot lead for
+        a junior ("preferred, not required"). Solvers maximize value minus penalties.
+    load_penalty : float, optional
+        Makes ``min_load`` / ``max_load`` soft: each unit of workload outside the band
+        costs this much (``capacity`` stays hard).
+    value_penalty : float, optional
+        Makes ``min_value`` / ``max_value`` soft: each unit of value outside the band
+        costs this much.
+    target_load : array_like, shape (m,), optional
+        Each manager's fair workload, ``>= 0``: the yardstick of the max-min fairness
+        objective and of reports. Default: ``n`` split in proportion to
+        ``min(capacity, max_load)``.
 
     Raises
     ------
@@ -113,6 +126,10 @@ class AssignmentProblem:
     current_load: FloatArray
     lead_labels: tuple[str, ...] | None
     manager_labels: tuple[str, ...] | None
+    pair_penalty: FloatArray | None
+    load_penalty: float | None
+    value_penalty: float | None
+    target_load: FloatArray
 
     def __init__(
         self,
@@ -129,6 +146,10 @@ class AssignmentProblem:
         current_load: npt.ArrayLike | None = None,
         lead_labels: Sequence[str] | None = None,
         manager_labels: Sequence[str] | None = None,
+        pair_penalty: npt.ArrayLike | None = None,
+        load_penalty: float | None = None,
+        value_penalty: float | None = None,
+        target_load: npt.ArrayLike | None = None,
     ) -> None:
         fields = _validate(
             value=value,
@@ -143,6 +164,15 @@ class AssignmentProblem:
             current_load=current_load,
             lead_labels=lead_labels,
             manager_labels=manager_labels,
+        )
+        fields.update(
+            _validate_soft(
+                fields,
+                pair_penalty=pair_penalty,
+                load_penalty=load_penalty,
+                value_penalty=value_penalty,
+                target_load=target_load,
+            )
         )
         for key, item in fields.items():
             object.__setattr__(self, key, item)
@@ -172,6 +202,25 @@ class AssignmentProblem:
         """Whether ``min_value`` or ``max_value`` constrain the problem."""
         return self.min_value is not None or self.max_value is not None
 
+    @property
+    def has_soft_bands(self) -> bool:
+        """Whether the load or value band is soft (priced by a penalty)."""
+        return self.load_penalty is not None or (
+            self.value_penalty is not None and self.has_value_bounds
+        )
+
+    @property
+    def hard_upper_load(self) -> FloatArray:
+        """Upper bound on workload that no solution may exceed."""
+        return self.capacity if self.load_penalty is not None else self.upper_load
+
+    def net_value(self) -> FloatArray:
+        """``value - pair_penalty``: what a pair is worth to the objective."""
+        if self.pair_penalty is None:
+            return self.value
+        net: FloatArray = self.value - self.pair_penalty
+        return net
+
     def count_bounds(self) -> tuple[IntArray, IntArray]:
         """Integer bounds ``(low, high)`` on how many leads each manager takes.
 
@@ -198,6 +247,73 @@ class AssignmentProblem:
     def manager_name(self, index: int) -> str:
         """Human-readable name of manager ``index`` for messages."""
         return _name(self.manager_labels, "manager", index)
+
+
+def _validate_soft(
+    fields: dict[str, Any],
+    *,
+    pair_penalty: npt.ArrayLike | None,
+    load_penalty: float | None,
+    value_penalty: float | None,
+    target_load: npt.ArrayLike | None,
+) -> dict[str, Any]:
+    value: FloatArray = fields["value"]
+    n, m = value.shape
+    leads, managers = fields["lead_labels"], fields["manager_labels"]
+    penalty = None
+    if pair_penalty is not None:
+        penalty = _to_array("pair_penalty", pair_penalty)
+        if penalty.shape != (n, m):
+            raise ValueError(
+                f"pair_penalty must have shape ({n}, {m}) like value, got {penalty.shape}"
+            )
+        _check_numeric_dtype("pair_penalty", penalty)
+        penalty = np.array(penalty, dtype=np.float64)
+        bad = ~(np.isfinite(penalty) & (penalty >= 0))
+        if bad.any():
+            i, j = _first_bad(bad)
+            raise ValueError(
+                f"pair_penalty of {_name(leads, 'lead', i)} for {_name(managers, 'manager', j)} "
+                f"must be finite and >= 0, got {penalty[i, j]:g}"
+            )
+        penalty.flags.writeable = False
+    prices: dict[str, float | None] = {}
+    for name, price in (("load_penalty", load_penalty), ("value_penalty", value_penalty)):
+        if price is None:
+            prices[name] = None
+            continue
+        if isinstance(price, bool) or not isinstance(price, int | float | np.integer | np.floating):
+            raise ValueError(f"{name} must be a number, got {price!r}")
+        if not (np.isfinite(price) and price >= 0):
+            raise ValueError(f"{name} must be finite and >= 0, got {price!r}")
+        prices[name] = float(price)
+    if target_load is None:
+        upper = np.minimum(fields["capacity"], fields["max_load"])
+        upper = np.minimum(upper, n)
+        total = upper.sum()
+        target = upper * (n / total) if total > 0 else np.zeros(m)
+    else:
+        target = _to_array("target_load", target_load)
+        if target.shape != (m,):
+            raise ValueError(
+                f"target_load must have shape ({m},) (one per manager), got {target.shape}"
+            )
+        _check_numeric_dtype("target_load", target)
+        target = np.array(target, dtype=np.float64)
+        bad_target = ~(np.isfinite(target) & (target >= 0))
+        if bad_target.any():
+            j = int(np.flatnonzero(bad_target)[0])
+            raise ValueError(
+                f"target_load of {_name(managers, 'manager', j)} must be finite and >= 0, "
+                f"got {target[j]:g}"
+            )
+    target.flags.writeable = False
+    return {
+        "pair_penalty": penalty,
+        "load_penalty": prices["load_penalty"],
+        "value_penalty": prices["value_penalty"],
+        "target_load": target,
+    }
 
 
 def _validate(

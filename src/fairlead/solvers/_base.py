@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from fairlead._check import violations
+from fairlead._check import penalty_of, violations
 from fairlead._problem import AssignmentProblem, FloatArray, IntArray
 
 
@@ -64,6 +64,13 @@ class Solution:
         otherwise.
     duals : ndarray or None
         Manager prices (LP duals), when the method provides them.
+    penalty : float
+        What the solution pays for soft preferences and soft bands
+        (``pair_penalty``, ``load_penalty``, ``value_penalty``); 0 without them.
+        Solvers maximize ``objective - penalty`` (:attr:`score`), and ``bound``
+        bounds that score.
+    note : str
+        How the method was chosen (``method="auto"``) or other remarks.
     timings : dict
         Seconds per phase (e.g. ``build``, ``solve``, ``extract``).
     """
@@ -78,6 +85,13 @@ class Solution:
     message: str = ""
     duals: FloatArray | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    penalty: float = 0.0
+    note: str = ""
+
+    @property
+    def score(self) -> float:
+        """``objective - penalty``: what the solvers maximize."""
+        return self.objective - self.penalty
 
     @property
     def n_unassigned(self) -> int:
@@ -89,7 +103,7 @@ class Solution:
         """Relative gap between ``bound`` and ``objective``, when a bound is known."""
         if self.bound is None:
             return None
-        return abs(self.bound - self.objective) / max(abs(self.bound), 1e-12)
+        return abs(self.bound - self.score) / max(abs(self.bound), 1e-12)
 
 
 def loads_of(problem: AssignmentProblem, manager_of: IntArray) -> FloatArray:
@@ -162,6 +176,7 @@ class Solver(ABC):
             message=message,
             duals=outcome.duals,
             timings=outcome.timings,
+            penalty=penalty_of(problem, manager_of),
         )
 
     def _check_options(self, options: dict[str, Any]) -> None:

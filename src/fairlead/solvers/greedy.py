@@ -22,7 +22,7 @@ class GreedySolver(Solver):
 
     def run(self, problem: AssignmentProblem) -> Outcome:
         """Assign leads in order of their best value."""
-        masked = np.where(problem.eligible, problem.value, -np.inf)
+        masked = np.where(problem.eligible, problem.net_value(), -np.inf)
         best = masked.max(axis=1)
         order = np.argsort(-best, kind="stable")
 

@@ -40,13 +40,18 @@ class MinCostFlowSolver(Solver):
         if not problem.unit_weights:
             raise ValueError(
                 "method 'min_cost_flow' needs every lead weight to be 1; weighted leads "
-                "(the generalized assignment problem) are handled by method 'greedy' "
-                "(heuristic); the exact method for them, 'cp_sat', is not in this version"
+                "(the generalized assignment problem) are solved by method 'cp_sat' "
+                "(exact) or 'lp_round' (large problems)"
             )
         if problem.has_value_bounds:
             raise ValueError(
                 "method 'min_cost_flow' cannot enforce min_value/max_value; value bounds "
-                "need the exact method 'cp_sat', which is not in this version"
+                "are solved by method 'cp_sat' (exact) or 'lp_round' (large problems)"
+            )
+        if problem.load_penalty is not None:
+            raise ValueError(
+                "method 'min_cost_flow' keeps min_load/max_load hard; a soft load band "
+                "(load_penalty) is solved by method 'cp_sat'"
             )
         timings: dict[str, float] = {}
         n = problem.n_leads
@@ -82,7 +87,7 @@ class MinCostFlowSolver(Solver):
         manager_of = flow_assignment(network, n)
         timings["extract"] = time.perf_counter() - start
         assigned = manager_of >= 0
-        objective = float(problem.value[assigned, manager_of[assigned]].sum())
+        objective = float(problem.net_value()[assigned, manager_of[assigned]].sum())
         # Each scaled cost differs from value * scale by at most ``network.rounding``
         # (<= 0.5), so no assignment of the same size beats the integer optimum by
         # more than that per lead.

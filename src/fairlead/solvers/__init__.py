@@ -1,6 +1,13 @@
 """Assignment methods, registered by name; see :func:`fairlead.list_methods`."""
 
-from fairlead.solvers import greedy, least_loaded, min_cost_flow, round_robin, weighted_random
+from fairlead.solvers import (
+    greedy,
+    least_loaded,
+    lp_round,
+    min_cost_flow,
+    round_robin,
+    weighted_random,
+)
 from fairlead.solvers._base import (
     Solution,
     Solver,
@@ -19,6 +26,7 @@ __all__ = [
     "greedy",
     "least_loaded",
     "list_methods",
+    "lp_round",
     "min_cost_flow",
     "register",
     "round_robin",

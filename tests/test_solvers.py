@@ -224,6 +224,10 @@ def test_every_method_returns_a_valid_solution_or_says_why_not(problem):
             with pytest.raises(ValueError, match="cp_sat"):
                 fl.solve(problem, method=method)
             continue
+        if method == "lp_round" and problem.allow_unassigned:
+            with pytest.raises(ValueError, match="allow_unassigned"):
+                fl.solve(problem, method=method)
+            continue
         sol = fl.solve(problem, method=method, **options)
         assert isinstance(sol, fl.Solution)
         assert sol.method == method

@@ -200,7 +200,7 @@ def _residual_milp(
     result = milp(
         -net,
         constraints=constraints,
-        integrality=np.ones(k),
+        integrality=np.ones(k, dtype=np.int64),
         bounds=Bounds(0, 1),
         options={"time_limit": max(time_limit, 1.0), "mip_rel_gap": 1e-5},
     )
@@ -242,6 +242,13 @@ class LpRoundSolver(Solver):
                 "method 'lp_round' keeps bands hard; soft bands (load_penalty, "
                 "value_penalty) are solved by method 'cp_sat'"
             )
+        stranded = np.flatnonzero(~problem.eligible.any(axis=1))
+        if stranded.size:
+            return Outcome(
+                manager_of=np.full(problem.n_leads, -1, dtype=np.int64),
+                status=SolveStatus.INFEASIBLE,
+                message=f"{problem.lead_name(int(stranded[0]))} has no eligible manager",
+            )
         start = time.perf_counter()
         deadline = start + time_limit
         bands = _bands(problem)
@@ -274,10 +281,12 @@ class LpRoundSolver(Solver):
             fixed_rows = rows[fixed]
             fixed_to = best[fixed]
             w = problem.weight_matrix()
-            used_load = np.bincount(fixed_to, weights=w[fixed_rows, fixed_to], minlength=m)
+            used_load = np.bincount(fixed_to, weights=w[fixed_rows, fixed_to], minlength=m).astype(
+                np.float64
+            )
             used_value = np.bincount(
                 fixed_to, weights=problem.value[fixed_rows, fixed_to], minlength=m
-            )
+            ).astype(np.float64)
             left = deadline - time.perf_counter()
             allowed = problem.eligible[free]
             if width < m:
@@ -303,7 +312,7 @@ class LpRoundSolver(Solver):
             return Outcome(
                 manager_of=np.full(n, -1, dtype=np.int64),
                 status=status,
-                bound=bound,
+                bound=None if proven_infeasible else bound,
                 message="lp_round found no assignment satisfying every band"
                 if status is SolveStatus.INFEASIBLE
                 else "lp_round ran out of time before repairing the rounding",

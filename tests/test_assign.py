@@ -78,14 +78,23 @@ def ref_fill(weights, caps, total):
     return out
 
 
-def ref_band(managers, policy, n):
-    """(free, low, high) per manager, from the documented capacity and band rules."""
+def ref_band(managers, policy, n, ok=None):
+    """(free, low, high) per manager, from the documented capacity and band rules.
+
+    ``ok[i][j]``: whether lead i may go to manager j; a manager's target never
+    exceeds the leads they may take, and leads nobody with room may take are not
+    shared out.
+    """
     free = ref_free(managers, policy)
     if policy.target_share == "capacity":
         weights = [float(f) for f in free]
     else:
         weights = [1.0 if f > 0 else 0.0 for f in free]
-    target = ref_fill(weights, free, min(n, sum(free)))
+    caps, placeable = list(free), n
+    if ok is not None:
+        caps = [min(f, sum(row[j] for row in ok)) for j, f in enumerate(free)]
+        placeable = sum(any(r and free[j] > 0 for j, r in enumerate(row)) for row in ok)
+    target = ref_fill(weights, caps, min(placeable, sum(caps)))
     if policy.balance_tolerance is None:
         return free, [0] * len(free), list(free)
     tol = policy.balance_tolerance
@@ -98,8 +107,8 @@ def ref_band(managers, policy, n):
 def brute_force(leads, managers, policy):
     """Best (placed, value) over every assignment; None when nothing is feasible."""
     n, m = len(leads), len(managers)
-    free, low, high = ref_band(managers, policy, n)
     ok = [[ref_eligible(ld, mg, policy) for mg in managers] for ld in leads]
+    free, low, high = ref_band(managers, policy, n, ok)
     val = [[ref_value(ld, mg, policy) for mg in managers] for ld in leads]
     choices = range(-1, m) if policy.allow_unassigned else range(m)
     best = None
@@ -514,7 +523,8 @@ def test_optimal_against_brute_force(instance):
     plan = fl.assign(leads, managers, policy=policy)
     assert plan.status is fl.SolveStatus.OPTIMAL
     loads = check_hard_rules(plan, leads, managers, policy)
-    _, low, high = ref_band(managers, policy, len(leads))
+    ok = [[ref_eligible(ld, mg, policy) for mg in managers] for ld in leads]
+    _, low, high = ref_band(managers, policy, len(leads), ok)
     for j, mg in enumerate(managers):
         assert low[j] <= loads[mg.id] <= high[j]
     placed, value = best
@@ -705,17 +715,29 @@ def test_short_capacity_raises_with_the_shortfall():
         fl.assign(leads, managers)
 
 
-def test_band_that_cannot_hold_raises_naming_min_load():
+def test_targets_respect_who_may_take_the_leads():
+    # Only the senior may take hot leads: the junior's fair share of them is zero,
+    # so an equal split is not asked for (it could not hold).
     leads = [{"id": f"h{i}", "score": 0.9} for i in range(4)]
     managers = [
         {"id": "s", "level": "senior", "max_active_leads": 10},
         {"id": "j", "level": "junior", "max_active_leads": 10},
     ]
-    with pytest.raises(fl.InfeasibleError, match=r"min_load of manager 'j' .*exceeds its eligible"):
-        fl.assign(leads, managers, policy={"target_share": "equal"})
-    # without the band the senior takes every hot lead
-    plan = fl.assign(leads, managers, policy={"balance_tolerance": None})
+    plan = fl.assign(leads, managers, policy={"target_share": "equal"})
     assert set(plan.assignments.values()) == {"s"}
+    assert plan.capacity.target.tolist() == [4.0, 0.0]
+    # a specialist with three matching leads is not asked to take four
+    leads = [
+        {"id": f"l{i}", "score": 0.4, "product": "mortgage" if i < 7 else "cards"}
+        for i in range(10)
+    ]
+    managers = [
+        {"id": "anna", "level": "senior", "skills": "mortgage;cards", "max_active_leads": 10},
+        {"id": "ben", "level": "junior", "skills": "cards", "max_active_leads": 10},
+    ]
+    plan = fl.assign(leads, managers)
+    assert plan.capacity.target.tolist() == [7.0, 3.0]
+    assert sorted(plan.assignments.values()).count("ben") <= 3
 
 
 def test_hot_leads_beyond_senior_capacity_raise_naming_the_group():

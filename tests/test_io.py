@@ -258,7 +258,7 @@ def test_negative_capacity_in_a_manager_file() -> None:
             "id,scor\nl-1,0.5\n",
             "leads.csv, line 1, column 'scor': unknown lead column (did you mean 'score'?); "
             "lead columns are id, score, tier, product, source, deal_value, created_at, "
-            "segment",
+            "effort, segment",
         ),
         (
             "id,product\nl-1,cards\n",
@@ -267,12 +267,12 @@ def test_negative_capacity_in_a_manager_file() -> None:
         (
             "l-1,0.5\nl-2,0.4\n",
             "leads.csv, line 1: expected a header line naming the lead columns (id, score, tier, "
-            "product, source, deal_value, created_at, segment), got 'l-1,0.5'",
+            "product, source, deal_value, created_at, effort, segment), got 'l-1,0.5'",
         ),
         (
             "id;score\nl-1;0.5\n",
             "leads.csv, line 1: expected a header line naming the lead columns (id, score, tier, "
-            "product, source, deal_value, created_at, segment), got 'id;score'",
+            "product, source, deal_value, created_at, effort, segment), got 'id;score'",
         ),
         ("id,score\n", "leads.csv: no leads given; at least one is needed"),
     ],

@@ -2,30 +2,42 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
-from fairlead._capacity import plan_capacity
-from fairlead._eligibility import check_skills, eligibility, lead_tiers
+from fairlead._build import build_problem
+from fairlead._eligibility import check_skills, lead_tiers
 from fairlead._inputs import coerce_policy, coerce_records
 from fairlead._models import Lead, Manager, Policy
 from fairlead._plan import Plan
 from fairlead._problem import AssignmentProblem
 from fairlead._value import ValueModel, level_factor_value, model_value
-from fairlead.solvers._base import SolveStatus, get_solver
+from fairlead.solvers._base import Solution, SolveStatus, get_solver, solve
 
 
 class InfeasibleError(ValueError):
     """No assignment satisfies the policy; the message says which constraints clash."""
 
 
-def choose_method(problem: AssignmentProblem) -> str:
-    """The method ``"auto"`` picks: the exact min-cost flow for unit-weight problems."""
-    if problem.unit_weights and not problem.has_value_bounds:
-        return "min_cost_flow"
-    return "greedy"
+def _solve(problem: AssignmentProblem, method: str, policy: Policy) -> Solution:
+    """Solve with the policy's options that the method takes."""
+    options: dict[str, Any] = {
+        "seed": policy.seed,
+        "time_limit": policy.time_limit,
+        "objective": None if policy.objective == "value" else policy.objective,
+    }
+    options = {k: v for k, v in options.items() if v is not None}
+    if method == "auto":
+        return solve(problem, "auto", **options)
+    taken = inspect.signature(get_solver(method).run).parameters
+    given = {k: v for k, v in options.items() if k in taken and v is not None}
+    if policy.objective != "value" and "objective" not in given:
+        raise ValueError(
+            f"method {method!r} cannot pursue the objective {policy.objective!r}; "
+            "use method 'cp_sat' or 'auto'"
+        )
+    return solve(problem, method, **given)
 
 
 def assign(
@@ -87,28 +99,21 @@ def assign(
     check_skills(lead_records, manager_records, rules)
     tiers = lead_tiers(lead_records, rules)
 
-    capacity = plan_capacity(manager_records, rules, len(lead_records))
     if model is None:
         values = level_factor_value(lead_records, manager_records, tiers, rules)
     else:
         values = model_value(model, lead_records, manager_records, tiers)
-    problem = AssignmentProblem(
-        value=values,
-        capacity=capacity.free,
-        eligible=eligibility(lead_records, manager_records, tiers, rules),
-        min_load=capacity.min_load,
-        max_load=capacity.max_load,
-        allow_unassigned=rules.allow_unassigned,
-        current_load=np.array([mg.active_leads for mg in manager_records], dtype=np.float64),
-        lead_labels=[lead.id for lead in lead_records],
-        manager_labels=[mg.id for mg in manager_records],
+    reference = None
+    if rules.value_tolerance is not None:
+        # The value band is a share of what the plan is worth without it.
+        free_of_band = rules.model_copy(update={"value_tolerance": None})
+        first = build_problem(lead_records, manager_records, tiers, free_of_band, values)
+        reference = _solve(first.problem, method, free_of_band).score
+    built = build_problem(
+        lead_records, manager_records, tiers, rules, values, value_reference=reference
     )
-    name = choose_method(problem) if method == "auto" else method
-    solver = get_solver(name)
-    options: dict[str, Any] = {}
-    if name == "weighted_random":
-        options["seed"] = rules.seed
-    solution = solver.solve(problem, **options)
+    problem, capacity = built.problem, built.capacity
+    solution = _solve(problem, method, rules)
     if solution.status is SolveStatus.INFEASIBLE:
         raise InfeasibleError(f"no assignment satisfies the policy: {solution.message}")
     return Plan(

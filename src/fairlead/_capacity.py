@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fairlead._models import Manager, Policy
-from fairlead._problem import FloatArray
+from fairlead._problem import BoolArray, FloatArray
 
 
 @dataclass(frozen=True)
@@ -89,12 +89,31 @@ def share_weights(managers: Sequence[Manager], policy: Policy, free: FloatArray)
     return free.copy()
 
 
-def plan_capacity(managers: Sequence[Manager], policy: Policy, n_leads: int) -> CapacityPlan:
-    """Free capacity, target shares and the balance band for a batch of ``n_leads``."""
+def plan_capacity(
+    managers: Sequence[Manager],
+    policy: Policy,
+    n_leads: int,
+    eligible: BoolArray | None = None,
+    *,
+    effort: FloatArray | None = None,
+) -> CapacityPlan:
+    """Free capacity, target shares and the balance band for a batch of ``n_leads``.
+
+    With ``eligible`` (leads x managers), nobody's target exceeds the number of leads
+    they may take, and leads nobody may take are not shared out: a specialist with
+    three matching leads is not asked to take four. With ``effort`` (workload per
+    lead) targets and bands are in workload units.
+    """
     free = free_capacity(managers, policy)
     weights = share_weights(managers, policy, free)
-    to_place = float(min(n_leads, free.sum()))
-    target = water_fill(weights, free, to_place)
+    work = np.ones(n_leads) if effort is None else np.asarray(effort, dtype=np.float64)
+    caps = free
+    placeable = float(work.sum())
+    if eligible is not None:
+        caps = np.minimum(free, work @ eligible)
+        placeable = float(work[(eligible & (free > 0)[None, :]).any(axis=1)].sum())
+    to_place = float(min(placeable, caps.sum()))
+    target = water_fill(weights, caps, to_place)
     share = target / to_place if to_place > 0 else np.zeros_like(target)
     if policy.balance_tolerance is None:
         low = np.zeros_like(free)

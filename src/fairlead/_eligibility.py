@@ -33,12 +33,26 @@ def check_skills(leads: Sequence[Lead], managers: Sequence[Manager], policy: Pol
             )
 
 
+def hot_below_level(
+    managers: Sequence[Manager], tiers: Sequence[Tier], policy: Policy
+) -> BoolArray:
+    """Pairs (n, m) of a hot lead and a manager below ``Policy.hot_min_level``."""
+    below = np.zeros((len(tiers), len(managers)), dtype=np.bool_)
+    if policy.hot_min_level is not None:
+        floor = policy.hot_min_level.rank
+        junior = np.array([mg.level.rank < floor for mg in managers])
+        hot = np.array([t is Tier.HOT for t in tiers])
+        below = hot[:, None] & junior[None, :]
+    return below
+
+
 def eligibility(
     leads: Sequence[Lead], managers: Sequence[Manager], tiers: Sequence[Tier], policy: Policy
 ) -> BoolArray:
     """Boolean (n, m) matrix of allowed pairs under the policy's hard rules.
 
-    Availability and room are not part of it: they act through capacity.
+    Availability and room are not part of it: they act through capacity. Under a
+    soft hot rule (``Policy.hot_rule="soft"``) the level rule is a penalty instead.
     """
     n, m = len(leads), len(managers)
     allowed = np.ones((n, m), dtype=np.bool_)
@@ -50,11 +64,8 @@ def eligibility(
             needs = np.array([code.get(lead.product, -1) if lead.product else -1 for lead in leads])
             has_product = needs >= 0
             allowed[has_product] = sells[needs[has_product]]
-    if policy.hot_min_level is not None:
-        floor = policy.hot_min_level.rank
-        senior_enough = np.array([mg.level.rank >= floor for mg in managers])
-        hot = np.array([t is Tier.HOT for t in tiers])
-        allowed[hot] &= senior_enough
+    if policy.hot_rule == "hard":
+        allowed &= ~hot_below_level(managers, tiers, policy)
     return allowed
 
 
@@ -65,6 +76,7 @@ def why_ineligible(lead: Lead, tier: Tier, manager: Manager, policy: Policy) -> 
     if policy.qualification_required and lead.product and lead.product not in manager.skills:
         return f"lacks the skill {lead.product!r}"
     floor = policy.hot_min_level
-    if floor is not None and tier is Tier.HOT and manager.level.rank < floor.rank:
+    hard = policy.hot_rule == "hard"
+    if hard and floor is not None and tier is Tier.HOT and manager.level.rank < floor.rank:
         return f"level {manager.level.value!r} is below {floor.value!r}, required for hot leads"
     return None

@@ -60,6 +60,9 @@ class Lead(BaseModel):
         managers holding this skill may take the lead.
     source, deal_value, created_at : optional
         Where the lead came from, its expected deal size, when it arrived.
+    effort : float, default 1.0
+        Workload of the lead in units of an ordinary lead (a complex B2B lead may
+        count 3); managers' capacities are in the same units.
     segment : str, optional
         Segment label for a conversion model fitted on segments (default: the tier).
     features : dict, optional
@@ -82,10 +85,11 @@ class Lead(BaseModel):
     source: str | None = None
     deal_value: float | None = Field(default=None, ge=0.0, allow_inf_nan=False)
     created_at: datetime | None = None
+    effort: float = Field(default=1.0, gt=0.0, allow_inf_nan=False)
     segment: str | None = None
     features: dict[str, float | str] = Field(default_factory=dict)
 
-    _numbers = field_validator("score", "deal_value", mode="before")(_not_bool)
+    _numbers = field_validator("score", "deal_value", "effort", mode="before")(_not_bool)
 
 
 class Manager(BaseModel):
@@ -141,9 +145,14 @@ class Manager(BaseModel):
     planned_touches: int = Field(default=0, ge=0)
     performance: float | None = Field(default=None, ge=0.0, allow_inf_nan=False)
 
-    _numbers = field_validator("max_active_leads", "active_leads", "portfolio_size", mode="before")(
-        _not_bool
-    )
+    _numbers = field_validator(
+        "max_active_leads",
+        "active_leads",
+        "portfolio_size",
+        "planned_touches",
+        "performance",
+        mode="before",
+    )(_not_bool)
 
     @field_validator("skills", mode="before")
     @classmethod
@@ -201,7 +210,32 @@ class Policy(BaseModel):
         Multiplier of a lead's score by tier and manager level: the value of a
         lead for a manager is ``min(1, score * level_factors[tier][level])``.
     seed : int, optional
-        Seed for randomized methods (``weighted_random``).
+        Seed for randomized methods (``weighted_random``), ``>= 0``.
+    balance : {"hard", "soft"}, default "hard"
+        A hard balance band must hold (or the plan is infeasible); a soft one may be
+        left, each lead outside it costing ``balance_penalty`` of expected value.
+    balance_penalty : float, default 1.0
+        Price of one lead (one unit of workload) outside a soft balance band.
+    hot_rule : {"hard", "soft"}, default "hard"
+        Whether ``hot_min_level`` forbids hot leads to less experienced managers or
+        only discourages them, at ``hot_penalty`` of expected value per such lead.
+    hot_penalty : float, default 0.2
+        Price of a hot lead given below ``hot_min_level`` under a soft rule.
+    value_tolerance : float, optional
+        Fairness by quality: each manager's expected value stays within
+        ``±value_tolerance`` (relative) of their target share of the total value of
+        the plan without this band. ``None``: no value band.
+    effort_by_level : dict, optional
+        Workload multiplier per level for weighted leads (``Lead.effort``), e.g.
+        ``{"senior": 0.8}``: a senior works a complex lead faster. Missing levels: 1.
+    objective : {"value", "maxmin"}, default "value"
+        Maximize expected value, or first the smallest load / target ratio (max-min
+        fairness) and then value.
+    time_limit : float, optional
+        Seconds the solver may take (CP-SAT, the LP method); default per method.
+
+    The balance band is ``[floor(target (1 - t)), ceil(target (1 + t))]`` leads: it
+    is rounded outward to whole leads, so with few leads it is wider than ``±t``.
 
     Examples
     --------
@@ -223,7 +257,30 @@ class Policy(BaseModel):
     touch_load: float = Field(default=0.25, ge=0.0, allow_inf_nan=False)
     allow_unassigned: bool = False
     level_factors: dict[Tier, dict[Level, float]] = Field(default_factory=_default_level_factors)
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=0)
+    balance: Literal["hard", "soft"] = "hard"
+    balance_penalty: float = Field(default=1.0, ge=0.0, allow_inf_nan=False)
+    hot_rule: Literal["hard", "soft"] = "hard"
+    hot_penalty: float = Field(default=0.2, ge=0.0, allow_inf_nan=False)
+    value_tolerance: float | None = Field(default=None, ge=0.0, allow_inf_nan=False)
+    effort_by_level: dict[Level, float] | None = None
+    objective: Literal["value", "maxmin"] = "value"
+    time_limit: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
+
+    _numbers = field_validator(
+        "performance_floor",
+        "balance_tolerance",
+        "hot_threshold",
+        "warm_threshold",
+        "portfolio_load",
+        "touch_load",
+        "seed",
+        "balance_penalty",
+        "hot_penalty",
+        "value_tolerance",
+        "time_limit",
+        mode="before",
+    )(_not_bool)
 
     @model_validator(mode="after")
     def _check(self) -> Policy:
@@ -245,6 +302,16 @@ class Policy(BaseModel):
                         f"level_factors[{tier.value!r}][{level.value!r}] must be "
                         f"finite and >= 0, got {factor:g}"
                     )
+        for level, factor in (self.effort_by_level or {}).items():
+            if not (factor > 0 and math.isfinite(factor)):
+                raise ValueError(
+                    f"effort_by_level[{level.value!r}] must be finite and > 0, got {factor:g}"
+                )
+        if self.objective == "maxmin" and self.balance == "soft":
+            raise ValueError(
+                "objective 'maxmin' already balances loads; it does not combine with "
+                "balance='soft' (use balance='hard' or objective='value')"
+            )
         return self
 
     def tier_of(self, score: float) -> Tier:

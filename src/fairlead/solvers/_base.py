@@ -236,7 +236,9 @@ def solve(problem: AssignmentProblem, method: str = "min_cost_flow", **options: 
     problem : AssignmentProblem
         The batch to assign.
     method : str, default "min_cost_flow"
-        A name from :func:`list_methods`.
+        A name from :func:`list_methods`, or ``"auto"``: the exact flow for unit
+        workloads without value bands, the LP method for weighted leads or value
+        bands at scale, CP-SAT otherwise; ``Solution.note`` says which and why.
     **options
         Method-specific keywords, e.g. ``seed`` for ``weighted_random``.
 
@@ -261,4 +263,8 @@ def solve(problem: AssignmentProblem, method: str = "min_cost_flow", **options: 
     """
     if not isinstance(problem, AssignmentProblem):
         raise ValueError(f"problem must be an AssignmentProblem, got {type(problem).__name__}")
+    if method == "auto":
+        from fairlead.solvers._auto import solve_auto
+
+        return solve_auto(problem, **options)
     return get_solver(method).solve(problem, **options)

@@ -1,0 +1,65 @@
+"""``method="auto"``: pick the method that fits the problem, and say why."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from typing import Any
+
+from fairlead._problem import AssignmentProblem
+from fairlead.solvers._base import Solution, get_solver, list_methods
+
+# Above this many eligible pairs CP-SAT's model is too large for interactive use;
+# the LP method scales linearly in the pairs.
+LARGE_PAIRS = 200_000
+
+
+def choose_method(problem: AssignmentProblem, *, objective: str = "value") -> tuple[str, str]:
+    """The method ``"auto"`` uses for ``problem``, and the reason in words.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fairlead as fl
+    >>> from fairlead.solvers._auto import choose_method
+    >>> choose_method(fl.AssignmentProblem(value=np.ones((3, 2)), capacity=[2, 2]))[0]
+    'min_cost_flow'
+    """
+    pairs = int(problem.eligible.sum())
+    if objective != "value":
+        return "cp_sat", f"the {objective!r} objective is solved by CP-SAT"
+    if problem.has_soft_bands:
+        return "cp_sat", "soft bands (penalties) are solved by CP-SAT"
+    if problem.unit_weights and not problem.has_value_bounds:
+        return "min_cost_flow", "unit workloads without value bands: an exact min-cost flow"
+    what = "weighted leads" if not problem.unit_weights else "value bands"
+    if pairs >= LARGE_PAIRS and not problem.allow_unassigned:
+        return (
+            "lp_round",
+            f"{what} on {pairs:,} eligible pairs: LP bound, rounding and exact repair",
+        )
+    return "cp_sat", f"{what} on {pairs:,} eligible pairs: exact CP-SAT"
+
+
+def _accepted(method: str) -> set[str]:
+    params = inspect.signature(get_solver(method).run).parameters
+    return {name for name, p in params.items() if p.kind is p.KEYWORD_ONLY}
+
+
+def solve_auto(problem: AssignmentProblem, **options: Any) -> Solution:
+    """Solve with the chosen method; options it does not take are dropped.
+
+    An option that no registered method takes is an error.
+    """
+    objective = options.get("objective", "value")
+    method, reason = choose_method(problem, objective=objective)
+    if method not in list_methods():
+        raise ValueError(f"method 'auto' needs {method!r} ({reason}), which is not available")
+    known = set().union(*(_accepted(name) for name in list_methods()))
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ValueError(f"no method takes option {unknown[0]!r}")
+    accepted = _accepted(method)
+    chosen = {k: v for k, v in options.items() if k in accepted and v is not None}
+    solution = get_solver(method).solve(problem, **chosen)
+    return dataclasses.replace(solution, note=f"auto chose {method}: {reason}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -150,11 +151,19 @@ class Plan:
         """Ids of the leads left without a manager."""
         return [lead_id for lead_id, mid in self.assignments.items() if mid is None]
 
-    def _lead_index(self, lead_id: str) -> int:
+    @cached_property
+    def _lead_positions(self) -> dict[str, int]:
+        """Lead id to its row, built once on first use (the first row for a repeated id)."""
+        positions: dict[str, int] = {}
         for i, lead in enumerate(self.leads):
-            if lead.id == lead_id:
-                return i
-        raise KeyError(f"no lead with id {lead_id!r} in this plan")
+            positions.setdefault(lead.id, i)
+        return positions
+
+    def _lead_index(self, lead_id: str) -> int:
+        try:
+            return self._lead_positions[lead_id]
+        except KeyError:
+            raise KeyError(f"no lead with id {lead_id!r} in this plan") from None
 
     def explain(self, lead_id: str) -> Explanation:
         """Why lead ``lead_id`` went where it did: its manager, value and the alternatives.

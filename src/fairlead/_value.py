@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 
 from fairlead._models import Lead, Level, Manager, Policy, Tier
 from fairlead._problem import FloatArray
-from fairlead.scoring._conversion import ConversionModel
+
+if TYPE_CHECKING:
+    # Not at run time: fairlead.scoring pulls in scipy.stats (~0.5 s on `import fairlead`).
+    from fairlead.scoring._conversion import ConversionModel
+
+_CONVERSION_MODULE = "fairlead.scoring._conversion"
 
 # A value model maps (leads, managers) to an (n, m) array of expected gains.
 ValueModel = Callable[[Sequence[Lead], Sequence[Manager]], Any]
+
+
+def is_conversion_model(model: object) -> TypeGuard[ConversionModel]:
+    """Whether ``model`` is a :class:`~fairlead.scoring.ConversionModel`, without importing it.
+
+    A ConversionModel can only exist once its module is imported, so an absent module
+    means "no": ``import fairlead`` stays free of the scoring package and scipy.stats.
+    """
+    module = sys.modules.get(_CONVERSION_MODULE)
+    return module is not None and isinstance(model, module.ConversionModel)
 
 
 def level_factor_value(
@@ -77,7 +93,7 @@ def model_value(
     tiers: Sequence[Tier],
 ) -> FloatArray:
     """Values from a model: a fitted ConversionModel, an (n, m) array, or a callable."""
-    if isinstance(model, ConversionModel):
+    if is_conversion_model(model):
         raw: Any = conversion_value(model, leads, managers, tiers)
     else:
         raw = model(leads, managers) if callable(model) else model

@@ -361,7 +361,10 @@ def _run_assign(args: argparse.Namespace, out: TextIO) -> int:
     plan = assign_files(args.leads, args.managers, args.policy, method=args.method)
     write_plan(args.out, plan)
     print(f"wrote {len(plan.leads)} rows to {args.out}", file=out)
-    print(plan.summary(), file=out)
+    # The fairness table ends with the Gini / Jain line that plan.summary() also
+    # carries: print that line once, under the table.
+    gini_line = plan.fairness.summary()
+    print("\n".join(x for x in plan.summary().splitlines() if x != gini_line), file=out)
     print(file=out)
     print(plan.fairness, file=out)
     if not plan.status.has_solution:

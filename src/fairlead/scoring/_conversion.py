@@ -20,15 +20,44 @@ from scipy.special import expit, logit
 from fairlead.scoring._calibration import NotFittedError
 from fairlead.scoring._features import FloatArray, as_columns
 from fairlead.scoring._logistic import LogisticModel
+from fairlead.scoring._params import (
+    ParamsMixin,
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    is_finite_real,
+)
 from fairlead.scoring._shrinkage import fit_prior_strength, shrink_rates
 
 _CLIP = 1e-6
+
+
+def _check_present(array: np.ndarray[Any, Any], what: str, entry: str = "row") -> None:
+    """Raise naming the first None, NaN or pandas NA: it would silently become a label."""
+    if array.dtype.kind == "f":
+        missing = np.flatnonzero(np.isnan(array))
+    elif array.dtype.kind == "O":
+        missing = np.flatnonzero(
+            [
+                v is None or (isinstance(v, float) and v != v) or type(v).__name__ == "NAType"
+                for v in array.tolist()
+            ]
+        )
+    else:
+        return
+    if missing.size:
+        k = int(missing[0])
+        value = array[k]
+        shown = value.item() if isinstance(value, np.generic) else value
+        raise ValueError(f"{what}: {entry} {k} is {shown!r}")
 
 
 def _labels(values: Any, n: int, what: str) -> npt.NDArray[np.str_]:
     array = np.asarray(values)
     if array.ndim != 1 or array.shape[0] != n:
         raise ValueError(f"{what} must have one entry per row ({n}), got shape {array.shape}")
+    _check_present(array, what)
     return array.astype(str)
 
 
@@ -98,7 +127,7 @@ def manager_segment_effects(
     return effect, trials, wins, strength
 
 
-class ConversionModel:
+class ConversionModel(ParamsMixin):
     """Probability that each lead converts with each manager, learned from history.
 
     Parameters
@@ -122,6 +151,9 @@ class ConversionModel:
     unknown_managers : {"error", "prior"}, default "error"
         What ``predict_proba`` does with a manager absent from the history:
         raise, or give them the segment baseline (effect 0).
+
+    The parameters are checked by :meth:`fit`; ``get_params`` / ``set_params`` work
+    as in scikit-learn (so does ``sklearn.base.clone``).
 
     Attributes
     ----------
@@ -170,14 +202,26 @@ class ConversionModel:
         self.unknown_managers = unknown_managers
 
     def _check_params(self) -> None:
-        if self.unknown_managers not in ("error", "prior"):
+        model = self.base_model
+        if model is not None and not (
+            callable(getattr(model, "fit", None))
+            and callable(getattr(model, "predict_proba", None))
+        ):
             raise ValueError(
-                f"unknown_managers must be 'error' or 'prior', got {self.unknown_managers!r}"
+                "base_model must be None or an estimator with fit(X, y) and predict_proba(X), "
+                f"got {model!r}"
             )
-        if self.prior_strength is not None and not self.prior_strength > 0:
-            raise ValueError(f"prior_strength must be > 0, got {self.prior_strength!r}")
-        if not (isinstance(self.n_segments, int) and self.n_segments >= 1):
-            raise ValueError(f"n_segments must be an int >= 1, got {self.n_segments!r}")
+        check_number("l2", self.l2, low=0.0)
+        if self.prior_strength is not None and not (
+            is_finite_real(self.prior_strength) and self.prior_strength > 0
+        ):
+            raise ValueError(
+                f"prior_strength must be > 0, got {self.prior_strength!r} "
+                "(a finite number, or None to fit it)"
+            )
+        check_bool("strength_by_segment", self.strength_by_segment)
+        check_int("n_segments", self.n_segments, low=1)
+        check_choice("unknown_managers", self.unknown_managers, ("error", "prior"))
 
     def _base_proba(self, X: Any) -> FloatArray:
         proba = np.asarray(self.base_model_.predict_proba(X), dtype=np.float64)
@@ -278,9 +322,11 @@ class ConversionModel:
     def _manager_columns(
         self, managers: Sequence[str] | npt.ArrayLike
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-        ids = np.asarray(managers).astype(str)
-        if ids.ndim != 1:
-            raise ValueError(f"managers must be a 1-d list of ids, got shape {ids.shape}")
+        given = np.asarray(managers)
+        if given.ndim != 1:
+            raise ValueError(f"managers must be a 1-d list of ids, got shape {given.shape}")
+        _check_present(given, "managers", "entry")
+        ids = given.astype(str)
         position = {m: k for k, m in enumerate(self.manager_ids_.tolist())}
         known = np.array([m in position for m in ids.tolist()], dtype=np.bool_)
         if not known.all() and self.unknown_managers == "error":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,15 @@ def _is_frame(data: Any) -> bool:
     return hasattr(data, "columns") and hasattr(data, "to_dict")
 
 
+def _is_records(data: Any) -> bool:
+    return isinstance(data, Sequence) and bool(data) and isinstance(data[0], Mapping)
+
+
+def _is_positional(data: Any) -> bool:
+    """Whether ``data`` is a plain array, whose columns have positions, not names."""
+    return not (_is_frame(data) or isinstance(data, Mapping) or _is_records(data))
+
+
 def as_columns(data: Any, *, what: str = "X") -> tuple[list[str], list[np.ndarray[Any, Any]]]:
     """Columns of ``data`` as (names, arrays).
 
@@ -28,7 +38,7 @@ def as_columns(data: Any, *, what: str = "X") -> tuple[list[str], list[np.ndarra
     if isinstance(data, Mapping):
         names = [str(k) for k in data]
         arrays = [np.asarray(v) for v in data.values()]
-    elif isinstance(data, Sequence) and data and isinstance(data[0], Mapping):
+    elif _is_records(data):
         names = list(dict.fromkeys(str(k) for row in data for k in row))
         arrays = [np.asarray([row.get(k) for row in data], dtype=object) for k in names]
     else:
@@ -42,6 +52,59 @@ def as_columns(data: Any, *, what: str = "X") -> tuple[list[str], list[np.ndarra
     if len(lengths) > 1 or -1 in lengths:
         raise ValueError(f"{what} columns must be 1-d arrays of one length, got lengths {lengths}")
     return names, arrays
+
+
+# The kind of one cell of a feature column.
+_NUMBER, _TEXT, _MISSING = 0, 1, 2
+
+
+def _is_missing(value: Any) -> bool:
+    """None, NaN, pandas' NA / NaT, or a blank string: no value at all."""
+    if value is None:
+        return True
+    if isinstance(value, float | np.floating):
+        return bool(np.isnan(value))
+    if isinstance(value, str):
+        return not value.strip()
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def _kind(value: Any) -> int:
+    if _is_missing(value):
+        return _MISSING
+    if isinstance(value, bool | int | float | np.integer | np.floating | np.bool_):
+        return _NUMBER
+    try:
+        float(value)
+    except (TypeError, ValueError, OverflowError):
+        return _TEXT
+    return _NUMBER
+
+
+def _kinds(values: np.ndarray[Any, Any]) -> npt.NDArray[np.int8]:
+    """The kind of each cell: number (or text that parses as one), text, or missing."""
+    seen: dict[Any, int] = {}
+    kinds = np.empty(values.shape[0], dtype=np.int8)
+    for row, value in enumerate(values.tolist()):
+        try:
+            kind = seen.get(value)
+        except TypeError:  # unhashable: classify it on its own
+            kind = None
+        if kind is None:
+            kind = _kind(value)
+            with contextlib.suppress(TypeError):
+                seen[value] = kind
+        kinds[row] = kind
+    return kinds
+
+
+def _shown(values: np.ndarray[Any, Any], row: int) -> Any:
+    value = values[row]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _first(mask: npt.NDArray[np.bool_]) -> int:
+    return int(np.flatnonzero(mask)[0])
 
 
 def _numeric(values: np.ndarray[Any, Any]) -> FloatArray | None:
@@ -66,6 +129,63 @@ def _first_non_number(values: np.ndarray[Any, Any]) -> int:
     return 0
 
 
+def _fit_column(name: str, values: np.ndarray[Any, Any]) -> FloatArray | list[str]:
+    """A numeric column as floats, or the sorted categories of a text column.
+
+    A column is text (categorical) only when none of its values is a number; one
+    that mixes the two, or has a missing value, is an error naming the row.
+    """
+    numeric = _numeric(values)  # fast: every value a number or None / NaN
+    if numeric is None and values.dtype.kind not in "OUS":  # e.g. dates: categories
+        return sorted({str(v) for v in values.tolist()})
+    if numeric is None:
+        kinds = _kinds(values)
+        numbers, texts = kinds == _NUMBER, kinds == _TEXT
+        if numbers.any() and texts.any():
+            odd = texts if texts.sum() <= numbers.sum() else numbers
+            row = _first(odd)
+            raise ValueError(
+                f"feature {name!r} mixes numbers and text: row {row} has {_shown(values, row)!r}"
+            )
+        missing = kinds == _MISSING
+        if texts.any():
+            if missing.any():
+                row = _first(missing)
+                raise ValueError(
+                    f"feature {name!r} must not be missing, got {_shown(values, row)!r} "
+                    f"in row {row}"
+                )
+            return sorted({str(v) for v in values.tolist()})
+        numeric = np.full(values.shape[0], np.nan)
+        numeric[numbers] = [float(v) for v in values[numbers].tolist()]
+    bad = ~np.isfinite(numeric)
+    if bad.any():
+        row = _first(bad)
+        raise ValueError(
+            f"feature {name!r} must be finite, got {_shown(values, row)!r} in row {row}"
+        )
+    return numeric
+
+
+# How the missing values of _is_missing print: only cells printing so are checked one by one.
+_MISSING_TEXT = frozenset({"None", "nan", "NaN", "<NA>", "NaT"})
+
+
+def _labels(name: str, values: np.ndarray[Any, Any]) -> npt.NDArray[np.str_]:
+    """Text labels of a categorical column; a missing value is an error naming the row."""
+    cells = values.tolist()
+    labels = [str(v) for v in cells]
+    suspects = {t for t in set(labels) if t in _MISSING_TEXT or not t.strip()}
+    if suspects:
+        for row, (value, text) in enumerate(zip(cells, labels, strict=True)):
+            if text in suspects and _is_missing(value):
+                raise ValueError(
+                    f"feature {name!r} must not be missing, got {_shown(values, row)!r} "
+                    f"in row {row}"
+                )
+    return np.asarray(labels)
+
+
 @dataclass
 class FeatureEncoder:
     """Numeric columns pass through (standardized); text columns are one-hot encoded.
@@ -73,6 +193,22 @@ class FeatureEncoder:
     Learned in :meth:`fit`: the column names, which are categorical, their categories,
     and the mean and scale of each numeric column. A category unseen in ``fit``
     encodes as all zeros.
+
+    A column is categorical only when none of its values is a number (text such as
+    ``"42"`` counts as one). A column mixing numbers and text, or with a missing value
+    (``None``, NaN, a blank string), is an error naming the feature, the row and the
+    value. A plain 2-d array is read by position, so at :meth:`transform` it must have
+    as many columns as in :meth:`fit`.
+
+    Examples
+    --------
+    >>> enc = FeatureEncoder().fit({"age": [30, 40, 50], "channel": ["web", "phone", "web"]})
+    >>> enc.output_names
+    ['age', 'channel=phone', 'channel=web']
+    >>> FeatureEncoder().fit({"age": [30, 40, "4O"]})
+    Traceback (most recent call last):
+    ...
+    ValueError: feature 'age' mixes numbers and text: row 2 has '4O'
     """
 
     names: list[str] = field(default_factory=list)
@@ -87,16 +223,11 @@ class FeatureEncoder:
             raise ValueError("X has no feature columns")
         self.names, self.categories, self.means, self.scales = names, {}, {}, {}
         for name, values in zip(names, arrays, strict=True):
-            numeric = _numeric(values)
-            if numeric is None:
-                self.categories[name] = sorted({str(v) for v in values})
+            column = _fit_column(name, values)
+            if isinstance(column, list):
+                self.categories[name] = column
                 continue
-            bad = ~np.isfinite(numeric)
-            if bad.any():
-                row = int(np.flatnonzero(bad)[0])
-                raise ValueError(
-                    f"feature {name!r} must be finite, got {numeric[row]!r} in row {row}"
-                )
+            numeric = column
             self.means[name] = float(numeric.mean())
             spread = float(numeric.std())
             self.scales[name] = spread if spread > 0 else 1.0
@@ -116,6 +247,10 @@ class FeatureEncoder:
     def transform(self, data: Any) -> FloatArray:
         """Encode ``data`` with the columns learned in :meth:`fit`."""
         names, arrays = as_columns(data)
+        if _is_positional(data) and len(names) != len(self.names):
+            raise ValueError(
+                f"X has {len(names)} feature columns, the model was fitted on {len(self.names)}"
+            )
         given = dict(zip(names, arrays, strict=True))
         missing = [n for n in self.names if n not in given]
         if missing:
@@ -124,15 +259,14 @@ class FeatureEncoder:
         for name in self.names:
             values = given[name]
             if name in self.categories:
-                labels = np.asarray([str(v) for v in values])
+                labels = _labels(name, values)
                 cats = np.asarray(self.categories[name])
                 blocks.append((labels[:, None] == cats[None, :]).astype(np.float64))
                 continue
             numeric = _numeric(values)
             if numeric is None or not np.all(np.isfinite(numeric)):
                 bad_row = _first_non_number(values)
-                shown = values[bad_row]
-                shown = shown.item() if isinstance(shown, np.generic) else shown
+                shown = _shown(values, bad_row)
                 raise ValueError(
                     f"feature {name!r} must be a finite number, got {shown!r} in row {bad_row}"
                 )

@@ -10,6 +10,7 @@ from scipy.optimize import minimize
 from scipy.special import expit, log_expit
 
 from fairlead.scoring._features import FeatureEncoder, FloatArray
+from fairlead.scoring._params import ParamsMixin, check_number
 
 
 def fit_logistic(
@@ -62,13 +63,14 @@ def fit_logistic(
     return result.x[:d].copy(), float(result.x[d])
 
 
-class LogisticModel:
+class LogisticModel(ParamsMixin):
     """Logistic regression on encoded features: ``fit(X, y)``, ``predict_proba(X)``.
 
     Parameters
     ----------
     l2 : float, default 1.0
-        Strength of the ridge penalty on standardized features.
+        Strength of the ridge penalty on standardized features (a finite number
+        ``>= 0``, checked by :meth:`fit`).
 
     Attributes
     ----------
@@ -84,6 +86,7 @@ class LogisticModel:
         self, X: Any, y: npt.ArrayLike, sample_weight: npt.ArrayLike | None = None
     ) -> LogisticModel:
         """Fit on features ``X`` (array, DataFrame, mapping or records) and outcomes 0/1."""
+        check_number("l2", self.l2, low=0.0)
         self.encoder_ = FeatureEncoder().fit(X)
         design = self.encoder_.transform(X)
         target = np.asarray(y, dtype=np.float64)

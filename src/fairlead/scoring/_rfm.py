@@ -927,6 +927,9 @@ def clv_summary(
     The result equals ``lifetimes.utils.summary_data_from_transaction_data(df,
     customer, date, monetary_value_col=amount, observation_period_end=...,
     freq=freq)`` exactly, float for float, without needing lifetimes or pandas.
+    The last-digit agreement of ``monetary_value`` assumes pandas >= 3.1 (the
+    summation order lifetimes then gets from pandas); with an older pandas the two
+    can differ in the last bits.
 
     Parameters
     ----------

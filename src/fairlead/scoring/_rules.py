@@ -45,6 +45,7 @@ from fairlead.scoring._calibration import (
     NotFittedError,
     PlattCalibrator,
 )
+from fairlead.scoring._params import ParamsMixin
 
 __all__ = [
     "DEFAULT_RULES",
@@ -994,7 +995,7 @@ def _make_calibrator(spec: object) -> Calibrator:
     )
 
 
-class RuleScorer:
+class RuleScorer(ParamsMixin):
     """Points-based lead scoring from configured rules, calibrated to conversion on history.
 
     :meth:`points`, :meth:`breakdown` and :meth:`tier` apply the rules and need
@@ -1011,6 +1012,9 @@ class RuleScorer:
         no shape assumed; wants a few hundred outcomes), :class:`PlattCalibrator`
         (logistic in points; fine with fewer), or any object with
         ``fit(scores, y, sample_weight)`` and ``predict(scores)`` (copied at fit).
+
+    Both are checked by :meth:`fit`; ``get_params`` / ``set_params`` work as in
+    scikit-learn (so does ``sklearn.base.clone``).
 
     Attributes
     ----------
@@ -1055,7 +1059,8 @@ class RuleScorer:
         self.calibration = calibration
 
     def __repr__(self) -> str:
-        shown = "DEFAULT_RULES" if self.config is DEFAULT_RULES else "..."
+        default = isinstance(self.config, RuleConfig) and self.config == DEFAULT_RULES
+        shown = "DEFAULT_RULES" if default else "..."
         return f"RuleScorer(config={shown}, calibration={self.calibration!r})"
 
     def _rules(self) -> RuleConfig:

@@ -9,6 +9,26 @@ from fairlead.solvers._base import Outcome, Solver, register
 from fairlead.solvers._sequential import place_one_by_one
 
 
+def _check_seed(seed: object) -> int | np.random.Generator | None:
+    """``seed`` if it is None, an int >= 0 or a Generator; else a ValueError naming it.
+
+    Examples
+    --------
+    >>> _check_seed(-1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: option 'seed' of method 'weighted_random' must be None, an int >= 0 ..., got -1
+    """
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0:
+        return int(seed)
+    raise ValueError(
+        "option 'seed' of method 'weighted_random' must be None, an int >= 0 or a "
+        f"numpy.random.Generator, got {seed!r}"
+    )
+
+
 @register
 class WeightedRandomSolver(Solver):
     """Weighted random: a draw with chance proportional to the remaining quota.
@@ -18,8 +38,9 @@ class WeightedRandomSolver(Solver):
 
     Options
     -------
-    seed : int or numpy.random.Generator, optional
-        Source of randomness; the same seed gives the same assignment.
+    seed : int >= 0 or numpy.random.Generator, optional
+        Source of randomness; the same seed gives the same assignment. Anything
+        else is a ValueError naming the option and the value.
     """
 
     name = "weighted_random"
@@ -29,7 +50,7 @@ class WeightedRandomSolver(Solver):
         self, problem: AssignmentProblem, *, seed: int | np.random.Generator | None = None
     ) -> Outcome:
         """Assign leads in order by a seeded weighted draw."""
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(_check_seed(seed))
         upper = problem.upper_load
 
         def choose(i: int, fits: BoolArray, loads: FloatArray) -> int:

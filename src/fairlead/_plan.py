@@ -175,18 +175,33 @@ class Plan:
         """
         i = self._lead_index(str(lead_id))
         lead, tier = self.leads[i], self.tiers[i]
+        problem = self.problem
         chosen = int(self.solution.manager_of[i])
-        values = self.problem.value[i]
-        _, high = self.problem.count_bounds()
+        values = problem.value[i]
+        worth = problem.net_value()[i]
+        work = problem.weight_matrix()[i]
+        penalty = problem.pair_penalty[i] if problem.pair_penalty is not None else None
         loads = self.solution.loads
+        # A soft band can be left at a price: only the hard limits make a manager full.
+        band = problem.hard_upper_load if problem.load_penalty is not None else problem.upper_load
+        worth_chosen = float(worth[chosen]) if chosen >= 0 else 0.0
         chosen_value = float(values[chosen]) if chosen >= 0 else 0.0
+        manager_of = self.solution.manager_of
+        placed = manager_of >= 0
+        totals = np.bincount(
+            manager_of[placed],
+            weights=problem.value[placed, manager_of[placed]],
+            minlength=problem.n_managers,
+        )
         alternatives: list[Alternative] = []
-        for j in np.argsort(-values, kind="stable"):
+        for j in np.argsort(-worth, kind="stable"):
             j = int(j)
             if j == chosen:
                 continue
             manager = self.managers[j]
             v = float(values[j])
+            price = float(penalty[j]) if penalty is not None else 0.0
+            priced = f"; a soft rule costs {price:.3f} here" if price > 0 else ""
             rule = why_ineligible(lead, tier, manager, self.policy)
             if rule is not None:
                 alternatives.append(Alternative(manager.id, v, "ineligible", rule))
@@ -196,18 +211,29 @@ class Plan:
                     f"{manager.max_active_leads})"
                 )
                 alternatives.append(Alternative(manager.id, v, "full", detail))
-            elif loads[j] >= high[j]:
-                limit = "balance band" if high[j] < self.capacity.free[j] else "capacity"
-                detail = f"full ({loads[j]:.0f} of {high[j]} leads, its {limit} limit)"
+            elif loads[j] + work[j] > band[j] + 1e-9:
+                limit = "balance band" if band[j] < self.capacity.free[j] else "capacity"
+                need = "" if work[j] == 1.0 else f", this lead needs {work[j]:g}"
+                detail = f"full ({loads[j]:g} of {band[j]:g} workload, its {limit} limit{need})"
                 alternatives.append(Alternative(manager.id, v, "full", detail))
-            elif chosen >= 0 and v <= chosen_value + _CLOSE:
-                detail = f"lower value ({v - chosen_value:+.3f})"
+            elif (
+                problem.max_value is not None
+                and problem.value_penalty is None
+                and totals[j] + v > problem.max_value[j] + 1e-9
+            ):
+                detail = (
+                    f"at its value band limit ({totals[j]:.3f} of {problem.max_value[j]:.3f} "
+                    "expected value)"
+                )
+                alternatives.append(Alternative(manager.id, v, "full", detail))
+            elif chosen >= 0 and float(worth[j]) <= worth_chosen + _CLOSE:
+                detail = f"lower value ({v - chosen_value:+.3f}{priced})"
                 alternatives.append(Alternative(manager.id, v, "lower value", detail))
             else:
                 gain = f"{v - chosen_value:+.3f}" if chosen >= 0 else f"{v:.3f}"
                 detail = (
-                    f"value {gain} here, but the best plan for the whole batch within the "
-                    "balance band needed this lead elsewhere"
+                    f"value {gain} here{priced}, but the best plan for the whole batch within "
+                    "its bands needed this lead elsewhere"
                 )
                 alternatives.append(Alternative(manager.id, v, "trade-off", detail))
         label = self.managers[chosen].label if chosen >= 0 else ""

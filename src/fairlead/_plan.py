@@ -214,7 +214,8 @@ class Plan:
             elif loads[j] + work[j] > band[j] + 1e-9:
                 limit = "balance band" if band[j] < self.capacity.free[j] else "capacity"
                 need = "" if work[j] == 1.0 else f", this lead needs {work[j]:g}"
-                detail = f"full ({loads[j]:g} of {band[j]:g} workload, its {limit} limit{need})"
+                unit = "leads" if problem.unit_weights else "workload"
+                detail = f"full ({loads[j]:g} of {band[j]:g} {unit}, its {limit} limit{need})"
                 alternatives.append(Alternative(manager.id, v, "full", detail))
             elif (
                 problem.max_value is not None

@@ -1,6 +1,7 @@
 """fairlead: fair, explainable, conversion-maximizing assignment of leads to managers."""
 
 from fairlead._assign import InfeasibleError, assign
+from fairlead._conflicts import Conflict, find_conflict
 from fairlead._fairness import FairnessReport, gini, jain, max_min_ratio
 from fairlead._inputs import InputError
 from fairlead._models import Lead, Level, Manager, Policy, Tier
@@ -13,6 +14,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Alternative",
     "AssignmentProblem",
+    "Conflict",
     "Explanation",
     "FairnessReport",
     "InfeasibleError",
@@ -27,6 +29,7 @@ __all__ = [
     "Tier",
     "__version__",
     "assign",
+    "find_conflict",
     "gini",
     "jain",
     "list_methods",

@@ -31,6 +31,7 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp, minimize
 from scipy.special import logsumexp, softmax
 
+from fairlead._conflicts import explain
 from fairlead._problem import AssignmentProblem, FloatArray, IntArray
 from fairlead.solvers._base import Outcome, Solver, SolveStatus, register
 
@@ -313,7 +314,7 @@ class LpRoundSolver(Solver):
                 manager_of=np.full(n, -1, dtype=np.int64),
                 status=status,
                 bound=None if proven_infeasible else bound,
-                message="lp_round found no assignment satisfying every band"
+                message=explain(problem, time_limit=max(1.0, min(10.0, time_limit)))
                 if status is SolveStatus.INFEASIBLE
                 else "lp_round ran out of time before repairing the rounding",
                 timings=timings,

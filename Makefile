@@ -29,7 +29,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q src tests
+	$(BIN)/python -m pytest -q -m "not slow" src tests
 
 test: lint typecheck unit
 

@@ -35,6 +35,11 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/solver_scaling.py
+	$(BIN)/python benchmarks/lp_scaling.py
+	$(BIN)/python benchmarks/gap_cp_sat.py
+	$(BIN)/python benchmarks/rfm_speed.py
+	$(BIN)/python benchmarks/scoring_speed.py
+	$(BIN)/python benchmarks/conversion_real_data.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -56,7 +56,6 @@ from typing import Any, Literal, cast
 
 import numpy as np
 import scipy.sparse as sp
-from ortools.sat.python import cp_model
 from scipy.optimize import linprog
 
 from fairlead._check import _RTOL
@@ -408,6 +407,8 @@ class _Built:
 
 
 def _build(setup: _Setup, sel: _Sel, layout: _Layout, mode: str, *, assume: bool) -> _Built:
+    from ortools.sat.python import cp_model  # imports pandas: load on use
+
     model = cp_model.CpModel()
     y: list[Any] = []
     for c in layout.pc.tolist():
@@ -488,6 +489,8 @@ class _Clock:
 
 
 def _solver(time_limit: float, n_pairs: int, *, single: bool = False) -> Any:
+    from ortools.sat.python import cp_model  # imports pandas: load on use
+
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
     workers = 1 if single or n_pairs < 2000 else min(8, os.cpu_count() or 1)
@@ -505,6 +508,8 @@ def _cp_sat(
     share: float = 1.0,
 ) -> _Verdict:
     """CP-SAT on ``sel`` rounded to ``mode``, with ``share`` of the time left (>= 1 s)."""
+    from ortools.sat.python import cp_model  # imports pandas: load on use
+
     layout = _layout(setup, sel)
     built = _build(setup, sel, layout, mode, assume=False)
     if hint is not None:
@@ -786,6 +791,8 @@ def _relaxation(
 
 def _core(setup: _Setup, sel: _Sel, clock: _Clock, budget: float) -> _Verdict:
     """CP-SAT with one assumption literal per constraint: ``core`` from the solver."""
+    from ortools.sat.python import cp_model  # imports pandas: load on use
+
     layout = _layout(setup, sel)
     built = _build(setup, sel, layout, "relax", assume=True)
     solver = _solver(min(budget, clock.left()), layout.pc.size, single=True)
@@ -1372,6 +1379,8 @@ def _knapsack(
     setup: _Setup, j: int, rows: IntArray, limit: float, *, maximize: bool, target: float
 ) -> float | None:
     """Proven bound from CP-SAT on manager ``j``'s best (or least) value, when it settles."""
+    from ortools.sat.python import cp_model  # imports pandas: load on use
+
     if rows.size == 0:
         return None
     model = cp_model.CpModel()

@@ -1,6 +1,7 @@
 """Assignment methods, registered by name; see :func:`fairlead.list_methods`."""
 
 from fairlead.solvers import (
+    cp_sat,
     greedy,
     least_loaded,
     lp_round,
@@ -19,6 +20,7 @@ from fairlead.solvers._base import (
 )
 
 __all__ = [
+    "cp_sat",
     "Solution",
     "SolveStatus",
     "Solver",

@@ -20,10 +20,10 @@ from fairlead.solvers._base import (
 )
 
 __all__ = [
-    "cp_sat",
     "Solution",
     "SolveStatus",
     "Solver",
+    "cp_sat",
     "get_solver",
     "greedy",
     "least_loaded",

@@ -167,3 +167,28 @@ def test_bad_policy_combinations_are_refused():
         fl.Policy(value_tolerance=-0.1)
     with pytest.raises(ValueError, match="effort"):
         fl.Lead(id="x", score=0.5, effort=0)
+
+
+def test_explain_speaks_of_workload_and_soft_rule_prices():
+    leads = [
+        {"id": "hot", "score": 0.9},
+        {"id": "hot2", "score": 0.8},
+        {"id": "big", "score": 0.3, "effort": 2.0},
+    ]
+    managers = [
+        {"id": "sen", "level": "senior", "max_active_leads": 1},
+        {"id": "jun", "level": "junior", "max_active_leads": 5},
+    ]
+    policy = {"balance_tolerance": None, "hot_rule": "soft", "hot_penalty": 0.05}
+    plan = fl.assign(leads, managers, policy=policy)
+    # 'big' weighs 2 and the senior has room for 1: full, in workload terms
+    why_big = plan.explain("big")
+    assert why_big.manager_id == "jun"
+    assert why_big.runner_up is not None
+    assert why_big.runner_up.reason == "full"
+    assert "this lead needs 2" in why_big.runner_up.detail
+    # a hot lead on the junior pays the soft rule's price, said in the explanation
+    hot_on_senior = next(i for i in ("hot", "hot2") if plan.assignments[i] == "sen")
+    why = plan.explain(hot_on_senior)
+    assert why.runner_up is not None
+    assert "soft rule costs 0.050" in why.runner_up.detail

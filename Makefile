@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench compare clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# Strategy comparison on the simulator: table, headline and docs/img/compare_strategies.png.
+compare: $(STAMP)
+	$(BIN)/python benchmarks/compare_strategies.py
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/solver_scaling.py
 	$(BIN)/python benchmarks/lp_scaling.py
@@ -40,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/rfm_speed.py
 	$(BIN)/python benchmarks/scoring_speed.py
 	$(BIN)/python benchmarks/conversion_real_data.py
+	$(BIN)/python benchmarks/compare_strategies.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

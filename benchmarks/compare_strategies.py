@@ -176,7 +176,8 @@ def main() -> int:
             results,
             args.plot,
             fronts={label: sweep_names() for label in results},
-            title="Synthetic team, 4 weeks: conversions against count Gini "
+            y="expected_conversions",
+            title="Synthetic team, 4 weeks: expected conversions against count Gini "
             f"(mean, 95 % CI, {args.seeds} seeds)",
         )
         print(f"\nPareto plot written to {path}")

@@ -1,0 +1,235 @@
+"""Simulated worlds: seeded reproducibility, the schedule, and the hidden conversion chance."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fairlead.sim import Schedule, SimConfig, World, make_world
+from fairlead.sim._world import SLOT_MINUTES
+
+SMALL = SimConfig(n_managers=6, weeks=1)
+#: For property tests (a fixture would be printed with every failing example).
+WORLD = make_world(SMALL, seed=3)
+
+
+def _arrays(obj: object) -> dict[str, object]:
+    """Every field of a Team, Schedule or Stream, features flattened in."""
+    out: dict[str, object] = {}
+    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+        value = getattr(obj, f.name)
+        if isinstance(value, dict):
+            for key, column in value.items():
+                out[f"{f.name}.{key}"] = column
+        else:
+            out[f.name] = value
+    return out
+
+
+def _assert_same(a: object, b: object) -> None:
+    left, right = _arrays(a), _arrays(b)
+    assert left.keys() == right.keys()
+    for key in left:
+        x, y = left[key], right[key]
+        if isinstance(x, np.ndarray):
+            assert isinstance(y, np.ndarray)
+            assert x.dtype == y.dtype, key
+            np.testing.assert_array_equal(x, y, err_msg=key)
+        else:
+            assert x == y, key
+
+
+def test_same_seed_same_world() -> None:
+    a, b = make_world(SMALL, seed=11), make_world(SMALL, seed=11)
+    _assert_same(a.team, b.team)
+    _assert_same(a.schedule, b.schedule)
+    _assert_same(a.stream, b.stream)
+    assert a.seed == b.seed == 11
+    assert a.config == b.config
+
+
+def test_other_seed_other_world() -> None:
+    a, b = make_world(SMALL, seed=11), make_world(SMALL, seed=12)
+    assert a.stream.size != b.stream.size or not np.array_equal(a.stream.arrival, b.stream.arrival)
+    assert not np.array_equal(a.team.response_median, b.team.response_median)
+    assert not np.array_equal(a.team.lift, b.team.lift)
+    assert not np.array_equal(a.schedule.absent_days, b.schedule.absent_days)
+
+
+def test_default_config_is_the_default_world() -> None:
+    a, b = make_world(seed=2), make_world(SimConfig(), seed=2)
+    _assert_same(a.stream, b.stream)
+    assert a.config == SimConfig()
+
+
+def test_lead_settings_leave_the_team_alone() -> None:
+    a = make_world(SMALL, seed=4)
+    b = make_world(SMALL.model_copy(update={"leads_per_weekday": 20.0, "night_share": 0.3}), seed=4)
+    _assert_same(a.team, b.team)
+    _assert_same(a.schedule, b.schedule)
+    assert b.stream.size < a.stream.size
+
+
+def test_stream_is_well_formed(small_world: World) -> None:
+    world = small_world
+    s, config = world.stream, world.config
+    n = s.size
+    assert n > 100
+    assert np.all(np.diff(s.arrival) >= 0)
+    assert s.arrival[0] >= 0 and s.arrival[-1] < config.weeks * 7 * 24 * 60
+    for name in ("source", "product", "tier", "deal_value", "score", "cell", "base"):
+        assert getattr(s, name).shape == (n,), name
+    assert set(np.unique(s.product)) <= set(range(len(config.products)))
+    assert set(np.unique(s.tier)) == {0, 1, 2}
+    np.testing.assert_array_equal(s.cell, s.product * 3 + s.tier)
+    assert np.all((s.base > 0) & (s.base <= config.max_probability))
+    assert np.all((s.outcome_draw >= 0) & (s.outcome_draw < 1))
+    assert np.all(s.open_minutes > 0)
+    assert s.real_outcome is None
+    # Tiers follow the CRM score: every hot lead scores above every warm one, and so on.
+    assert s.score[s.tier == 0].min() > s.score[s.tier == 1].max()
+    assert s.score[s.tier == 1].min() > s.score[s.tier == 2].max()
+
+
+def test_team_is_well_formed(small_world: World) -> None:
+    team, config = small_world.team, small_world.config
+    m = config.n_managers
+    assert team.size == m == len(set(team.ids))
+    assert np.all(team.capacity >= 1)
+    assert np.all(team.capacity <= np.asarray(config.capacity_by_level)[team.level])
+    assert team.qualified.shape == (m, len(config.products))
+    for product in range(len(config.products)):
+        expected = team.level > 0 if product in config.senior_only_products else np.ones(m, bool)
+        np.testing.assert_array_equal(team.qualified[:, product], expected)
+    assert team.lift.shape == (m, len(config.products) * 3)
+    assert np.all(team.lift > 0)
+    low, high = config.response_median_minutes
+    assert np.all((team.response_median >= low) & (team.response_median <= high))
+
+
+def test_schedule_follows_working_hours(small_world: World) -> None:
+    world = small_world
+    schedule, team, config = world.schedule, world.team, world.config
+    grid = schedule.on_shift
+    slots, m = grid.shape
+    assert schedule.worked_before.shape == (slots + 1, m)
+    np.testing.assert_array_equal(
+        np.diff(schedule.worked_before, axis=0), grid * float(SLOT_MINUTES)
+    )
+    minute = np.arange(slots) * SLOT_MINUTES
+    for j in range(m):
+        local = minute + 60 * int(team.timezone[j])
+        hour = (local % (24 * 60)) / 60
+        weekday = (local // (24 * 60)) % 7 < 5
+        start, end = config.part_time_hours if team.part_time[j] else config.work_hours
+        # Nobody works off hours or at weekends (absences only remove more slots).
+        assert not np.any(grid[:, j] & ~(weekday & (hour >= start) & (hour < end)))
+    for t in (0.0, 7.5, 9 * 60 + 14.99, 3 * 24 * 60 + 10 * 60, schedule.end + 100):
+        slot = min(int(t // SLOT_MINUTES), slots - 1)
+        np.testing.assert_array_equal(schedule.shift_mask(t), grid[slot])
+
+
+def _worked(schedule: Schedule, manager: int, minute: float) -> float:
+    slot = min(int(minute // SLOT_MINUTES), schedule.on_shift.shape[0] - 1)
+    partial = (minute - slot * SLOT_MINUTES) * schedule.on_shift[slot, manager]
+    return float(schedule.worked_before[slot, manager] + partial)
+
+
+@settings(deadline=None, max_examples=150)
+@given(
+    manager=st.integers(0, 5),
+    minute=st.floats(0.0, 7 * 24 * 60),
+    work=st.floats(0.01, 1500.0),
+)
+def test_after_working_adds_working_time(manager: int, minute: float, work: float) -> None:
+    schedule = WORLD.schedule
+    done = schedule.after_working(manager, minute, work)
+    assert done > minute
+    assert _worked(schedule, manager, done) - _worked(schedule, manager, minute) == pytest.approx(
+        work, abs=1e-6
+    )
+    # It ends inside a working slot (or exactly at the end of one).
+    slot = int(np.ceil(done / SLOT_MINUTES)) - 1
+    assert schedule.on_shift[slot, manager]
+
+
+def test_next_change_is_the_next_shift_start(small_world: World) -> None:
+    schedule = small_world.schedule
+    grid = schedule.on_shift
+    starts = np.flatnonzero((grid[1:] & ~grid[:-1]).any(axis=1)) + 1
+    for t in (0.0, 600.0, 601.0, 2 * 24 * 60 + 3.0):
+        expected = starts[starts > t // SLOT_MINUTES]
+        assert schedule.next_change(t) == expected[0] * SLOT_MINUTES
+    assert schedule.next_change(schedule.end) == float("inf")
+
+
+def test_eligible_is_qualification_by_product(small_world: World) -> None:
+    world = small_world
+    leads = np.arange(world.stream.size)
+    np.testing.assert_array_equal(
+        world.eligible(leads), world.team.qualified[:, world.stream.product].T
+    )
+
+
+@settings(deadline=None, max_examples=100)
+@given(
+    lead=st.integers(0, 150),
+    manager=st.integers(0, 5),
+    start=st.floats(0.0, 50.0),
+    gaps=st.lists(st.floats(0.01, 20.0), min_size=1, max_size=12),
+    load=st.floats(0.0, 1.0),
+)
+def test_longer_delay_lowers_the_true_chance(
+    lead: int, manager: int, start: float, gaps: list[float], load: float
+) -> None:
+    world = WORLD
+    delay = start + np.concatenate([[0.0], np.cumsum(gaps)])
+    k = delay.size
+    p = world.true_probability(
+        np.full(k, lead), np.full(k, manager), delay, np.full(k, load)
+    )
+    assert np.all(np.diff(p) <= 0)
+    # Strictly lower wherever the chance is not held at the cap (or underflows to 0).
+    below = (p[:-1] < world.config.max_probability) & (p[:-1] > 0)
+    assert np.all(np.diff(p)[below] < 0)
+    assert np.all((p >= 0) & (p <= world.config.max_probability))
+
+
+def test_true_chance_at_immediate_contact(small_world: World) -> None:
+    world = small_world
+    n, m = world.stream.size, world.team.size
+    leads = np.repeat(np.arange(n), m)
+    managers = np.tile(np.arange(m), n)
+    p = world.true_probability(leads, managers, np.zeros(n * m), np.zeros(n * m))
+    expected = world.stream.base[leads] * world.team.lift[managers, world.stream.cell[leads]]
+    np.testing.assert_allclose(p, np.minimum(expected, world.config.max_probability))
+    # Overload costs quality: at full capacity the chance is overload_quality times lower.
+    full = world.true_probability(leads, managers, np.zeros(n * m), np.ones(n * m))
+    uncapped = expected < world.config.max_probability * world.config.overload_quality
+    np.testing.assert_allclose(full[uncapped], p[uncapped] * world.config.overload_quality)
+
+
+def test_synthetic_outcome_is_the_draw_below_the_chance(small_world: World) -> None:
+    world = small_world
+    leads = np.arange(world.stream.size)
+    np.testing.assert_array_equal(world.outcome(leads, np.zeros(leads.size)), 0)
+    np.testing.assert_array_equal(world.outcome(leads, np.ones(leads.size)), 1)
+    chance = np.full(leads.size, 0.3)
+    np.testing.assert_array_equal(
+        world.outcome(leads, chance), (world.stream.outcome_draw < 0.3).astype(np.int64)
+    )
+
+
+def test_response_is_slower_above_the_comfortable_load(small_world: World) -> None:
+    world = small_world
+    comfort = world.config.comfort_load
+    easy = world.response_minutes(0, 0, 0.0)
+    assert world.response_minutes(0, 0, comfort) == pytest.approx(easy)
+    assert world.response_minutes(0, 0, 1.0) == pytest.approx(
+        easy * (1.0 + world.config.load_slowdown)
+    )
+

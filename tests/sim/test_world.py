@@ -80,7 +80,8 @@ def test_stream_is_well_formed(small_world: World) -> None:
     n = s.size
     assert n > 100
     assert np.all(np.diff(s.arrival) >= 0)
-    assert s.arrival[0] >= 0 and s.arrival[-1] < config.weeks * 7 * 24 * 60
+    assert s.arrival[0] >= 0
+    assert s.arrival[-1] < config.weeks * 7 * 24 * 60
     for name in ("source", "product", "tier", "deal_value", "score", "cell", "base"):
         assert getattr(s, name).shape == (n,), name
     assert set(np.unique(s.product)) <= set(range(len(config.products)))
@@ -189,9 +190,7 @@ def test_longer_delay_lowers_the_true_chance(
     world = WORLD
     delay = start + np.concatenate([[0.0], np.cumsum(gaps)])
     k = delay.size
-    p = world.true_probability(
-        np.full(k, lead), np.full(k, manager), delay, np.full(k, load)
-    )
+    p = world.true_probability(np.full(k, lead), np.full(k, manager), delay, np.full(k, load))
     assert np.all(np.diff(p) <= 0)
     # Strictly lower wherever the chance is not held at the cap (or underflows to 0).
     below = (p[:-1] < world.config.max_probability) & (p[:-1] > 0)
@@ -232,4 +231,3 @@ def test_response_is_slower_above_the_comfortable_load(small_world: World) -> No
     assert world.response_minutes(0, 0, 1.0) == pytest.approx(
         easy * (1.0 + world.config.load_slowdown)
     )
-

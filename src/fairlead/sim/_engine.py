@@ -194,7 +194,11 @@ def _next_epoch(
         target = max(now + interval, min(arrival, change))
     else:
         target = now + interval
-    return math.ceil(target / interval - 1e-9) * interval
+    if math.isinf(target):
+        return math.inf
+    tick = math.ceil(target / interval - 1e-9) * interval
+    # The tolerance absorbs round-off in target / interval; never decide before target.
+    return tick if tick >= target else tick + interval
 
 
 def _check_pick(strategy: Strategy, context: DecisionContext, pick: IntArray) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from fairlead._problem import AssignmentProblem, BoolArray, IntArray
+from fairlead._problem import AssignmentProblem, BoolArray, FloatArray, IntArray
 from fairlead.sim._strategy import DecisionContext, Strategy
 from fairlead.sim._world import World
 from fairlead.solvers import SolveStatus, solve
@@ -248,30 +248,32 @@ class FairleadBatch(Strategy):
         everyone = np.ones(context.leads.size, dtype=bool)
         if self.tolerance is None:
             return self._solve(context, np.zeros_like(room), room, everyone)
-        total = float(context.received.sum() + context.leads.size)
-        target = context.fair_share() * total
-        tolerance = self.tolerance
+        target = context.fair_share() * float(context.received.sum() + context.leads.size)
         movable = ~self._may_hold(context)
-        pick = np.full(context.leads.size, -1, dtype=np.int64)
-        while True:
-            taken = np.bincount(pick[pick >= 0], minlength=room.size).astype(np.float64)
-            have = context.received + taken
-            if math.isinf(tolerance):
-                upper, lower = room - taken, np.zeros_like(room)
-            else:
-                ceiling = np.ceil((1.0 + tolerance) * target - 1e-9)
-                upper = np.clip(ceiling - have, 0.0, room - taken)
-                floor = np.floor(max(1.0 - tolerance, 0.0) * target + 1e-9)
-                lower = np.clip(floor - have, 0.0, upper)
-            rows = pick < 0
-            if tolerance > self.tolerance:
-                rows &= movable
-            more = self._solve(context, lower, upper, rows)
-            pick = np.where(rows & (more >= 0), more, pick)
-            if not ((pick < 0) & movable).any() or tolerance > _WIDEST_BAND:
-                return pick
-            # Fresh leads the band leaves over would wait; widen it step by step instead.
-            tolerance = 2.0 * tolerance + 0.05 if tolerance < _WIDEST_BAND / 2 else np.inf
+        tolerance = self.tolerance
+        pick = self._solve(context, *self._band(context, target, tolerance), everyone)
+        # Fresh leads the band leaves over would wait: widen the band step by step and
+        # solve again from scratch (the leads placed so far may move to make room),
+        # ending with free slots only, so a fresh lead waits only when nobody can take it.
+        while ((pick < 0) & movable).any() and not math.isinf(tolerance):
+            tolerance = 2.0 * tolerance + 0.05 if tolerance < _WIDEST_BAND / 2 else math.inf
+            rows = movable | (pick >= 0)
+            pick = self._solve(context, *self._band(context, target, tolerance), rows)
+        return pick
+
+    @staticmethod
+    def _band(
+        context: DecisionContext, target: FloatArray, tolerance: float
+    ) -> tuple[FloatArray, FloatArray]:
+        """Fewest and most leads each manager may take now (within their free slots)."""
+        room = context.room.astype(np.float64)
+        if math.isinf(tolerance):
+            return np.zeros_like(room), room
+        ceiling = np.ceil((1.0 + tolerance) * target - 1e-9)
+        received = context.received.astype(np.float64)
+        upper = np.clip(ceiling - received, 0.0, room)
+        floor = np.floor(max(1.0 - tolerance, 0.0) * target + 1e-9)
+        return np.clip(floor - received, 0.0, upper), upper
 
     def _solve(
         self, context: DecisionContext, lower: np.ndarray, upper: np.ndarray, rows: np.ndarray

@@ -1,0 +1,83 @@
+"""What strategies may know: the oracle's chances and a model learned from history."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fairlead.sim import (
+    FairleadBatch,
+    World,
+    estimate_values,
+    learned_values,
+    oracle_values,
+    simulate,
+)
+from fairlead.sim._knowledge import history_world
+
+
+def _check_values(world: World, values: np.ndarray) -> None:
+    n, m = world.stream.size, world.team.size
+    assert values.shape == (n, m)
+    assert values.dtype == np.float64
+    assert np.all(np.isfinite(values))
+    assert np.all((values >= 0.0) & (values <= 1.0))
+    eligible = world.eligible(np.arange(n))
+    assert not eligible.all()  # the senior-only product leaves juniors out
+    np.testing.assert_array_equal(values[~eligible], 0.0)
+    assert np.all(values[eligible] > 0.0)
+
+
+def test_oracle_values(small_world: World) -> None:
+    world = small_world
+    values = estimate_values(world, knowledge="oracle")
+    _check_values(world, values)
+    assert values.max() <= world.config.max_probability
+    np.testing.assert_array_equal(values, oracle_values(world))
+    np.testing.assert_array_equal(values, estimate_values(world, knowledge="oracle"))
+
+
+def test_oracle_is_the_hidden_chance_times_each_managers_speed(small_world: World) -> None:
+    # value / (base * lift) is one factor per manager: the mean delay multiplier of their
+    # response times, which is below 1 and lower for slower managers.
+    world = small_world
+    stream, team = world.stream, world.team
+    values = oracle_values(world)
+    truth = stream.base[:, None] * team.lift[:, stream.cell].T
+    eligible = world.eligible(np.arange(stream.size))
+    uncapped = eligible & (values < world.config.max_probability)
+    speed = np.full(team.size, np.nan)
+    for j in range(team.size):
+        ratio = values[uncapped[:, j], j] / truth[uncapped[:, j], j]
+        np.testing.assert_allclose(ratio, ratio[0], rtol=1e-12)
+        speed[j] = ratio[0]
+    assert np.all((speed > 0) & (speed < 1))
+    order = np.argsort(team.response_median)
+    assert np.all(np.diff(speed[order]) < 0)
+
+
+def test_learned_values(small_world: World) -> None:
+    world = small_world
+    values = estimate_values(world, knowledge="learned", history_weeks=2)
+    _check_values(world, values)
+    np.testing.assert_array_equal(values, learned_values(world, history_weeks=2))
+    # A strategy runs on them.
+    record = simulate(world, FairleadBatch(), values)
+    assert np.all(record.manager >= 0)
+
+
+def test_history_is_the_same_team_over_other_leads(small_world: World) -> None:
+    world = small_world
+    past = history_world(world, weeks=3)
+    assert past.team is world.team
+    assert past.config.weeks == 3
+    assert past.schedule.on_shift.shape[1] == world.team.size
+    assert past.stream.size > world.stream.size
+    assert not np.array_equal(past.stream.score[:10], world.stream.score[:10])
+    again = history_world(world, weeks=3)
+    np.testing.assert_array_equal(past.stream.arrival, again.stream.arrival)
+
+
+def test_unknown_knowledge_is_refused(small_world: World) -> None:
+    with pytest.raises(ValueError, match=r"knowledge must be 'learned' or 'oracle', got 'psychic'"):
+        estimate_values(small_world, knowledge="psychic")

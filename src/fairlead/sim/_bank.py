@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from fairlead._problem import FloatArray, IntArray
@@ -116,7 +118,7 @@ def bank_world(
         team_rng.normal(0.0, segment_lift_sigma, size=(team.size, len(SEGMENTS)))
         - segment_lift_sigma**2 / 2
     )
-    team = type(team)(**{**team.__dict__, "lift": level_lift[:, None] * spread})
+    team = replace(team, lift=level_lift[:, None] * spread)
     order = split_rng.permutation(len(bank))
     cut = int(HISTORY_SHARE * len(bank))
     past_rows, stream_pool = order[:cut], order[cut:]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from fairlead.sim._compare import Comparison
+from fairlead.sim._compare import Comparison, Interval
 
 
 def _pyplot() -> Any:
@@ -20,6 +20,18 @@ def _pyplot() -> Any:
             "plot_pareto needs matplotlib, the 'plot' extra: pip install 'fairlead[plot]'"
         ) from None
     return plt
+
+
+def _point(ax: Any, px: Interval, py: Interval, **style: Any) -> None:
+    """One strategy: its means with 95 % intervals on both axes."""
+    ax.errorbar(
+        px.mean,
+        py.mean,
+        xerr=[[px.mean - px.low], [px.high - px.mean]],
+        yerr=[[py.mean - py.low], [py.high - py.mean]],
+        capsize=2,
+        **style,
+    )
 
 
 def plot_pareto(
@@ -74,17 +86,7 @@ def plot_pareto(
         others = [s for s in comparison.strategies if s not in front]
         for s in front:
             px, py = points[s]
-            ax.errorbar(
-                px.mean,
-                py.mean,
-                xerr=[[px.mean - px.low], [px.high - px.mean]],
-                yerr=[[py.mean - py.low], [py.high - py.mean]],
-                fmt="o",
-                color=color,
-                ms=4,
-                capsize=2,
-                alpha=0.8,
-            )
+            _point(ax, px, py, fmt="o", color=color, ms=4, alpha=0.8)
             ax.annotate(
                 s.split()[-1],
                 (px.mean, py.mean),
@@ -95,16 +97,14 @@ def plot_pareto(
             )
         for i, s in enumerate(others):
             px, py = points[s]
-            ax.errorbar(
-                px.mean,
-                py.mean,
-                xerr=[[px.mean - px.low], [px.high - px.mean]],
-                yerr=[[py.mean - py.low], [py.high - py.mean]],
+            _point(
+                ax,
+                px,
+                py,
                 fmt=markers[i % len(markers)],
                 color=color,
                 mfc="white",
                 ms=7,
-                capsize=2,
                 label=f"{s} ({label})",
             )
     ax.set_xlabel(f"{x} (lower is fairer)")

@@ -7,7 +7,7 @@ from fairlead._inputs import InputError
 from fairlead._models import Lead, Level, Manager, Policy, Tier
 from fairlead._plan import Alternative, Explanation, Plan
 from fairlead._problem import AssignmentProblem
-from fairlead.solvers import Solution, SolveStatus, list_methods, solve
+from fairlead.solvers import Solution, SolveStatus, dual_bound, list_methods, solve
 
 __version__ = "0.1.0"
 
@@ -29,6 +29,7 @@ __all__ = [
     "Tier",
     "__version__",
     "assign",
+    "dual_bound",
     "find_conflict",
     "gini",
     "jain",

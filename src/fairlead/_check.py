@@ -53,7 +53,7 @@ def violations(problem: AssignmentProblem, manager_of: IntArray) -> list[str]:
         for i in np.flatnonzero(manager_of < 0)[:3]:
             found.append(f"{problem.lead_name(int(i))} is unassigned")
     chosen = manager_of[assigned]
-    bad_pairs = assigned[~problem.eligible[assigned, chosen]]
+    bad_pairs = assigned[~problem.pair_eligible(assigned, chosen)]
     for i in bad_pairs[:3]:
         j = int(manager_of[i])
         found.append(f"{problem.lead_name(int(i))} went to {problem.manager_name(j)}, not eligible")
@@ -71,7 +71,7 @@ def violations(problem: AssignmentProblem, manager_of: IntArray) -> list[str]:
                 f"{name} carries workload {loads[j]:g}, below its min_load {problem.min_load[j]:g}"
             )
     if problem.has_value_bounds and problem.value_penalty is None:
-        totals = np.bincount(chosen, weights=problem.value[assigned, chosen], minlength=m)
+        totals = np.bincount(chosen, weights=problem.pair_values(assigned, chosen), minlength=m)
         for j in range(m):
             name = problem.manager_name(j)
             if problem.max_value is not None and _exceeds(totals[j], problem.max_value[j]):
@@ -123,7 +123,7 @@ def penalty_of(problem: AssignmentProblem, manager_of: IntArray) -> float:
         excess = band_excess(loads, problem.min_load, problem.max_load)
         total += problem.load_penalty * float(excess.sum())
     if problem.value_penalty is not None and problem.has_value_bounds:
-        values = problem.value[assigned, chosen]
+        values = problem.pair_values(assigned, chosen)
         totals = np.bincount(chosen, weights=values, minlength=m).astype(np.float64)
         excess = band_excess(totals, problem.min_value, problem.max_value)
         total += problem.value_penalty * float(excess.sum())

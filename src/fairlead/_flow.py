@@ -31,6 +31,11 @@ def value_scale(value: FloatArray, n_nodes: int, *, shrink: int = 0) -> float:
     after OR-Tools still finds the range too large.
     """
     top = float(np.max(np.abs(value))) if value.size else 0.0
+    return scale_for(top, n_nodes, shrink=shrink)
+
+
+def scale_for(top: float, n_nodes: int, *, shrink: int = 0) -> float:
+    """:func:`value_scale` for a matrix whose largest ``|value|`` is ``top``."""
     largest = min(_MAX_SCALED, _COST_BUDGET // (n_nodes + 3)) // 16**shrink
     if top <= 0:
         return 1.0

@@ -8,6 +8,16 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
+
+from fairlead._matrix import (
+    DenseValue,
+    ValueBlocks,
+    csr_lookup,
+    read_dense_value,
+    read_sparse_eligible,
+    read_sparse_value,
+)
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -47,7 +57,7 @@ def _first_bad(mask: BoolArray) -> tuple[int, ...]:
     return tuple(int(k) for k in np.argwhere(mask)[0])
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class AssignmentProblem:
     """A batch of leads to distribute among managers, as flat arrays.
 
@@ -59,12 +69,16 @@ class AssignmentProblem:
 
     Parameters
     ----------
-    value : array_like, shape (n, m)
+    value : array_like or scipy.sparse matrix, shape (n, m)
         Gain of lead ``i`` with manager ``j`` (e.g. conversion probability). Finite.
+        A float32 or float64 array keeps its dtype (it is copied unless read-only).
+        A sparse matrix stores only the eligible pairs: its stored entries, explicit
+        zeros included, are the pairs that may be chosen (``eligible`` must then be
+        omitted); 1M leads x 200 managers at 10 % eligibility take about 160 MB.
     capacity : array_like, shape (m,)
         Largest workload manager ``j`` may take in this batch, ``>= 0``.
-    eligible : array_like of bool, shape (n, m), optional
-        Which pairs are allowed. Default: all.
+    eligible : array_like of bool or scipy.sparse matrix, shape (n, m), optional
+        Which pairs are allowed. Default: all (stored as a broadcast view, no memory).
     weight : array_like, shape (n,) or (n, m), optional
         Workload of a lead (for a manager), ``> 0``. Default: 1.
     min_load, max_load : array_like, shape (m,), optional
@@ -114,6 +128,8 @@ class AssignmentProblem:
     ValueError: capacity of manager 0 must be >= 0, got -2
     """
 
+    # ``value`` and ``eligible`` of a float32 or sparse problem are built on first
+    # read (see ``__getattr__``); ``dense_value`` / ``sparse_value`` hold the storage.
     value: FloatArray
     capacity: FloatArray
     eligible: BoolArray
@@ -130,6 +146,10 @@ class AssignmentProblem:
     load_penalty: float | None
     value_penalty: float | None
     target_load: FloatArray
+    shape: tuple[int, int]
+    dense_value: DenseValue | None
+    sparse_value: sp.csr_array | None
+    eligible_mask: BoolArray | None
 
     def __init__(
         self,
@@ -177,15 +197,92 @@ class AssignmentProblem:
         for key, item in fields.items():
             object.__setattr__(self, key, item)
 
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes not set yet: the dense views of a float32 or
+        # sparse problem, built once on first read.
+        store = self.__dict__
+        if name == "value" and "shape" in store:
+            built = _dense_float64(store["dense_value"], store["sparse_value"])
+            object.__setattr__(self, "value", built)
+            return built
+        if name == "eligible" and "shape" in store:
+            csr = store["sparse_value"]
+            mask: BoolArray = np.zeros(store["shape"], dtype=np.bool_)
+            mask[np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr)), csr.indices] = True
+            mask.flags.writeable = False
+            object.__setattr__(self, "eligible", mask)
+            return mask
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        storage = "sparse" if self.is_sparse else str(self.storage_dtype)
+        return (
+            f"AssignmentProblem(n_leads={self.n_leads}, n_managers={self.n_managers}, "
+            f"pairs={self.n_pairs}, value={storage}, allow_unassigned={self.allow_unassigned})"
+        )
+
     @property
     def n_leads(self) -> int:
         """Number of leads ``n``."""
-        return int(self.value.shape[0])
+        return int(self.shape[0])
 
     @property
     def n_managers(self) -> int:
         """Number of managers ``m``."""
-        return int(self.value.shape[1])
+        return int(self.shape[1])
+
+    @property
+    def is_sparse(self) -> bool:
+        """Whether the values are stored sparse (only the eligible pairs)."""
+        return self.sparse_value is not None
+
+    @property
+    def storage_dtype(self) -> np.dtype[Any]:
+        """The dtype of the stored values: float32 or float64."""
+        source = self.sparse_value if self.sparse_value is not None else self.dense_value
+        assert source is not None
+        return np.dtype(source.dtype)
+
+    @property
+    def all_eligible(self) -> bool:
+        """Whether every pair is eligible (no mask, dense values)."""
+        return self.sparse_value is None and self.eligible_mask is None
+
+    @property
+    def n_pairs(self) -> int:
+        """Number of eligible pairs."""
+        if self.sparse_value is not None:
+            return int(self.sparse_value.nnz)
+        if self.eligible_mask is None:
+            return self.n_leads * self.n_managers
+        return int(np.count_nonzero(self.eligible_mask))
+
+    def pair_values(self, leads: IntArray, managers: IntArray) -> FloatArray:
+        """``value[leads[k], managers[k]]`` in float64, without building a dense matrix."""
+        if self.sparse_value is not None:
+            return csr_lookup(self.sparse_value, leads, managers)[0]
+        assert self.dense_value is not None
+        picked: FloatArray = self.dense_value[leads, managers].astype(np.float64)
+        return picked
+
+    def pair_eligible(self, leads: IntArray, managers: IntArray) -> BoolArray:
+        """Whether each pair ``(leads[k], managers[k])`` is eligible."""
+        if self.sparse_value is not None:
+            return csr_lookup(self.sparse_value, leads, managers)[1]
+        if self.eligible_mask is None:
+            return np.ones(np.shape(leads), dtype=np.bool_)
+        picked: BoolArray = self.eligible_mask[leads, managers]
+        return picked
+
+    def value_blocks(self, *, pool: bool = False) -> ValueBlocks:
+        """Row blocks of net values (``-inf`` where not eligible) for block-wise passes."""
+        return ValueBlocks(
+            dense=self.dense_value,
+            csr=self.sparse_value,
+            eligible=self.eligible_mask,
+            penalty=self.pair_penalty,
+            pool=pool,
+        )
 
     @property
     def upper_load(self) -> FloatArray:
@@ -257,10 +354,14 @@ def _validate_soft(
     value_penalty: float | None,
     target_load: npt.ArrayLike | None,
 ) -> dict[str, Any]:
-    value: FloatArray = fields["value"]
-    n, m = value.shape
+    n, m = fields["shape"]
     leads, managers = fields["lead_labels"], fields["manager_labels"]
     penalty = None
+    if pair_penalty is not None and fields["sparse_value"] is not None:
+        raise ValueError(
+            "pair_penalty cannot be combined with a sparse value; subtract the penalties "
+            "from the stored values instead"
+        )
     if pair_penalty is not None:
         penalty = _to_array("pair_penalty", pair_penalty)
         if penalty.shape != (n, m):
@@ -331,16 +432,23 @@ def _validate(
     lead_labels: Sequence[str] | None,
     manager_labels: Sequence[str] | None,
 ) -> dict[str, Any]:
-    v = _to_array("value", value)
-    if v.ndim != 2:
-        raise ValueError(f"value must be a 2-d array (leads x managers), got shape {v.shape}")
-    n, m = v.shape
+    sparse = sp.issparse(value)
+    shape = tuple(value.shape) if sparse else None  # type: ignore[union-attr]
+    v: DenseValue | None = None
+    if not sparse:
+        raw = _to_array("value", value)
+        if raw.ndim != 2:
+            raise ValueError(f"value must be a 2-d array (leads x managers), got shape {raw.shape}")
+        _check_numeric_dtype("value", raw)
+        shape = raw.shape
+    assert shape is not None
+    n, m = int(shape[0]), int(shape[1])
     if n == 0:
         raise ValueError("value has no leads (shape has 0 rows); at least one is needed")
     if m == 0:
         raise ValueError("value has no managers (shape has 0 columns); at least one is needed")
-    _check_numeric_dtype("value", v)
-    v = np.array(v, dtype=np.float64)
+    if not sparse:
+        v = read_dense_value(raw)
 
     leads = tuple(str(s) for s in lead_labels) if lead_labels is not None else None
     managers = tuple(str(s) for s in manager_labels) if manager_labels is not None else None
@@ -355,10 +463,14 @@ def _validate(
     def manager(j: int) -> str:
         return _name(managers, "manager", j)
 
-    bad = ~np.isfinite(v)
-    if bad.any():
-        i, j = _first_bad(bad)
-        raise ValueError(f"value of {lead(i)} for {manager(j)} must be finite, got {v[i, j]:g}")
+    csr: sp.csr_array | None = None
+    if v is None:
+        csr = read_sparse_value(value, lambda i, j: f"{lead(i)} for {manager(j)}")
+    else:
+        bad = ~np.isfinite(v)
+        if bad.any():
+            i, j = _first_bad(bad)
+            raise ValueError(f"value of {lead(i)} for {manager(j)} must be finite, got {v[i, j]:g}")
 
     def per_manager(field: str, data: npt.ArrayLike, *, lower: float | None) -> FloatArray:
         arr = _to_array(field, data)
@@ -384,8 +496,16 @@ def _validate(
         j = int(np.flatnonzero(np.isinf(cap))[0])
         raise ValueError(f"capacity of {manager(j)} must be finite, got {cap[j]:g}")
 
+    mask: BoolArray | None = None
+    if csr is not None and eligible is not None:
+        raise ValueError(
+            "eligible must be omitted when value is sparse: the stored entries of a "
+            "sparse value are the eligible pairs"
+        )
     if eligible is None:
-        elig = np.ones((n, m), dtype=np.bool_)
+        pass
+    elif sp.issparse(eligible):
+        mask = read_sparse_eligible(eligible, (n, m))
     else:
         elig = np.asarray(eligible)
         if elig.shape != (n, m):
@@ -396,6 +516,7 @@ def _validate(
             elig = elig.astype(np.bool_)
         else:
             elig = elig.copy()
+        mask = elig
 
     if weight is None:
         w = np.ones(n, dtype=np.float64)
@@ -443,13 +564,15 @@ def _validate(
     if not isinstance(allow_unassigned, bool | np.bool_):
         raise ValueError(f"allow_unassigned must be a bool, got {allow_unassigned!r}")
 
-    for arr in (v, elig, cap, w, lo, hi, cur, vmin, vmax):
-        if arr is not None:
+    for arr in (v, mask, cap, w, lo, hi, cur, vmin, vmax):
+        if arr is not None and arr.flags.writeable:
             arr.flags.writeable = False
-    return {
-        "value": v,
+    fields: dict[str, Any] = {
+        "shape": (n, m),
+        "dense_value": v,
+        "sparse_value": csr,
+        "eligible_mask": mask,
         "capacity": cap,
-        "eligible": elig,
         "weight": w,
         "min_load": lo,
         "max_load": hi,
@@ -460,3 +583,19 @@ def _validate(
         "lead_labels": leads,
         "manager_labels": managers,
     }
+    if v is not None and v.dtype == np.float64:
+        fields["value"] = v
+    if csr is None:
+        fields["eligible"] = mask if mask is not None else np.broadcast_to(np.True_, (n, m))
+    return fields
+
+
+def _dense_float64(dense: DenseValue | None, csr: sp.csr_array | None) -> FloatArray:
+    """The value matrix as dense float64 (zeros where a sparse problem stores nothing)."""
+    if dense is not None:
+        out: FloatArray = dense.astype(np.float64)
+    else:
+        assert csr is not None
+        out = np.asarray(csr.toarray(), dtype=np.float64)
+    out.flags.writeable = False
+    return out

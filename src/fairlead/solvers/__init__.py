@@ -7,6 +7,7 @@ from fairlead.solvers import (
     lp_round,
     min_cost_flow,
     round_robin,
+    sifting,
     weighted_random,
 )
 from fairlead.solvers._base import (
@@ -18,12 +19,14 @@ from fairlead.solvers._base import (
     register,
     solve,
 )
+from fairlead.solvers.sifting import dual_bound
 
 __all__ = [
     "Solution",
     "SolveStatus",
     "Solver",
     "cp_sat",
+    "dual_bound",
     "get_solver",
     "greedy",
     "least_loaded",
@@ -32,6 +35,7 @@ __all__ = [
     "min_cost_flow",
     "register",
     "round_robin",
+    "sifting",
     "solve",
     "weighted_random",
 ]

@@ -25,7 +25,7 @@ def choose_method(problem: AssignmentProblem, *, objective: str = "value") -> tu
     >>> choose_method(fl.AssignmentProblem(value=np.ones((3, 2)), capacity=[2, 2]))[0]
     'min_cost_flow'
     """
-    pairs = int(problem.eligible.sum())
+    pairs = problem.n_pairs
     if objective != "value":
         return "cp_sat", f"the {objective!r} objective is solved by CP-SAT"
     if problem.has_soft_bands:

@@ -63,7 +63,11 @@ class Solution:
         Why the problem is infeasible or which constraint a heuristic broke; empty
         otherwise.
     duals : ndarray or None
-        Manager prices (LP duals), when the method provides them.
+        Manager prices (LP duals), when the method provides them: what one more unit
+        of a manager's workload limit is worth (``sifting``, ``lp_round``).
+    unassigned_price : float or None
+        With ``allow_unassigned``, the price of leaving a lead out (``sifting``);
+        :func:`fairlead.dual_bound` of ``duals`` and this price equals ``bound``.
     penalty : float
         What the solution pays for soft preferences and soft bands
         (``pair_penalty``, ``load_penalty``, ``value_penalty``); 0 without them.
@@ -87,6 +91,7 @@ class Solution:
     timings: dict[str, float] = field(default_factory=dict)
     penalty: float = 0.0
     note: str = ""
+    unassigned_price: float | None = None
 
     @property
     def score(self) -> float:
@@ -118,7 +123,7 @@ def loads_of(problem: AssignmentProblem, manager_of: IntArray) -> FloatArray:
 def objective_of(problem: AssignmentProblem, manager_of: IntArray) -> float:
     """Sum of ``value`` over the assigned pairs, in float64."""
     assigned = np.flatnonzero(manager_of >= 0)
-    return float(problem.value[assigned, manager_of[assigned]].sum(dtype=np.float64))
+    return float(problem.pair_values(assigned, manager_of[assigned]).sum(dtype=np.float64))
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,7 @@ class Outcome:
     message: str = ""
     duals: FloatArray | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    unassigned_price: float | None = None
 
 
 def infeasible_outcome(
@@ -194,6 +200,7 @@ class Solver(ABC):
             duals=outcome.duals,
             timings=outcome.timings,
             penalty=penalty_of(problem, manager_of),
+            unassigned_price=outcome.unassigned_price,
         )
 
     def _check_options(self, options: dict[str, Any]) -> None:

@@ -1,0 +1,161 @@
+"""Exact sifting solver for many leads and few managers, with its dual certificate.
+
+See :mod:`fairlead.solvers._sifting` for the algorithm and ``docs/sifting.md`` for
+a walk-through. It solves the same problems as ``min_cost_flow`` (unit lead
+weights, count bounds, eligibility, ``allow_unassigned``) to the same optimum, and
+returns the manager prices with it: ``Solution.duals`` (and
+``Solution.unassigned_price`` with ``allow_unassigned``). ``Solution.bound`` is the
+LP dual objective at those prices, an upper bound on any assignment's value, so
+``bound - objective`` certifies the answer.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import numpy.typing as npt
+
+from fairlead._flow import scale_for
+from fairlead._infeasibility import explain_infeasible
+from fairlead._problem import AssignmentProblem, FloatArray, IntArray
+from fairlead.solvers._assignable import max_assignable_count
+from fairlead.solvers._base import Outcome, Solver, SolveStatus, infeasible_outcome, register
+from fairlead.solvers._core_flow import CostRangeError
+from fairlead.solvers._sifting import Sifted, dual_value, sift
+
+_RETRIES = 3
+
+
+@register
+class SiftingSolver(Solver):
+    """Exact for unit-weight problems: sampled prices, a core min-cost flow, a certificate."""
+
+    name = "sifting"
+    exact = True
+    description = (
+        "exact; sifting over manager prices with a core min-cost flow and a dual "
+        "certificate; unit lead weights, count bounds; fastest for many leads"
+    )
+
+    def run(self, problem: AssignmentProblem) -> Outcome:
+        """Solve ``problem`` to optimality (with prices and a dual bound) or prove it infeasible."""
+        _check_supported(problem)
+        timings: dict[str, float] = {}
+        n, m = problem.n_leads, problem.n_managers
+        low, high = problem.count_bounds()
+        if low.sum() > n or np.any(low > high):
+            return infeasible_outcome(problem, timings, explain_infeasible)
+        pool = problem.allow_unassigned
+        if pool:
+            start = time.perf_counter()
+            placed = max_assignable_count(problem, high)
+            timings["max_assignable"] = time.perf_counter() - start
+            low = np.r_[low, 0]
+            high = np.r_[high, n - placed]
+        blocks = problem.value_blocks(pool=pool)
+        start = time.perf_counter()
+        top = blocks.largest_magnitude()
+        n_nodes = n + m + (2 if pool else 1)
+        sifted: Sifted | None = None
+        for shrink in range(_RETRIES):
+            scale = scale_for(top, n_nodes, shrink=shrink)
+            try:
+                sifted = sift(blocks, low, high, scale)
+                break
+            except CostRangeError:
+                if shrink == _RETRIES - 1:
+                    raise
+        timings["sift"] = time.perf_counter() - start
+        if sifted is None:
+            return infeasible_outcome(problem, timings, explain_infeasible)
+        start = time.perf_counter()
+        prices: FloatArray = sifted.prices / scale
+        bound = dual_value(blocks, prices, low, high, lead_sum=sifted.lead_sum)
+        timings["certificate"] = time.perf_counter() - start
+        column = sifted.column
+        manager_of: IntArray = np.where(column >= m, -1, column)
+        return Outcome(
+            manager_of=manager_of,
+            status=SolveStatus.OPTIMAL,
+            bound=bound,
+            duals=prices[:m].copy(),
+            unassigned_price=float(prices[m]) if pool else None,
+            timings=timings,
+        )
+
+
+def _check_supported(problem: AssignmentProblem) -> None:
+    if not problem.unit_weights:
+        raise ValueError(
+            "method 'sifting' needs every lead weight to be 1; weighted leads (the "
+            "generalized assignment problem) are solved by method 'cp_sat' (exact) or "
+            "'lp_round' (large problems)"
+        )
+    if problem.has_value_bounds:
+        raise ValueError(
+            "method 'sifting' cannot enforce min_value/max_value; value bounds are "
+            "solved by method 'cp_sat' (exact) or 'lp_round' (large problems)"
+        )
+    if problem.load_penalty is not None:
+        raise ValueError(
+            "method 'sifting' keeps min_load/max_load hard; a soft load band "
+            "(load_penalty) is solved by method 'cp_sat'"
+        )
+
+
+def dual_bound(
+    problem: AssignmentProblem,
+    prices: npt.ArrayLike,
+    unassigned_price: float = 0.0,
+) -> float:
+    """Upper bound on the best assignment's value implied by manager prices.
+
+    For any prices ``p`` (one per manager) the LP dual gives
+
+        sum_i max_j (value[i, j] - p[j])  +  sum_j (high_j max(p_j, 0) - low_j max(-p_j, 0))
+
+    over eligible pairs, with ``low``/``high`` the count bounds of each manager.
+    With ``allow_unassigned`` a lead may also stay out at ``-unassigned_price``, and
+    ``(n - K) * unassigned_price`` is added, ``K`` the most leads that can be placed
+    (the problem first places as many leads as it can). No assignment beats the
+    bound; at the prices a ``sifting`` solve returns, it equals the optimum.
+
+    Parameters
+    ----------
+    problem : AssignmentProblem
+        A unit-weight problem without value bands.
+    prices : array_like, shape (m,)
+        A price per manager (``Solution.duals``).
+    unassigned_price : float, default 0
+        Price of the "unassigned" option (``Solution.unassigned_price``), ``>= 0``.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fairlead as fl
+    >>> p = fl.AssignmentProblem(value=np.array([[0.9, 0.5], [0.8, 0.2]]), capacity=[1, 1])
+    >>> sol = fl.solve(p, method="sifting")
+    >>> round(sol.objective, 9), round(fl.dual_bound(p, sol.duals), 9)
+    (1.3, 1.3)
+    >>> round(fl.dual_bound(p, [0.0, 0.0]), 9)   # any prices give a bound
+    1.7
+    """
+    _check_supported(problem)
+    m, n = problem.n_managers, problem.n_leads
+    p = np.asarray(prices, dtype=np.float64)
+    if p.shape != (m,) or not np.isfinite(p).all():
+        raise ValueError(f"prices must be {m} finite numbers (one per manager), got {p!r}")
+    if not (np.isfinite(unassigned_price) and unassigned_price >= 0):
+        raise ValueError(f"unassigned_price must be finite and >= 0, got {unassigned_price!r}")
+    low, high = problem.count_bounds()
+    pool = problem.allow_unassigned
+    if pool:
+        placed = max_assignable_count(problem, high)
+        low, high = np.r_[low, 0], np.r_[high, n - placed]
+        p = np.r_[p, unassigned_price]
+    return dual_value(problem.value_blocks(pool=pool), p, low, high)

@@ -96,13 +96,13 @@ def test_to_frame_has_the_same_rows(plan):
 
 def test_summary_mentions_method_status_counts_value_and_fairness(plan):
     text = plan.summary()
-    assert "min_cost_flow" in text
+    assert "sifting" in text
     assert "optimal" in text
     assert "4 of 4 leads placed" in text
     assert f"{plan.expected_value:.2f}" in text
     assert plan.fairness.summary() in text
     assert plan.status is fl.SolveStatus.OPTIMAL
-    assert plan.method == "min_cost_flow"
+    assert plan.method == "sifting"
     assert plan.message == ""
 
 

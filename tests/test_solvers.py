@@ -220,7 +220,9 @@ def test_every_method_returns_a_valid_solution_or_says_why_not(problem):
     n, m = problem.n_leads, problem.n_managers
     for method in fl.list_methods():
         options = {"seed": 7} if method == "weighted_random" else {}
-        if method == "min_cost_flow" and (not problem.unit_weights or problem.has_value_bounds):
+        if method in ("min_cost_flow", "sifting") and (
+            not problem.unit_weights or problem.has_value_bounds
+        ):
             with pytest.raises(ValueError, match="cp_sat"):
                 fl.solve(problem, method=method)
             continue

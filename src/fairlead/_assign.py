@@ -65,8 +65,8 @@ def assign(
         returning one. Default: the lead's score times a factor by tier and manager
         level (``Policy.level_factors``).
     method : str, default "auto"
-        A name from :func:`fairlead.list_methods`, or ``"auto"`` (the exact
-        min-cost flow).
+        A name from :func:`fairlead.list_methods`, or ``"auto"`` (exact sifting for
+        unit workloads; see :func:`fairlead.solve`).
 
     Returns
     -------

@@ -379,7 +379,10 @@ def _run_assign(args: argparse.Namespace, out: TextIO) -> int:
 def _run_methods(args: argparse.Namespace, out: TextIO) -> int:
     names = fl.list_methods()
     width = max(len(n) for n in [*names, "auto"])
-    lines = [f"{'auto':<{width}}  the default: min_cost_flow for unit lead weights, else greedy"]
+    lines = [
+        f"{'auto':<{width}}  the default: sifting for unit lead weights, else lp_round "
+        "(large) or cp_sat"
+    ]
     lines += [f"{name:<{width}}  {get_solver(name).description}" for name in names]
     print("\n".join(lines), file=out)
     return EXIT_OK

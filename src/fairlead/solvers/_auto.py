@@ -23,7 +23,7 @@ def choose_method(problem: AssignmentProblem, *, objective: str = "value") -> tu
     >>> import fairlead as fl
     >>> from fairlead.solvers._auto import choose_method
     >>> choose_method(fl.AssignmentProblem(value=np.ones((3, 2)), capacity=[2, 2]))[0]
-    'min_cost_flow'
+    'sifting'
     """
     pairs = problem.n_pairs
     if objective != "value":
@@ -31,7 +31,10 @@ def choose_method(problem: AssignmentProblem, *, objective: str = "value") -> tu
     if problem.has_soft_bands:
         return "cp_sat", "soft bands (penalties) are solved by CP-SAT"
     if problem.unit_weights and not problem.has_value_bounds:
-        return "min_cost_flow", "unit workloads without value bands: an exact min-cost flow"
+        return (
+            "sifting",
+            "unit workloads without value bands: exact sifting, certified by manager prices",
+        )
     what = "weighted leads" if not problem.unit_weights else "value bands"
     if pairs >= LARGE_PAIRS and not problem.allow_unassigned:
         return (

@@ -260,7 +260,7 @@ def solve(problem: AssignmentProblem, method: str = "min_cost_flow", **options: 
     problem : AssignmentProblem
         The batch to assign.
     method : str, default "min_cost_flow"
-        A name from :func:`list_methods`, or ``"auto"``: the exact flow for unit
+        A name from :func:`list_methods`, or ``"auto"``: exact ``sifting`` for unit
         workloads without value bands, the LP method for weighted leads or value
         bands at scale, CP-SAT otherwise; ``Solution.note`` says which and why.
     **options

@@ -7,7 +7,7 @@ exploits that:
 
 1. **Free optimum.** Every lead at its best manager; if every bound holds, prices
    of zero prove it optimal.
-2. **Starting prices.** When few leads break a bound (at most 2 % of them), zero;
+2. **Starting prices.** When few leads break a bound (at most 10 % of them), zero;
    otherwise the same algorithm solves a random eighth of the leads (bounds
    scaled), recursively, and its prices approximate the full ones.
 3. **Core.** Under those prices each lead's margin between its best and second
@@ -46,7 +46,7 @@ NOT_ELIGIBLE = -(2**61)
 SAMPLE_SHARE = 0.125
 CORE_SHARE = 0.1
 # Zero starting prices while at most this share of leads breaks a bound.
-LOCAL_SHARE = 0.02
+LOCAL_SHARE = 0.1
 # Per manager off its bound, the core takes this many leads per lead of excess, plus a few.
 RELIEF_FACTOR, RELIEF_EXTRA = 4, 16
 CANDIDATES = 6

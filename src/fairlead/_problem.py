@@ -392,7 +392,7 @@ def _validate_soft(
         upper = np.minimum(fields["capacity"], fields["max_load"])
         upper = np.minimum(upper, n)
         total = upper.sum()
-        target = upper * (n / total) if total > 0 else np.zeros(m)
+        target = (upper / total) * n if total > 0 else np.zeros(m)
     else:
         target = _to_array("target_load", target_load)
         if target.shape != (m,):

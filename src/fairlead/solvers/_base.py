@@ -66,7 +66,8 @@ class Solution:
         Manager prices (LP duals), when the method provides them: what one more unit
         of a manager's workload limit is worth (``sifting``, ``lp_round``).
     unassigned_price : float or None
-        With ``allow_unassigned``, the price of leaving a lead out (``sifting``);
+        With ``allow_unassigned``, the price of leaving a lead out (``sifting``;
+        negative when a ``min_load`` forces leads in that would rather stay out);
         :func:`fairlead.dual_bound` of ``duals`` and this price equals ``bound``.
     penalty : float
         What the solution pays for soft preferences and soft bands

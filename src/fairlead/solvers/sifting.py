@@ -117,8 +117,8 @@ def dual_bound(
 
     over eligible pairs, with ``low``/``high`` the count bounds of each manager.
     With ``allow_unassigned`` a lead may also stay out at ``-unassigned_price``, and
-    ``(n - K) * unassigned_price`` is added, ``K`` the most leads that can be placed
-    (the problem first places as many leads as it can). No assignment beats the
+    ``(n - K) * max(unassigned_price, 0)`` is added, ``K`` the most leads that can be
+    placed (the problem first places as many leads as it can). No assignment beats the
     bound; at the prices a ``sifting`` solve returns, it equals the optimum.
 
     Parameters
@@ -128,7 +128,8 @@ def dual_bound(
     prices : array_like, shape (m,)
         A price per manager (``Solution.duals``).
     unassigned_price : float, default 0
-        Price of the "unassigned" option (``Solution.unassigned_price``), ``>= 0``.
+        Price of the "unassigned" option (``Solution.unassigned_price``). It is
+        negative when a ``min_load`` pushes leads that would rather stay out.
 
     Returns
     -------
@@ -147,11 +148,20 @@ def dual_bound(
     """
     _check_supported(problem)
     m, n = problem.n_managers, problem.n_leads
-    p = np.asarray(prices, dtype=np.float64)
+    try:
+        p = np.asarray(prices, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"prices must be {m} finite numbers (one per manager), got {prices!r}"
+        ) from None
     if p.shape != (m,) or not np.isfinite(p).all():
         raise ValueError(f"prices must be {m} finite numbers (one per manager), got {p!r}")
-    if not (np.isfinite(unassigned_price) and unassigned_price >= 0):
-        raise ValueError(f"unassigned_price must be finite and >= 0, got {unassigned_price!r}")
+    if isinstance(unassigned_price, bool) or not isinstance(
+        unassigned_price, int | float | np.integer | np.floating
+    ):
+        raise ValueError(f"unassigned_price must be a number, got {unassigned_price!r}")
+    if not np.isfinite(unassigned_price):
+        raise ValueError(f"unassigned_price must be finite, got {unassigned_price!r}")
     low, high = problem.count_bounds()
     pool = problem.allow_unassigned
     if pool:

@@ -162,9 +162,9 @@ class _Arcs:
         if width < m:
             reduced = values - prices
             picks = np.argpartition(reduced, m - width, axis=1)[:, m - width :]
+            picks = np.concatenate([picks, current[leads][:, None]], axis=1)
         else:
             picks = np.broadcast_to(np.arange(m), values.shape)
-        picks = np.concatenate([picks, current[leads][:, None]], axis=1)
         chosen = np.take_along_axis(values, picks, axis=1)
         eligible = chosen > NOT_ELIGIBLE
         self.lead.append(np.repeat(leads, picks.shape[1])[eligible.ravel()])
@@ -176,11 +176,12 @@ class _Arcs:
         self.has_row[leads] = False
 
     def all(self) -> tuple[IntArray, IntArray, IntArray]:
-        """``(lead, column, value)`` of every known arc."""
+        """``(lead, column, value)`` of every known arc (a lead with a row: its row only)."""
+        base = ~self.has_row[self.base_lead]
         return (
-            np.concatenate([self.base_lead, *self.lead]),
-            np.concatenate([self.base_column, *self.column]),
-            np.concatenate([self.base_value, *self.value]),
+            np.concatenate([self.base_lead[base], *self.lead]),
+            np.concatenate([self.base_column[base], *self.column]),
+            np.concatenate([self.base_value[base], *self.value]),
         )
 
 

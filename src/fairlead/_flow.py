@@ -118,6 +118,26 @@ def build_network(
     return FlowNetwork(smcf, np.asarray(arcs, dtype=np.int64), lead_idx, mgr_idx, scale, rounding)
 
 
+def check_unit_problem(problem: AssignmentProblem, method: str) -> None:
+    """Refuse what the flow methods cannot model, naming the methods that can."""
+    if not problem.unit_weights:
+        raise ValueError(
+            f"method {method!r} needs every lead weight to be 1; weighted leads "
+            "(the generalized assignment problem) are solved by method 'cp_sat' "
+            "(exact) or 'lp_round' (large problems)"
+        )
+    if problem.has_value_bounds:
+        raise ValueError(
+            f"method {method!r} cannot enforce min_value/max_value; value bounds "
+            "are solved by method 'cp_sat' (exact) or 'lp_round' (large problems)"
+        )
+    if problem.load_penalty is not None:
+        raise ValueError(
+            f"method {method!r} keeps min_load/max_load hard; a soft load band "
+            "(load_penalty) is solved by method 'cp_sat'"
+        )
+
+
 def flow_assignment(network: FlowNetwork, n: int) -> IntArray:
     """Manager of each lead from the solved flows (``-1`` where none)."""
     flows = network.solver.flows(network.pair_arcs)

@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from fairlead._flow import build_network, flow_assignment, max_assignable
+from fairlead._flow import build_network, check_unit_problem, flow_assignment, max_assignable
 from fairlead._infeasibility import explain_infeasible
 from fairlead._problem import AssignmentProblem
 from fairlead.solvers._base import Outcome, Solver, SolveStatus, infeasible_outcome, register
@@ -37,22 +37,7 @@ class MinCostFlowSolver(Solver):
 
     def run(self, problem: AssignmentProblem) -> Outcome:
         """Solve ``problem`` to optimality or prove it infeasible."""
-        if not problem.unit_weights:
-            raise ValueError(
-                "method 'min_cost_flow' needs every lead weight to be 1; weighted leads "
-                "(the generalized assignment problem) are solved by method 'cp_sat' "
-                "(exact) or 'lp_round' (large problems)"
-            )
-        if problem.has_value_bounds:
-            raise ValueError(
-                "method 'min_cost_flow' cannot enforce min_value/max_value; value bounds "
-                "are solved by method 'cp_sat' (exact) or 'lp_round' (large problems)"
-            )
-        if problem.load_penalty is not None:
-            raise ValueError(
-                "method 'min_cost_flow' keeps min_load/max_load hard; a soft load band "
-                "(load_penalty) is solved by method 'cp_sat'"
-            )
+        check_unit_problem(problem, self.name)
         timings: dict[str, float] = {}
         n = problem.n_leads
         low, high = problem.count_bounds()

@@ -16,7 +16,7 @@ import time
 import numpy as np
 import numpy.typing as npt
 
-from fairlead._flow import scale_for
+from fairlead._flow import check_unit_problem, scale_for
 from fairlead._infeasibility import explain_infeasible
 from fairlead._problem import AssignmentProblem, FloatArray, IntArray
 from fairlead.solvers._assignable import max_assignable_count
@@ -40,7 +40,7 @@ class SiftingSolver(Solver):
 
     def run(self, problem: AssignmentProblem) -> Outcome:
         """Solve ``problem`` to optimality (with prices and a dual bound) or prove it infeasible."""
-        _check_supported(problem)
+        check_unit_problem(problem, self.name)
         timings: dict[str, float] = {}
         n, m = problem.n_leads, problem.n_managers
         low, high = problem.count_bounds()
@@ -82,25 +82,6 @@ class SiftingSolver(Solver):
             duals=prices[:m].copy(),
             unassigned_price=float(prices[m]) if pool else None,
             timings=timings,
-        )
-
-
-def _check_supported(problem: AssignmentProblem) -> None:
-    if not problem.unit_weights:
-        raise ValueError(
-            "method 'sifting' needs every lead weight to be 1; weighted leads (the "
-            "generalized assignment problem) are solved by method 'cp_sat' (exact) or "
-            "'lp_round' (large problems)"
-        )
-    if problem.has_value_bounds:
-        raise ValueError(
-            "method 'sifting' cannot enforce min_value/max_value; value bounds are "
-            "solved by method 'cp_sat' (exact) or 'lp_round' (large problems)"
-        )
-    if problem.load_penalty is not None:
-        raise ValueError(
-            "method 'sifting' keeps min_load/max_load hard; a soft load band "
-            "(load_penalty) is solved by method 'cp_sat'"
         )
 
 
@@ -146,7 +127,7 @@ def dual_bound(
     >>> round(fl.dual_bound(p, [0.0, 0.0]), 9)   # any prices give a bound
     1.7
     """
-    _check_supported(problem)
+    check_unit_problem(problem, "sifting")
     m, n = problem.n_managers, problem.n_leads
     try:
         p = np.asarray(prices, dtype=np.float64)

@@ -55,6 +55,46 @@ class FlowNetwork:
     rounding: float
 
 
+def transport_network(
+    n_leads: int,
+    arc_lead: IntArray,
+    arc_column: IntArray,
+    costs: IntArray,
+    low: IntArray,
+    high: IntArray,
+    *,
+    extra_nodes: int = 0,
+) -> tuple[min_cost_flow.SimpleMinCostFlow, IntArray, IntArray]:
+    """Leads send one unit each over their arcs to the columns, which feed a sink.
+
+    Nodes: leads ``0 .. n_leads - 1``, columns ``n_leads .. n_leads + w - 1``, the sink
+    ``n_leads + w``, then ``extra_nodes`` more. Column ``j`` keeps ``low[j]`` units as
+    its demand (an exact lower bound) and passes up to ``high[j] - low[j]`` on to
+    the sink. Returns the solver, the ids of the lead arcs and the node supplies, to
+    be set once every arc is added.
+    """
+    width = low.size
+    sink = n_leads + width
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    arcs = smcf.add_arcs_with_capacity_and_unit_cost(
+        arc_lead.astype(np.int32),
+        (arc_column + n_leads).astype(np.int32),
+        np.ones(arc_lead.size, dtype=np.int64),
+        costs,
+    )
+    smcf.add_arcs_with_capacity_and_unit_cost(
+        np.arange(n_leads, sink, dtype=np.int32),
+        np.full(width, sink, dtype=np.int32),
+        (high - low).astype(np.int64),
+        np.zeros(width, dtype=np.int64),
+    )
+    supplies = np.zeros(sink + 1 + extra_nodes, dtype=np.int64)
+    supplies[:n_leads] = 1
+    supplies[n_leads:sink] = -low
+    supplies[sink] = -(n_leads - int(low.sum()))
+    return smcf, np.asarray(arcs, dtype=np.int64), supplies
+
+
 def build_network(
     problem: AssignmentProblem,
     low: IntArray,
@@ -88,20 +128,10 @@ def build_network(
         del scaled
     else:
         costs = np.zeros(n_pairs, dtype=np.int64)
-    smcf = min_cost_flow.SimpleMinCostFlow()
-    arcs = smcf.add_arcs_with_capacity_and_unit_cost(
-        lead_idx.astype(np.int32),
-        (mgr_idx + n).astype(np.int32),
-        np.ones(n_pairs, dtype=np.int64),
-        costs,
+    smcf, arcs, supplies = transport_network(
+        n, lead_idx, mgr_idx, costs, low, high, extra_nodes=n_nodes - (n + m + 1)
     )
     del costs
-    smcf.add_arcs_with_capacity_and_unit_cost(
-        np.arange(n, n + m, dtype=np.int32),
-        np.full(m, sink, dtype=np.int32),
-        (high - low).astype(np.int64),
-        np.zeros(m, dtype=np.int64),
-    )
     if pool_capacity is not None:
         smcf.add_arcs_with_capacity_and_unit_cost(
             np.arange(n, dtype=np.int32),
@@ -110,12 +140,8 @@ def build_network(
             np.full(n, pool_cost, dtype=np.int64),
         )
         smcf.add_arc_with_capacity_and_unit_cost(pool, sink, pool_capacity, 0)
-    supplies = np.zeros(n_nodes, dtype=np.int64)
-    supplies[:n] = 1
-    supplies[n : n + m] = -low
-    supplies[sink] = -(n - int(low.sum()))
     smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int32), supplies)
-    return FlowNetwork(smcf, np.asarray(arcs, dtype=np.int64), lead_idx, mgr_idx, scale, rounding)
+    return FlowNetwork(smcf, arcs, lead_idx, mgr_idx, scale, rounding)
 
 
 def check_unit_problem(problem: AssignmentProblem, method: str) -> None:

@@ -207,9 +207,7 @@ class ValueBlocks:
         top = 0.0
         for start in range(0, self.n_all, BLOCK_ROWS):
             stop = min(self.n_all, start + BLOCK_ROWS)
-            chunk = self.dense[start:stop].astype(np.float64)
-            if self.penalty is not None:
-                chunk -= self.penalty[start:stop]
+            chunk = self.dense[start:stop] - self.penalty[start:stop]
             top = max(top, float(np.max(np.abs(chunk))))
         return top
 

@@ -14,6 +14,7 @@ from fairlead._matrix import (
     DenseValue,
     ValueBlocks,
     csr_lookup,
+    csr_row_of,
     read_dense_value,
     read_sparse_eligible,
     read_sparse_value,
@@ -208,7 +209,7 @@ class AssignmentProblem:
         if name == "eligible" and "shape" in store:
             csr = store["sparse_value"]
             mask: BoolArray = np.zeros(store["shape"], dtype=np.bool_)
-            mask[np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr)), csr.indices] = True
+            mask[csr_row_of(csr), csr.indices] = True
             mask.flags.writeable = False
             object.__setattr__(self, "eligible", mask)
             return mask

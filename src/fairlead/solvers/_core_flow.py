@@ -8,8 +8,8 @@ integer-scaled values, negated.
 from __future__ import annotations
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
+from fairlead._flow import transport_network
 from fairlead._problem import IntArray
 
 
@@ -38,36 +38,20 @@ def solve_core(
     ...            np.zeros(2, np.int64), np.ones(2, np.int64)).tolist()
     [0, 1]
     """
-    width = low.size
     room_low = np.maximum(low - fixed, 0)
     room_high = high - fixed
     if np.any(room_high < room_low) or room_low.sum() > n_core or room_high.sum() < n_core:
         return None
-    sink = n_core + width
-    flow = min_cost_flow.SimpleMinCostFlow()
-    arcs = flow.add_arcs_with_capacity_and_unit_cost(
-        arc_lead.astype(np.int32),
-        (arc_column + n_core).astype(np.int32),
-        np.ones(arc_lead.size, dtype=np.int64),
-        -arc_value,
+    flow, arcs, supplies = transport_network(
+        n_core, arc_lead, arc_column, -arc_value, room_low, room_high
     )
-    flow.add_arcs_with_capacity_and_unit_cost(
-        np.arange(n_core, n_core + width, dtype=np.int32),
-        np.full(width, sink, dtype=np.int32),
-        (room_high - room_low).astype(np.int64),
-        np.zeros(width, dtype=np.int64),
-    )
-    supplies = np.zeros(sink + 1, dtype=np.int64)
-    supplies[:n_core] = 1
-    supplies[n_core:sink] = -room_low
-    supplies[sink] = -(n_core - int(room_low.sum()))
-    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
+    flow.set_nodes_supplies(np.arange(supplies.size, dtype=np.int32), supplies)
     status = flow.solve()
     if status == flow.BAD_COST_RANGE:
         raise CostRangeError("OR-Tools rejected the cost range")
     if status != flow.OPTIMAL:
         return None
-    used = np.asarray(flow.flows(np.asarray(arcs))) > 0
+    used = np.asarray(flow.flows(arcs)) > 0
     column = np.full(n_core, -1, dtype=np.int64)
     column[arc_lead[used]] = arc_column[used]
     return column

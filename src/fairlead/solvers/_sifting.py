@@ -69,9 +69,6 @@ class Sifted:
     prices: IntArray
     # sum_i max_j (v_ij - p_j) in floats at the final prices, when a pass computed it
     lead_sum: float | None = None
-    rounds: int = 0
-    core: int = 0
-    arcs: int = 0
     levels: list[dict[str, int]] = field(default_factory=list)
 
 
@@ -276,10 +273,11 @@ def sift(
         threshold = np.inf
     else:
         threshold = 0.0 if local else float(np.quantile(margin, CORE_SHARE))
-        in_core = margin <= threshold if not local else np.zeros(n, dtype=np.bool_)
+        in_core = np.zeros(n, dtype=np.bool_) if local else margin <= threshold
         in_core[_relief(top, np.bincount(column, minlength=width), low, high)] = True
     arcs = _Arcs(n, top)
-    result = Sifted(column, prices, levels=levels)
+    rounds = 0
+    lead_sum: float | None = None
     while True:
         _unfix_overflow(column, in_core, margin, high)
         core = np.flatnonzero(in_core)
@@ -292,7 +290,7 @@ def sift(
         placed = solve_core(
             core.size, position[lead[chosen]], col[chosen], value[chosen], fixed, low, high
         )
-        result.rounds += 1
+        rounds += 1
         if placed is None:
             if not in_core.all():
                 threshold = max(2.0 * threshold, float(np.quantile(margin, 0.01)), 1.0 / scale)
@@ -320,19 +318,16 @@ def sift(
             in_core[wrong] = True
             continue
         if candidates < width or not in_core.all():
-            wrong, lead_sum = _misplaced(blocks, prices, scale, column)
-            result.lead_sum = lead_sum
+            wrong, pass_sum = _misplaced(blocks, prices, scale, column)
             if wrong.size:
                 arcs.forget_rows(wrong)
                 in_core[wrong] = True
-                candidates_for_wrong = width
-                arcs.add_rows(blocks, wrong, prices, scale, column, candidates_for_wrong)
+                arcs.add_rows(blocks, wrong, prices, scale, column, width)
                 continue
+            lead_sum = pass_sum
         break
-    result.column, result.prices = column, prices
-    result.core, result.arcs = int(core.size), int(chosen.sum())
-    levels.append({"leads": n, "rounds": result.rounds, "core": result.core, "arcs": result.arcs})
-    return result
+    levels.append({"leads": n, "rounds": rounds, "core": int(core.size), "arcs": int(chosen.sum())})
+    return Sifted(column, prices, lead_sum=lead_sum, levels=levels)
 
 
 def _misplaced(

@@ -1,0 +1,318 @@
+"""When each manager can take leads: working hours in their time zone and absences."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from fairlead._problem import BoolArray, FloatArray, IntArray
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MINUTES_PER_DAY = 24 * 60
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` as an aware UTC datetime; a naive one is read as UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def timestamp(moment: datetime) -> float:
+    """Seconds since the epoch; a naive datetime is read as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone ``name``, or a ValueError saying it is unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r} (an IANA name such as 'Europe/Moscow'; "
+            "install the 'tzdata' package if this system has no time zone database)"
+        ) from None
+
+
+def _days(key: str) -> list[int]:
+    """Weekday numbers of ``"mon"``, ``"mon-fri"`` or ``"sat,sun"``."""
+    days: list[int] = []
+    for part in key.lower().replace(" ", "").split(","):
+        ends = part.split("-")
+        if len(ends) > 2 or any(end not in WEEKDAYS for end in ends):
+            raise ValueError(
+                f"unknown day {part!r} in working hours (use {', '.join(WEEKDAYS)}, "
+                "a range like 'mon-fri' or a list like 'sat,sun')"
+            )
+        first, last = WEEKDAYS.index(ends[0]), WEEKDAYS.index(ends[-1])
+        wrap = [*range(first, 7), *range(last + 1)]
+        days.extend(range(first, last + 1) if first <= last else wrap)
+    return days
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Minute spans of ``"09:00-18:00"`` or ``"09:00-13:00, 14:00-18:00"``; ``"off"``: none.
+
+    An end before the start runs past midnight (``"22:00-06:00"``); ``"24:00"`` ends a day.
+    """
+    if text.strip().lower() in ("off", ""):
+        return []
+    spans = []
+    for part in text.split(","):
+        match = _SPAN.match(part)
+        if match is None:
+            raise ValueError(f"working hours {part.strip()!r} must look like '09:00-18:00'")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+            raise ValueError(f"working hours {part.strip()!r} name a time that does not exist")
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if start == end:
+            raise ValueError(f"working hours {part.strip()!r} are empty")
+        spans.append((start, end if end > start else end + MINUTES_PER_DAY))
+    return spans
+
+
+class WorkingHours(BaseModel):
+    """A manager's weekly working hours in their own time zone.
+
+    Parameters
+    ----------
+    timezone : str, default "UTC"
+        IANA time zone of the manager ("Europe/Moscow", "Asia/Novosibirsk").
+    week : dict of str to str
+        Days to hours: keys are days (``"mon"``), ranges (``"mon-fri"``) or lists
+        (``"sat,sun"``); values are spans (``"09:00-18:00"``, several separated by
+        commas, ``"22:00-06:00"`` runs past midnight) or ``"off"``. Later keys
+        override earlier ones for the days they name. Default: Monday to Friday,
+        09:00-18:00.
+
+    Examples
+    --------
+    >>> from fairlead import WorkingHours
+    >>> hours = WorkingHours(timezone="Asia/Yekaterinburg",
+    ...                      week={"mon-fri": "09:00-13:00, 14:00-18:00", "sat": "10:00-14:00"})
+    >>> float(hours.weekly_mask().sum()) / 60
+    44.0
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: str = "UTC"
+    week: dict[str, str] = Field(default_factory=lambda: {"mon-fri": "09:00-18:00"})
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)
+        return value
+
+    @model_validator(mode="after")
+    def _parse(self) -> WorkingHours:
+        for key, text in self.week.items():
+            _days(key)
+            _spans(text)
+        return self
+
+    def weekly_mask(self) -> BoolArray:
+        """On-shift flag of each minute of the local week, Monday 00:00 first (10080,)."""
+        per_day: dict[int, list[tuple[int, int]]] = {}
+        for key, text in self.week.items():
+            for day in _days(key):
+                per_day[day] = _spans(text)
+        mask = np.zeros(MINUTES_PER_WEEK, dtype=np.bool_)
+        for day, spans in per_day.items():
+            for start, end in spans:
+                minutes = (day * MINUTES_PER_DAY + np.arange(start, end)) % MINUTES_PER_WEEK
+                mask[minutes] = True
+        return mask
+
+
+def _local_bound(value: date | datetime, tz: ZoneInfo, *, end: bool) -> float:
+    """Timestamp of an absence bound: a date is a whole local day (inclusive)."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=tz)
+        return aware.timestamp()
+    day = value + timedelta(days=1) if end else value
+    return datetime.combine(day, time(0), tzinfo=tz).timestamp()
+
+
+class Absence(BaseModel):
+    """A manager away: vacation, sick leave, training.
+
+    Parameters
+    ----------
+    manager_id : str
+    start, end : date or datetime
+        Dates are whole days in the manager's time zone, both included; datetimes are
+        instants (naive ones in the manager's time zone) and ``end`` is excluded.
+    reason : str, default "vacation"
+        Shown in explanations ("vacation", "sick", "training", ...).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from fairlead import Absence
+    >>> Absence(manager_id="anna", start=date(2026, 7, 1), end=date(2026, 7, 14)).reason
+    'vacation'
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    manager_id: Annotated[str, Field(min_length=1)]
+    start: datetime | date
+    end: datetime | date
+    reason: str = "vacation"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Absence:
+        both_days = not isinstance(self.start, datetime) and not isinstance(self.end, datetime)
+        if both_days and self.end < self.start:
+            raise ValueError(f"absence ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+def coerce_hours(value: Any, what: str) -> WorkingHours:
+    """A :class:`WorkingHours` from an instance or a dict, errors naming ``what``."""
+    if isinstance(value, WorkingHours):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return WorkingHours.model_validate(dict(value))
+        except ValueError as exc:
+            raise ValueError(f"working hours of {what}: {_first_error(exc)}") from None
+    raise ValueError(
+        f"working hours of {what} must be a WorkingHours or a dict, got {type(value).__name__}"
+    )
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        field = ".".join(str(p) for p in first["loc"])
+        return f"{field}: {message}" if field else message
+    return str(exc)
+
+
+class Calendar:
+    """Working hours and absences of a team as arrays, for fast checks at an instant.
+
+    Parameters
+    ----------
+    manager_ids : sequence of str
+    hours : WorkingHours, dict, or mapping of manager id to either, optional
+        One schedule for everyone, or one per manager (managers left out work around
+        the clock). ``None``: everyone works around the clock.
+    absences : sequence of Absence or dict, optional
+    """
+
+    def __init__(
+        self,
+        manager_ids: Sequence[str],
+        hours: Any = None,
+        absences: Sequence[Absence | Mapping[str, Any]] = (),
+    ) -> None:
+        self.manager_ids = list(manager_ids)
+        index = {mid: j for j, mid in enumerate(self.manager_ids)}
+        m = len(self.manager_ids)
+        per_manager: dict[int, WorkingHours] = {}
+        if hours is not None:
+            if isinstance(hours, WorkingHours) or (
+                isinstance(hours, Mapping) and set(hours) <= {"timezone", "week"}
+            ):
+                shared = coerce_hours(hours, "every manager")
+                per_manager = dict.fromkeys(range(m), shared)
+            elif isinstance(hours, Mapping):
+                for mid, value in hours.items():
+                    if mid not in index:
+                        raise ValueError(f"working hours name an unknown manager {mid!r}")
+                    per_manager[index[mid]] = coerce_hours(value, f"manager {mid!r}")
+            else:
+                raise ValueError(
+                    "hours must be a WorkingHours, a dict, or a mapping of manager id to "
+                    f"either, got {type(hours).__name__}"
+                )
+        names = sorted({wh.timezone for wh in per_manager.values()} | {"UTC"})
+        self.zones = [zone(name) for name in names]
+        self.zone_of: IntArray = np.zeros(m, dtype=np.int64)
+        self.grid: BoolArray = np.ones((m, MINUTES_PER_WEEK), dtype=np.bool_)
+        self.always: BoolArray = np.ones(m, dtype=np.bool_)
+        for j, wh in per_manager.items():
+            self.zone_of[j] = names.index(wh.timezone)
+            self.grid[j] = wh.weekly_mask()
+            self.always[j] = False
+        self.has_hours = bool(per_manager)
+        self.absences: list[Absence] = []
+        self.absence_start: FloatArray = np.zeros(0)
+        self.absence_end: FloatArray = np.zeros(0)
+        self.absence_manager: IntArray = np.zeros(0, dtype=np.int64)
+        self._index = index
+        self.add_absences(absences)
+
+    def add_absences(self, absences: Sequence[Absence | Mapping[str, Any]]) -> None:
+        """Add absences to the calendar (validated; unknown managers are an error)."""
+        parsed: list[Absence] = []
+        for k, item in enumerate(absences):
+            try:
+                absence = item if isinstance(item, Absence) else Absence.model_validate(item)
+            except ValueError as exc:
+                raise ValueError(f"absence {k}: {_first_error(exc)}") from None
+            if absence.manager_id not in self._index:
+                raise ValueError(f"absence {k} names an unknown manager {absence.manager_id!r}")
+            parsed.append(absence)
+        if not parsed:
+            return
+        starts, ends, who = [], [], []
+        for k, absence in enumerate(parsed):
+            j = self._index[absence.manager_id]
+            tz = self.zones[int(self.zone_of[j])]
+            start = _local_bound(absence.start, tz, end=False)
+            end = _local_bound(absence.end, tz, end=True)
+            if end <= start:
+                raise ValueError(
+                    f"absence {k} of manager {absence.manager_id!r} ends ({absence.end}) "
+                    f"before it starts ({absence.start})"
+                )
+            starts.append(start)
+            ends.append(end)
+            who.append(j)
+        self.absences.extend(parsed)
+        self.absence_start = np.concatenate([self.absence_start, starts])
+        self.absence_end = np.concatenate([self.absence_end, ends])
+        self.absence_manager = np.concatenate([self.absence_manager, np.asarray(who, np.int64)])
+
+    def on_shift(self, ts: float) -> BoolArray:
+        """Who is within their working hours at ``ts`` (seconds since the epoch)."""
+        if not self.has_hours:
+            return self.always.copy()
+        minute_of_zone = np.empty(len(self.zones), dtype=np.int64)
+        for k, tz in enumerate(self.zones):
+            local = datetime.fromtimestamp(ts, tz)
+            minute_of_zone[k] = local.weekday() * MINUTES_PER_DAY + local.hour * 60 + local.minute
+        minute = minute_of_zone[self.zone_of]
+        return np.asarray(self.grid[np.arange(self.grid.shape[0]), minute], dtype=np.bool_)
+
+    def absent(self, ts: float) -> BoolArray:
+        """Who is on an absence at ``ts``."""
+        out = np.zeros(len(self.manager_ids), dtype=np.bool_)
+        if self.absence_manager.size:
+            active = (self.absence_start <= ts) & (ts < self.absence_end)
+            out[self.absence_manager[active]] = True
+        return out
+
+    def absence_reason(self, j: int, ts: float) -> str | None:
+        """Why manager ``j`` is away at ``ts`` (the absence's reason), or ``None``."""
+        active = (self.absence_manager == j) & (self.absence_start <= ts) & (ts < self.absence_end)
+        hits = np.flatnonzero(active)
+        return self.absences[int(hits[0])].reason if hits.size else None

@@ -1,0 +1,390 @@
+"""Where a router keeps its decisions and state: in memory, or in SQLite (WAL)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from fairlead._models import Lead
+from fairlead._problem import FloatArray
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the router knows of one lead: the decision, the SLA clock and the outcome."""
+
+    lead_id: str
+    lead: Lead
+    manager: str | None
+    kind: str
+    value: float
+    price: float
+    reason: str
+    routed_at: float
+    seq: int
+    previous: str | None = None
+    runner_up: str | None = None
+    due_at: float | None = None
+    contacted_at: float | None = None
+    released_at: float | None = None
+    outcome: str | None = None
+    reassignments: int = 0
+    value_row: FloatArray | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Held by a manager and not released yet."""
+        return self.manager is not None and self.released_at is None
+
+
+class Store(Protocol):
+    """The ledger a router writes through; one transaction per public call."""
+
+    persistent: bool
+
+    def transaction(self) -> AbstractContextManager[int | None]: ...  # pragma: no cover
+
+    def get(self, lead_id: str) -> Entry | None: ...  # pragma: no cover
+
+    def put(self, entry: Entry) -> None: ...  # pragma: no cover
+
+    def log(
+        self, at: float, kind: str, lead_id: str | None, manager: str | None, detail: str
+    ) -> None: ...  # pragma: no cover
+
+    def overdue(self, ts: float) -> list[Entry]: ...  # pragma: no cover
+
+    def waiting(self) -> list[Entry]: ...  # pragma: no cover
+
+    def load_state(self) -> tuple[int, bytes] | None: ...  # pragma: no cover
+
+    def save_state(self, version: int, data: bytes) -> None: ...  # pragma: no cover
+
+    def meta(self, key: str) -> str | None: ...  # pragma: no cover
+
+    def set_meta(self, key: str, value: str) -> None: ...  # pragma: no cover
+
+    def close(self) -> None: ...  # pragma: no cover
+
+
+class MemoryStore:
+    """Decisions kept in a dict; the state lives in the router only."""
+
+    persistent: bool = False
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Entry] = {}
+        self.events: list[tuple[float, str, str | None, str | None, str]] = []
+        self._meta: dict[str, str] = {}
+
+    @contextmanager
+    def transaction(self) -> Iterator[int | None]:
+        """Nothing to begin or commit: the router's lock makes calls atomic."""
+        yield None
+
+    def get(self, lead_id: str) -> Entry | None:
+        """The lead's entry, or ``None``."""
+        return self.entries.get(lead_id)
+
+    def put(self, entry: Entry) -> None:
+        """Insert or replace the lead's entry."""
+        self.entries[entry.lead_id] = entry
+
+    def log(
+        self, at: float, kind: str, lead_id: str | None, manager: str | None, detail: str
+    ) -> None:
+        """Append to the event log."""
+        self.events.append((at, kind, lead_id, manager, detail))
+
+    def overdue(self, ts: float) -> list[Entry]:
+        """Open leads not contacted whose SLA deadline has passed, earliest first."""
+        late = [
+            e
+            for e in self.entries.values()
+            if e.is_open and e.contacted_at is None and e.due_at is not None and e.due_at <= ts
+        ]
+        return sorted(late, key=lambda e: (e.due_at, e.seq))
+
+    def waiting(self) -> list[Entry]:
+        """Leads no manager could take yet, in arrival order."""
+        return sorted((e for e in self.entries.values() if e.manager is None), key=lambda e: e.seq)
+
+    def load_state(self) -> tuple[int, bytes] | None:
+        """Nothing stored."""
+        return None
+
+    def save_state(self, version: int, data: bytes) -> None:
+        """Nothing to save."""
+
+    def meta(self, key: str) -> str | None:
+        """A stored setting."""
+        return self._meta.get(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a setting."""
+        self._meta[key] = value
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS state (
+    id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS leads (
+    lead_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    manager_id TEXT,
+    kind TEXT NOT NULL,
+    value REAL NOT NULL,
+    price REAL NOT NULL,
+    reason TEXT NOT NULL,
+    routed_at REAL NOT NULL,
+    previous TEXT,
+    runner_up TEXT,
+    due_at REAL,
+    contacted_at REAL,
+    released_at REAL,
+    outcome TEXT,
+    reassignments INTEGER NOT NULL DEFAULT 0,
+    lead TEXT NOT NULL,
+    value_row BLOB
+);
+CREATE INDEX IF NOT EXISTS leads_open_due ON leads (due_at)
+    WHERE manager_id IS NOT NULL AND contacted_at IS NULL AND released_at IS NULL;
+CREATE INDEX IF NOT EXISTS leads_waiting ON leads (seq) WHERE manager_id IS NULL;
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    lead_id TEXT,
+    manager_id TEXT,
+    detail TEXT NOT NULL
+);
+"""
+_COLUMNS = (
+    "lead_id, seq, manager_id, kind, value, price, reason, routed_at, previous, runner_up, due_at, "
+    "contacted_at, released_at, outcome, reassignments, lead, value_row"
+)
+
+
+class SqliteStore:
+    """Decisions, events and the router state in one SQLite file (WAL journal).
+
+    Every public router call is one ``BEGIN IMMEDIATE`` transaction: a decision, its
+    log line and the new state are written together or not at all, so a process killed
+    at any point restarts exactly where the last committed call left it. Several
+    processes may share the file: each call first reloads the state if another
+    process committed since (the state row carries a version).
+
+    ``durability="normal"`` survives a crash of the process (WAL, ``synchronous=NORMAL``);
+    ``"full"`` also survives a power cut, at the price of an fsync per call.
+
+    The WAL is copied back into the database by a background thread every
+    ``checkpoint_every`` seconds (a passive checkpoint, which never blocks a writer),
+    not by the call that happens to fill it: a route never pays for a checkpoint.
+    """
+
+    persistent = True
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        durability: Literal["normal", "full"] = "normal",
+        checkpoint_every: float = 1.0,
+    ) -> None:
+        if durability not in ("normal", "full"):
+            raise ValueError(f"durability must be 'normal' or 'full', got {durability!r}")
+        self.path = str(path)
+        try:
+            self.db = sqlite3.connect(
+                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute(f"PRAGMA synchronous={durability.upper()}")
+            self.db.execute("PRAGMA wal_autocheckpoint=0")
+            self.db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise ValueError(f"cannot open the router store {self.path!r}: {exc}") from None
+        self._stop = threading.Event()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop,
+            args=(checkpoint_every,),
+            name="fairlead-router-checkpoint",
+            daemon=True,
+        )
+        self._checkpointer.start()
+
+    def _checkpoint_loop(self, every: float) -> None:
+        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            while not self._stop.wait(every):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:  # busy or closing: the next round retries
+                    continue
+        finally:
+            db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[int | None]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error); yields the state version."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.db.execute("SELECT version FROM state WHERE id = 1").fetchone()
+            yield None if row is None else int(row[0])
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def get(self, lead_id: str) -> Entry | None:
+        """The lead's entry, or ``None``."""
+        row = self.db.execute(
+            f"SELECT {_COLUMNS} FROM leads WHERE lead_id = ?", (lead_id,)
+        ).fetchone()
+        return None if row is None else _entry(row)
+
+    def put(self, entry: Entry) -> None:
+        """Insert or replace the lead's entry."""
+        row = entry.value_row
+        self.db.execute(
+            f"INSERT OR REPLACE INTO leads ({_COLUMNS}) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.lead_id,
+                entry.seq,
+                entry.manager,
+                entry.kind,
+                entry.value,
+                entry.price,
+                entry.reason,
+                entry.routed_at,
+                entry.previous,
+                entry.runner_up,
+                entry.due_at,
+                entry.contacted_at,
+                entry.released_at,
+                entry.outcome,
+                entry.reassignments,
+                entry.lead.model_dump_json(),
+                None if row is None else np.asarray(row, dtype=np.float64).tobytes(),
+            ),
+        )
+
+    def log(
+        self, at: float, kind: str, lead_id: str | None, manager: str | None, detail: str
+    ) -> None:
+        """Append to the event log."""
+        self.db.execute(
+            "INSERT INTO events (at, kind, lead_id, manager_id, detail) VALUES (?, ?, ?, ?, ?)",
+            (at, kind, lead_id, manager, detail),
+        )
+
+    def overdue(self, ts: float) -> list[Entry]:
+        """Open leads not contacted whose SLA deadline has passed, earliest first."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM leads WHERE manager_id IS NOT NULL AND contacted_at IS NULL "
+            "AND released_at IS NULL AND due_at <= ? ORDER BY due_at, seq",
+            (ts,),
+        ).fetchall()
+        return [_entry(r) for r in rows]
+
+    def waiting(self) -> list[Entry]:
+        """Leads no manager could take yet, in arrival order."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM leads WHERE manager_id IS NULL ORDER BY seq"
+        ).fetchall()
+        return [_entry(r) for r in rows]
+
+    def load_state(self) -> tuple[int, bytes] | None:
+        """The stored state and its version."""
+        row = self.db.execute("SELECT version, data FROM state WHERE id = 1").fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    def save_state(self, version: int, data: bytes) -> None:
+        """Store the state with its new version."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO state (id, version, data) VALUES (1, ?, ?)", (version, data)
+        )
+
+    def meta(self, key: str) -> str | None:
+        """A stored setting."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a setting."""
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def close(self) -> None:
+        """Stop the checkpoints, checkpoint once more and close the connection."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        self._checkpointer.join()
+        with suppress(sqlite3.Error):
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        self.db.close()
+
+
+def _entry(row: tuple[object, ...]) -> Entry:
+    (
+        lead_id,
+        seq,
+        manager,
+        kind,
+        value,
+        price,
+        reason,
+        routed_at,
+        previous,
+        runner_up,
+        due_at,
+        contacted_at,
+        released_at,
+        outcome,
+        reassignments,
+        lead,
+        value_row,
+    ) = row
+    return Entry(
+        lead_id=str(lead_id),
+        lead=Lead.model_validate_json(str(lead)),
+        manager=None if manager is None else str(manager),
+        kind=str(kind),
+        value=float(value),  # type: ignore[arg-type]
+        price=float(price),  # type: ignore[arg-type]
+        reason=str(reason),
+        routed_at=float(routed_at),  # type: ignore[arg-type]
+        seq=int(seq),  # type: ignore[call-overload]
+        previous=None if previous is None else str(previous),
+        runner_up=None if runner_up is None else str(runner_up),
+        due_at=None if due_at is None else float(due_at),  # type: ignore[arg-type]
+        contacted_at=None if contacted_at is None else float(contacted_at),  # type: ignore[arg-type]
+        released_at=None if released_at is None else float(released_at),  # type: ignore[arg-type]
+        outcome=None if outcome is None else str(outcome),
+        reassignments=int(reassignments),  # type: ignore[call-overload]
+        value_row=None if value_row is None else np.frombuffer(value_row, dtype=np.float64).copy(),  # type: ignore[call-overload]
+    )
+
+
+def dumps_ids(ids: list[str]) -> str:
+    """Manager ids as stored in the meta table."""
+    return json.dumps(ids)
+
+
+def loads_ids(text: str) -> list[str]:
+    """Manager ids from the meta table."""
+    return [str(x) for x in json.loads(text)]

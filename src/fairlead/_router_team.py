@@ -1,0 +1,118 @@
+"""Per-manager tables a router reads for one lead: eligibility, value, workload."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from fairlead._capacity import share_weights
+from fairlead._inputs import InputError
+from fairlead._models import Lead, Level, Manager, Policy, Tier
+from fairlead._problem import BoolArray, FloatArray
+from fairlead._value import model_value
+
+_TIERS = list(Tier)
+
+
+class TeamTables:
+    """What the policy says about each manager, precomputed for fast per-lead reads.
+
+    Attributes
+    ----------
+    capacity : (m,) most workload each manager may hold at once (``max_active_leads``
+        less the portfolio and planned touches the policy charges).
+    weights : (m,) relative fair share (the policy's ``target_share``).
+    """
+
+    def __init__(self, managers: Sequence[Manager], policy: Policy, model: Any) -> None:
+        self.managers = list(managers)
+        self.policy = policy
+        self.model = model
+        self.ids = [mg.id for mg in managers]
+        m = len(self.ids)
+        maximum = np.array([mg.max_active_leads for mg in managers], dtype=np.float64)
+        portfolio = np.array([mg.portfolio_size for mg in managers], dtype=np.float64)
+        touches = np.array([mg.planned_touches for mg in managers], dtype=np.float64)
+        busy = np.floor(portfolio * policy.portfolio_load + touches * policy.touch_load + 1e-9)
+        self.capacity: FloatArray = np.maximum(maximum - busy, 0.0)
+        self.weights: FloatArray = share_weights(managers, policy, self.capacity)
+        levels = list(Level)
+        level_of = np.array([levels.index(mg.level) for mg in managers], dtype=np.int64)
+        table = np.array(
+            [[policy.level_factors[t][lv] for lv in levels] for t in _TIERS], dtype=np.float64
+        )
+        self.factor: FloatArray = table[:, level_of]  # (tiers, m)
+        below = np.zeros((len(_TIERS), m), dtype=np.bool_)
+        if policy.hot_min_level is not None:
+            below[_TIERS.index(Tier.HOT)] = level_of < policy.hot_min_level.rank
+        hard = policy.hot_rule == "hard"
+        self.allowed_by_tier: BoolArray = ~below if hard else np.ones_like(below)
+        self.penalty_by_tier: FloatArray = np.where(below & (not hard), policy.hot_penalty, 0.0)
+        self.skills = {skill for mg in managers for skill in mg.skills}
+        self._sells: dict[str, BoolArray] = {}
+        by_level = policy.effort_by_level or {}
+        self.effort_factor: FloatArray = np.array(
+            [by_level.get(mg.level, 1.0) for mg in managers], dtype=np.float64
+        )
+
+    def tier(self, lead: Lead) -> Tier:
+        """The lead's tier: its own, or from its score."""
+        return lead.tier if lead.tier is not None else self.policy.tier_of(lead.score)
+
+    def eligible(self, lead: Lead, tier: Tier) -> BoolArray:
+        """Managers the hard rules allow for ``lead`` (qualification, hot-lead level)."""
+        allowed: BoolArray = self.allowed_by_tier[_TIERS.index(tier)]
+        product = lead.product
+        if product is None or not self.policy.qualification_required:
+            return allowed
+        sells = self._sells.get(product)
+        if sells is None:
+            if product not in self.skills:
+                listed = ", ".join(repr(s) for s in sorted(self.skills)) or "none"
+                raise InputError(
+                    f"lead {lead.id!r}: product {product!r} is not a skill of any manager "
+                    f"(known skills: {listed})",
+                    field="product",
+                    value=product,
+                )
+            sells = np.array([product in mg.skills for mg in self.managers], dtype=np.bool_)
+            self._sells[product] = sells
+        both: BoolArray = allowed & sells
+        return both
+
+    def value(self, lead: Lead, tier: Tier) -> FloatArray:
+        """Expected value of ``lead`` with each manager, less any soft-rule penalty."""
+        k = _TIERS.index(tier)
+        if self.model is None:
+            row: FloatArray = np.minimum(1.0, lead.score * self.factor[k])
+        else:
+            row = model_value(self.model, [lead], self.managers, [tier])[0]
+            if not np.isfinite(row).all():
+                raise ValueError(f"the model gave lead {lead.id!r} a value that is not finite")
+        return row - self.penalty_by_tier[k] if self.policy.hot_rule == "soft" else row
+
+    def workload(self, lead: Lead) -> FloatArray:
+        """Workload of ``lead`` for each manager (its effort times the level factor)."""
+        return lead.effort * self.effort_factor
+
+    def check_value(self, value: Any, lead_id: str) -> FloatArray:
+        """A caller's value row for a lead, validated: ``m`` finite numbers."""
+        try:
+            row = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"value of lead {lead_id!r} must be numbers, got {value!r}") from None
+        if row.shape != (len(self.ids),):
+            raise ValueError(
+                f"value of lead {lead_id!r} must have one number per manager "
+                f"({len(self.ids)}), got shape {row.shape}"
+            )
+        bad = np.flatnonzero(~np.isfinite(row))
+        if bad.size:
+            j = int(bad[0])
+            raise ValueError(
+                f"value of lead {lead_id!r} for manager {self.ids[j]!r} must be finite, "
+                f"got {row[j]!r}"
+            )
+        return row

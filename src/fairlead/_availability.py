@@ -16,6 +16,7 @@ from fairlead._problem import BoolArray, FloatArray, IntArray
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -172,6 +173,14 @@ class Absence(BaseModel):
     start: datetime | date
     end: datetime | date
     reason: str = "vacation"
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _day_text_is_a_date(cls, value: Any) -> Any:
+        # "2026-12-21" is a whole day; pydantic would read it as midnight, an instant.
+        if isinstance(value, str) and _DAY.match(value.strip()):
+            return date.fromisoformat(value.strip())
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> Absence:

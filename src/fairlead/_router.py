@@ -34,7 +34,7 @@ T = TypeVar("T")
 _OUTCOMES = ("won", "lost", "closed")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """Where a lead went and why.
 
@@ -485,7 +485,7 @@ class Router:
             Band.OFF: f"{choice.pool} manager(s) available with room",
             Band.WITHIN: f"{choice.pool} manager(s) within their fair share",
             Band.BEHIND: f"{choice.pool} manager(s) behind their fair share",
-            Band.RELAXED: f"all {choice.pool} with room (everyone was above their fair share)",
+            Band.RELAXED: f"{choice.pool} manager(s) with room, all above their fair share",
         }[choice.band]
         text = (
             f"best value net of price among {pool}: {value[j]:.4g} - price "
@@ -586,8 +586,9 @@ class Router:
         room = state.open + work <= team.capacity + 1e-9
         candidates = eligible & on_shift & ~away & room
         candidates[old] = False
-        late = timedelta(seconds=round(ts - float(entry.due_at or ts)))
-        sla = timedelta(seconds=round(float(entry.due_at or ts) - entry.routed_at))
+        due = float(entry.due_at or ts)
+        sla = timedelta(seconds=round(due - entry.routed_at))
+        late = f"due {_at(due):%Y-%m-%d %H:%M} UTC"
         if not np.count_nonzero(candidates):
             reason = f"not contacted within the {sla} SLA ({late} late), but " + _nobody(
                 eligible, on_shift, away, room, excluding=team.ids[old]
@@ -611,7 +612,7 @@ class Router:
         state.decisions += 1
         reason = (
             f"reassigned from {team.ids[old]!r}: not contacted within the {sla} SLA "
-            f"({late} late); {self._why(choice, value, net)}"
+            f"({late}); {self._why(choice, value, net)}"
         )
         updated = replace(
             entry, manager=team.ids[j], kind="reassigned", value=float(value[j]),

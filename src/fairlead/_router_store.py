@@ -6,7 +6,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -17,7 +17,7 @@ from fairlead._models import Lead
 from fairlead._problem import FloatArray
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
     """What the router knows of one lead: the decision, the SLA clock and the outcome."""
 
@@ -85,10 +85,9 @@ class MemoryStore:
         self.events: list[tuple[float, str, str | None, str | None, str]] = []
         self._meta: dict[str, str] = {}
 
-    @contextmanager
-    def transaction(self) -> Iterator[int | None]:
+    def transaction(self) -> AbstractContextManager[int | None]:
         """Nothing to begin or commit: the router's lock makes calls atomic."""
-        yield None
+        return nullcontext(None)
 
     def get(self, lead_id: str) -> Entry | None:
         """The lead's entry, or ``None``."""

@@ -19,7 +19,7 @@ class Band(enum.StrEnum):
     RELAXED = "relaxed"  # everyone was above their band: every candidate
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pick:
     """The chosen manager (-1 for none), the runner-up (-1 for none) and the band used."""
 

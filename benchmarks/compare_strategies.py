@@ -22,12 +22,14 @@ Headline lines:
 * uplift in conversions over round robin at count Gini <= 0.05 (the fairlead point of
   the sweep with the most expected conversions among those with mean Gini <= 0.05);
 * the price of fairness: how much fewer conversions that point has than fairlead
-  without the band (the unconstrained optimum of each batch).
+  without the band (the unconstrained optimum of each batch);
+* the online router (``sim.OnlineRouter``: each lead on arrival, value net of batch
+  prices, within the fair band) against the exact solve at every arrival of the same band.
 
-Both are paired over seeds with a 95 % t-interval, for wins and for expected
-conversions; the verdict reads expected conversions, the mean number of wins given
-who got which lead and when, which carries the same effect without the coin-flip noise
-of about 45 wins per run.
+All are paired over seeds with a 95 % t-interval (the first two for wins and for
+expected conversions, the router's for expected conversions); the verdict reads
+expected conversions, the mean number of wins given who got which lead and when, which
+carries the same effect without the coin-flip noise of about 45 wins per run.
 
 Targets (issue): >= +15 % conversions over round robin at Gini <= 0.05, price of
 fairness <= 3 %. The verdict says PASS or MISS and never changes the simulator.
@@ -50,6 +52,9 @@ from _machine import machine_info
 from fairlead import sim
 
 BANDS: tuple[float | None, ...] = (0.0, 0.05, 0.1, 0.2, 0.5, None)
+#: Bands of the online router (``sim.OnlineRouter``); the first is the one compared with
+#: the exact solve at every arrival of the same band.
+ROUTER_BANDS: tuple[float | None, ...] = (0.05, 0.1, None)
 TABLE = (
     "conversions",
     "expected_conversions",
@@ -66,7 +71,7 @@ TARGET_PRICE = 0.03
 
 
 def strategies() -> list[sim.Strategy]:
-    """Baselines, the band sweep of fairlead (1-minute batches) and the batching cost."""
+    """Baselines, fairlead's band sweep (1-minute batches), the batching cost, the router."""
     return [
         sim.RoundRobin(),
         sim.LeastLoaded(),
@@ -76,6 +81,7 @@ def strategies() -> list[sim.Strategy]:
         sim.FairleadBatch(interval=None, tolerance=0.05),
         sim.FairleadBatch(interval=5, tolerance=0.05),
         sim.FairleadBatch(interval=15, tolerance=0.05),
+        *(sim.OnlineRouter(tolerance=band) for band in ROUTER_BANDS),
     ]
 
 
@@ -129,6 +135,21 @@ def headline(result: sim.Comparison, label: str) -> list[str]:
     return lines
 
 
+def router_lines(result: sim.Comparison, label: str) -> list[str]:
+    """The online router against the exact solve at every arrival and round robin."""
+    router = sim.OnlineRouter(tolerance=ROUTER_BANDS[0]).name
+    exact = sim.FairleadBatch(interval=None, tolerance=ROUTER_BANDS[0]).name
+    gini = result.interval(router, "count_gini")
+    exact_gini = result.interval(exact, "count_gini")
+    over_exact = result.uplift(router, exact, "expected_conversions")
+    over_rr = result.uplift(router, "round robin", "expected_conversions")
+    return [
+        f"[{label}] {router} (Gini {gini.mean:.3f}) over {exact} (Gini {exact_gini.mean:.3f}): "
+        f"expected conversions {over_exact.format('+.1f', percent=True)}; over round robin "
+        f"{over_rr.format('+.1f', percent=True)}"
+    ]
+
+
 def run(label: str, args: argparse.Namespace, **options: object) -> sim.Comparison:
     """One pass over the seeds, printed as a table with its headline."""
     start = time.perf_counter()
@@ -141,7 +162,7 @@ def run(label: str, args: argparse.Namespace, **options: object) -> sim.Comparis
     took = time.perf_counter() - start
     print(f"\n== {label}: {args.seeds} seeds, {took:.1f} s ==")
     print(result.table(TABLE))
-    for line in headline(result, label):
+    for line in [*headline(result, label), *router_lines(result, label)]:
         print(line)
     return result
 

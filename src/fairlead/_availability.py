@@ -214,6 +214,17 @@ def _first_error(exc: ValueError) -> str:
     return str(exc)
 
 
+def _is_per_manager(hours: Any, index: Mapping[str, int]) -> bool:
+    """Whether ``hours`` maps manager ids to schedules (rather than being one schedule)."""
+    if not isinstance(hours, Mapping) or isinstance(hours, WorkingHours):
+        return False
+    if not set(hours) <= {"timezone", "week"}:
+        return True
+    # Keys "timezone"/"week" only: one shared schedule, unless they are manager ids
+    # mapped to schedules of their own.
+    return all(k in index and isinstance(v, Mapping | WorkingHours) for k, v in hours.items())
+
+
 class Calendar:
     """Working hours and absences of a team as arrays, for fast checks at an instant.
 
@@ -236,17 +247,15 @@ class Calendar:
         index = {mid: j for j, mid in enumerate(self.manager_ids)}
         m = len(self.manager_ids)
         per_manager: dict[int, WorkingHours] = {}
-        if hours is not None:
-            if isinstance(hours, WorkingHours) or (
-                isinstance(hours, Mapping) and set(hours) <= {"timezone", "week"}
-            ):
-                shared = coerce_hours(hours, "every manager")
-                per_manager = dict.fromkeys(range(m), shared)
-            elif isinstance(hours, Mapping):
+        if hours:
+            if _is_per_manager(hours, index):
                 for mid, value in hours.items():
                     if mid not in index:
                         raise ValueError(f"working hours name an unknown manager {mid!r}")
                     per_manager[index[mid]] = coerce_hours(value, f"manager {mid!r}")
+            elif isinstance(hours, WorkingHours | Mapping):
+                shared = coerce_hours(hours, "every manager")
+                per_manager = dict.fromkeys(range(m), shared)
             else:
                 raise ValueError(
                     "hours must be a WorkingHours, a dict, or a mapping of manager id to "
@@ -254,7 +263,7 @@ class Calendar:
                 )
         names = sorted({wh.timezone for wh in per_manager.values()} | {"UTC"})
         self.zones = [zone(name) for name in names]
-        self.zone_of: IntArray = np.zeros(m, dtype=np.int64)
+        self.zone_of: IntArray = np.full(m, names.index("UTC"), dtype=np.int64)
         self.grid: BoolArray = np.ones((m, MINUTES_PER_WEEK), dtype=np.bool_)
         self.always: BoolArray = np.ones(m, dtype=np.bool_)
         for j, wh in per_manager.items():
@@ -289,9 +298,10 @@ class Calendar:
             start = _local_bound(absence.start, tz, end=False)
             end = _local_bound(absence.end, tz, end=True)
             if end <= start:
+                problem = "is empty" if end == start else "ends before it starts"
                 raise ValueError(
-                    f"absence {k} of manager {absence.manager_id!r} ends ({absence.end}) "
-                    f"before it starts ({absence.start})"
+                    f"absence {k} of manager {absence.manager_id!r} {problem} "
+                    f"(start {absence.start}, end {absence.end})"
                 )
             starts.append(start)
             ends.append(end)
@@ -319,6 +329,18 @@ class Calendar:
             active = (self.absence_start <= ts) & (ts < self.absence_end)
             out[self.absence_manager[active]] = True
         return out
+
+    def steady_span(self, ts: float) -> tuple[float, float]:
+        """The span around ``ts`` in which who is on shift and who is absent cannot change.
+
+        Working hours change on whole minutes; absences at their starts and ends.
+        """
+        minute = (ts // 60) * 60
+        bounds = np.concatenate([self.absence_start, self.absence_end])
+        before, after = bounds[bounds <= ts], bounds[bounds > ts]
+        start = max(minute, float(before.max())) if before.size else minute
+        end = min(minute + 60, float(after.min())) if after.size else minute + 60
+        return start, end
 
     def absence_reason(self, j: int, ts: float) -> str | None:
         """Why manager ``j`` is away at ``ts`` (the absence's reason), or ``None``."""

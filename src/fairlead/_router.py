@@ -17,6 +17,7 @@ from fairlead._inputs import InputError, coerce_policy, coerce_records
 from fairlead._models import Lead, Manager, Policy, Tier
 from fairlead._problem import BoolArray, FloatArray
 from fairlead._router_pricing import window_prices
+from fairlead._router_queue import place_queue
 from fairlead._router_state import CatchUp, RouterState, accrue, advance
 from fairlead._router_store import (
     Entry,
@@ -59,8 +60,8 @@ class Decision:
     runner_up_id : str or None
         The next best manager in the running.
     replayed : bool
-        True when the lead had already been routed and this is the first decision,
-        returned again (routing is idempotent by lead id).
+        True when the lead had already been routed and this is its decision returned
+        again (routing is idempotent by lead id; after a reassignment, the current one).
     """
 
     lead_id: str
@@ -197,8 +198,12 @@ class Router:
     share_half_life : timedelta or None, default 30 days
         Fair counts and shares fade with this half-life, so fairness is about the recent
         past; ``None`` counts from the start.
+    max_hold : timedelta, optional
+        How long a waiting lead may wait for a manager within their fair share when only
+        managers above it could take it (see :meth:`route_waiting`); default: not at all.
     store : str or Path, optional
-        SQLite file for decisions and state; default in memory.
+        SQLite file for decisions and state; default in memory. An existing file is
+        resumed: its loads and counts win over the managers' ``active_leads``.
     durability : {"normal", "full"}, default "normal"
         ``normal`` survives a process crash; ``full`` also a power cut (an fsync per call).
 
@@ -235,6 +240,7 @@ class Router:
         catch_up: CatchUp | Mapping[str, Any] | None = None,
         sla: timedelta | Mapping[Any, timedelta] | None = None,
         share_half_life: timedelta | None = timedelta(days=30),
+        max_hold: timedelta | None = None,
         store: str | Path | None = None,
         durability: Literal["normal", "full"] = "normal",
     ) -> None:
@@ -246,6 +252,7 @@ class Router:
         self.catch_up = catch_up
         self.sla = sla
         self.share_half_life = share_half_life
+        self.max_hold = max_hold
         self.store = store
         self.durability = durability
 
@@ -260,9 +267,10 @@ class Router:
         else:
             self._half_life = None
         self._tolerance = rules.balance_tolerance
+        self._max_hold = None if max_hold is None else _positive_seconds(max_hold, "max_hold")
         self._index = {mid: j for j, mid in enumerate(self._team.ids)}
         self._lock = threading.RLock()
-        self._cache_minute = -1
+        self._cache_span = (0.0, 0.0)
         self._cache: tuple[BoolArray, BoolArray] = (np.ones(0, bool), np.ones(0, bool))
         self._store: Store = (
             MemoryStore() if store is None else SqliteStore(store, durability=durability)
@@ -272,23 +280,37 @@ class Router:
         fresh.open = np.array([mg.active_leads for mg in records], dtype=np.float64)
         fresh.paused = np.array([not mg.available for mg in records], dtype=np.float64)
         self._state = fresh
+        try:
+            self._resume(fresh)
+        except BaseException:
+            self._store.close()
+            raise
+
+    def _resume(self, fresh: RouterState) -> None:
+        """Start from the stored state, if any (remapped to this team), else ``fresh``."""
         with self._lock, self._store.transaction() as version:
             stored = self._store.meta("manager_ids")
             if version is None:
                 self._store.set_meta("manager_ids", dumps_ids(self._team.ids))
                 self._save()
-            else:
-                loaded = self._store.load_state()
-                assert loaded is not None
-                self._version, data = loaded
-                old_ids = loads_ids(stored) if stored is not None else self._team.ids
+                return
+            loaded = self._store.load_state()
+            assert loaded is not None
+            self._version, data = loaded
+            old_ids = loads_ids(stored) if stored is not None else self._team.ids
+            try:
                 state = RouterState.from_bytes(data, len(old_ids))
-                if old_ids != self._team.ids:
-                    state = state.remap(old_ids, self._team.ids)
-                    self._state = state
-                    self._store.set_meta("manager_ids", dumps_ids(self._team.ids))
-                    self._save()
+            except ValueError as exc:
+                raise ValueError(f"the router store {self.store!r} is damaged: {exc}") from None
+            if old_ids != self._team.ids:
+                state = state.remap(old_ids, self._team.ids)
+                newcomers = [j for j, mid in enumerate(self._team.ids) if mid not in old_ids]
+                state.open[newcomers] = fresh.open[newcomers]
+                state.paused[newcomers] = fresh.paused[newcomers]
                 self._state = state
+                self._store.set_meta("manager_ids", dumps_ids(self._team.ids))
+                self._save()
+            self._state = state
 
     # -- learned attributes -------------------------------------------------------------
 
@@ -360,23 +382,22 @@ class Router:
             )
             with self._store.transaction() as version:
                 self._sync(version)
-                snapshot = self._state.copy()
-                try:
+
+                def apply() -> None:
                     keep = np.isnan(priced.prices)
                     self._state.prices = np.where(keep, self._state.prices, priced.prices)
                     self._state.unassigned_price = priced.unassigned_price
                     at = ts if ts is not None else _now(None)
                     self._store.log(at, "reprice", None, None, f"{len(records)} leads")
                     self._save()
-                except BaseException:
-                    self._state = snapshot
-                    raise
+
+                self._guarded(apply)
             return self._state.prices.copy()
 
     # -- routing ------------------------------------------------------------------------
 
     def route(self, lead: Any, now: datetime | None = None, *, value: Any = None) -> Decision:
-        """Route one lead now; the same lead id again returns its first decision.
+        """Route one lead now; the same lead id again returns its decision, unchanged.
 
         Parameters
         ----------
@@ -407,20 +428,23 @@ class Router:
             return self._guarded(lambda: self._route_new(record, ts, row, existing))
 
     def route_waiting(self, now: datetime | None = None) -> list[Decision]:
-        """Try again the leads that found nobody; returns the ones now routed."""
+        """Place the leads that found nobody, together; returns the ones now routed.
+
+        The waiting leads are solved as one batch: as many as fit within the managers'
+        fair band and room, with the best total value net of price, then the rest within
+        room alone. With ``max_hold``, a lead only a manager above their fair share could
+        take keeps waiting up to ``max_hold`` (from the first time anyone could take it)
+        for a manager within it, so the first shift of the morning does not take the
+        whole night's backlog. Leads with other workloads than 1 go one at a time,
+        oldest first.
+        """
         ts = _now(now)
         with self._lock, self._store.transaction() as version:
             self._sync(version)
-            out = []
-            for entry in self._store.waiting():
-                if entry.released_at is not None:
-                    continue
-                decision = self._guarded(
-                    lambda e=entry: self._route_new(e.lead, ts, e.value_row, e)  # type: ignore[misc]
-                )
-                if decision.manager_id is not None:
-                    out.append(decision)
-            return out
+            entries = [e for e in self._store.waiting() if e.released_at is None]
+            if not entries:
+                return []
+            return self._guarded(lambda: self._route_queue(entries, ts))
 
     def waiting(self) -> list[str]:
         """Ids of the leads nobody could take yet, oldest first."""
@@ -445,39 +469,123 @@ class Router:
         work = team.workload(lead)
         on_shift, away = self._advance(ts)
         room = state.open + work <= team.capacity + 1e-9
-        present = on_shift & ~away
-        candidates = eligible & present & room
-        seq = existing.seq if existing is not None else state.decisions
+        candidates = eligible & on_shift & ~away & room
         if not np.count_nonzero(candidates):
             reason = _nobody(eligible, on_shift, away, room)
-            entry = Entry(
-                lead_id=lead.id, lead=lead, manager=None, kind="waiting", value=0.0,
-                price=0.0, reason=reason, routed_at=ts, seq=seq, value_row=row,
-            )  # fmt: skip
-            if existing is None:
-                state.decisions += 1
-            self._store.put(entry)
-            self._save()
-            return _decision(entry, replayed=False)
+            return self._wait(lead, ts, row, existing, reason)
         accrue(state, team.weights, candidates, eligible & on_shift & away)
         net = value - state.prices
         choice = pick(net, candidates, state.received, state.target, self._tolerance)
-        j = choice.manager
-        state.open[j] += work[j]
+        runner_up = None if choice.runner_up < 0 else team.ids[choice.runner_up]
+        reason = self._why(choice, value, net)
+        return self._place(lead, choice.manager, ts, value, row, existing, reason, runner_up)
+
+    def _wait(
+        self, lead: Lead, ts: float, row: FloatArray | None, existing: Entry | None, reason: str
+    ) -> Decision:
+        """Record a lead nobody can take now; it keeps its arrival time and place in line."""
+        state = self._state
+        entry = Entry(
+            lead_id=lead.id, lead=lead, manager=None, kind="waiting", value=0.0, price=0.0,
+            reason=reason, routed_at=existing.routed_at if existing is not None else ts,
+            seq=existing.seq if existing is not None else state.decisions, value_row=row,
+            offered_at=existing.offered_at if existing is not None else None,
+        )  # fmt: skip
+        if existing is None:
+            state.decisions += 1
+        self._store.put(entry)
+        self._save()
+        return _decision(entry, replayed=False)
+
+    def _place(
+        self,
+        lead: Lead,
+        j: int,
+        ts: float,
+        value: FloatArray,
+        row: FloatArray | None,
+        existing: Entry | None,
+        reason: str,
+        runner_up: str | None,
+    ) -> Decision:
+        """Give ``lead`` to manager ``j``: loads, fair count, the entry, the state."""
+        team, state = self._team, self._state
+        state.open[j] += team.workload(lead)[j]
         state.received[j] += 1.0
         state.routed[j] += 1.0
         if existing is None:
             state.decisions += 1
-        reason = self._why(choice, value, net)
         entry = Entry(
             lead_id=lead.id, lead=lead, manager=team.ids[j], kind="routed",
             value=float(value[j]), price=float(state.prices[j]), reason=reason,
-            routed_at=ts, seq=seq, due_at=self._due(tier, ts), value_row=row,
-            runner_up=None if choice.runner_up < 0 else team.ids[choice.runner_up],
+            routed_at=ts, seq=existing.seq if existing is not None else state.decisions - 1,
+            due_at=self._due(team.tier(lead), ts), value_row=row, runner_up=runner_up,
         )  # fmt: skip
         self._store.put(entry)
         self._save()
         return _decision(entry, replayed=False)
+
+    def _route_queue(self, entries: list[Entry], ts: float) -> list[Decision]:
+        team, state = self._team, self._state
+        on_shift, away = self._advance(ts)
+        tiers = [team.tier(e.lead) for e in entries]
+        work = np.array([team.workload(e.lead) for e in entries])
+        if not np.all(work == 1.0):
+            decisions = [self._route_new(e.lead, ts, e.value_row, e) for e in entries]
+            return [d for d in decisions if d.manager_id is not None]
+        eligible = np.array([team.eligible(e.lead, t) for e, t in zip(entries, tiers, strict=True)])
+        value = np.array(
+            [
+                team.value(e.lead, t) if e.value_row is None else self._with_penalty(e.value_row, t)
+                for e, t in zip(entries, tiers, strict=True)
+            ]
+        )
+        room = team.capacity - state.open
+        candidates = eligible & (on_shift & ~away & (room >= 1.0 - 1e-9))[None, :]
+        shares = np.where(candidates, team.weights[None, :], 0.0)
+        totals = shares.sum(axis=1)
+        shares /= np.where(totals > 0, totals, 1.0)[:, None]
+        band_low = band_high = None
+        if self._tolerance is not None:
+            target = state.target + shares.sum(axis=0)
+            t = self._tolerance
+            band_high = np.floor((1.0 + t) * target + 1.0 - state.received + 1e-9)
+            band_low = np.floor((1.0 - t) * target - state.received + 1e-9)
+        net = value - state.prices
+        placed = place_queue(net, candidates, room, band_low, band_high)
+        missing = eligible & (on_shift & away)[None, :]
+        if placed.relaxed.any():
+            how = "fair band relaxed: nobody within their share could take it"
+        else:
+            how = "by room" if band_high is None else "within the fair band"
+        out = []
+        for i, entry in enumerate(entries):
+            j = int(placed.manager[i])
+            offered = entry.offered_at
+            if offered is None and candidates[i].any():
+                offered = ts
+            held = self._max_hold is not None and bool(placed.relaxed[i])
+            if held and offered is not None and ts - offered < float(self._max_hold or 0.0):
+                j = -1
+            if j < 0:
+                if offered != entry.offered_at:
+                    self._store.put(replace(entry, offered_at=offered))
+                continue
+            state.target += shares[i]
+            if missing[i].any():
+                wm = np.where(missing[i], team.weights, 0.0)
+                state.missed += wm / (totals[i] + wm + 1e-300)
+            band = how if placed.relaxed[i] or not placed.relaxed.any() else "within the fair band"
+            reason = (
+                f"routed from the waiting queue ({len(entries)} lead(s) placed together for "
+                f"the best total value net of price, {band}): {value[i, j]:.4g} - price "
+                f"{state.prices[j]:.4g} = {net[i, j]:.4g}"
+            )
+            decision = self._place(
+                entry.lead, j, ts, value[i], entry.value_row, entry, reason, None
+            )
+            out.append(decision)
+        return out
 
     def _why(self, choice: Pick, value: FloatArray, net: FloatArray) -> str:
         ids, j = self._team.ids, choice.manager
@@ -533,8 +641,8 @@ class Router:
                 return
 
             def apply() -> None:
-                if entry.manager is not None:
-                    j = self._index[entry.manager]
+                j = self._index.get(entry.manager) if entry.manager is not None else None
+                if j is not None:
                     work = self._team.workload(entry.lead)[j]
                     self._state.open[j] = max(self._state.open[j] - work, 0.0)
                     self._state.released[j] += 1.0
@@ -572,11 +680,12 @@ class Router:
         with self._lock, self._store.transaction() as version:
             self._sync(version)
             late = self._store.overdue(ts)
-            return [self._guarded(lambda e=e: self._reassign(e, ts)) for e in late]  # type: ignore[misc]
+            return self._guarded(lambda: [self._reassign(e, ts) for e in late])
 
     def _reassign(self, entry: Entry, ts: float) -> Decision:
         team, state = self._team, self._state
-        lead, old = entry.lead, self._index[str(entry.manager)]
+        lead, holder = entry.lead, str(entry.manager)
+        old = self._index.get(holder)  # None: the holder has left the team
         tier = team.tier(lead)
         eligible = team.eligible(lead, tier)
         row = entry.value_row
@@ -585,14 +694,14 @@ class Router:
         on_shift, away = self._advance(ts)
         room = state.open + work <= team.capacity + 1e-9
         candidates = eligible & on_shift & ~away & room
-        candidates[old] = False
+        if old is not None:
+            candidates[old] = False
         due = float(entry.due_at or ts)
-        sla = timedelta(seconds=round(due - entry.routed_at))
-        late = f"due {_at(due):%Y-%m-%d %H:%M} UTC"
+        sla = f"not contacted within the {timedelta(seconds=round(due - entry.routed_at))} SLA"
+        due_text = f"due {_at(due):%Y-%m-%d %H:%M} UTC"
         if not np.count_nonzero(candidates):
-            reason = f"not contacted within the {sla} SLA ({late} late), but " + _nobody(
-                eligible, on_shift, away, room, excluding=team.ids[old]
-            )
+            nobody = _nobody(eligible, on_shift, away, room, excluding=holder)
+            reason = f"{sla} ({due_text}), but {nobody}"
             self._store.log(ts, "kept", entry.lead_id, entry.manager, reason)
             return Decision(
                 lead_id=entry.lead_id, manager_id=entry.manager, value=entry.value,
@@ -601,23 +710,21 @@ class Router:
         net = value - state.prices
         choice = pick(net, candidates, state.received, state.target, self._tolerance)
         j = choice.manager
-        state.open[old] = max(state.open[old] - work[old], 0.0)
-        state.received[old] -= 1.0
-        state.target[old] -= 1.0
-        state.reassigned_out[old] += 1.0
+        if old is not None:
+            state.open[old] = max(state.open[old] - work[old], 0.0)
+            state.received[old] -= 1.0
+            state.target[old] -= 1.0
+            state.reassigned_out[old] += 1.0
         state.open[j] += work[j]
         state.received[j] += 1.0
         state.target[j] += 1.0
         state.reassigned_in[j] += 1.0
         state.decisions += 1
-        reason = (
-            f"reassigned from {team.ids[old]!r}: not contacted within the {sla} SLA "
-            f"({late}); {self._why(choice, value, net)}"
-        )
+        reason = f"reassigned from {holder!r}: {sla} ({due_text}); {self._why(choice, value, net)}"
         updated = replace(
             entry, manager=team.ids[j], kind="reassigned", value=float(value[j]),
             price=float(state.prices[j]), reason=reason, routed_at=ts,
-            due_at=self._due(tier, ts), previous=team.ids[old],
+            due_at=self._due(tier, ts), previous=holder,
             reassignments=entry.reassignments + 1,
             runner_up=None if choice.runner_up < 0 else team.ids[choice.runner_up],
         )  # fmt: skip
@@ -655,7 +762,7 @@ class Router:
         """Add vacations or sick leave to the calendar (not stored: pass them at start-up)."""
         with self._lock:
             self._calendar.add_absences(absences)
-            self._cache_minute = -1
+            self._cache_span = (0.0, 0.0)
 
     def status(self, now: datetime | None = None) -> list[ManagerStatus]:
         """Each manager's load, availability and fair-share accounts at ``now``."""
@@ -665,7 +772,14 @@ class Router:
             state = self._state.copy()
             on_shift, absent = self._availability(ts)
             away = absent | (state.paused > 0)
-            advance(state, ts, away, half_life=self._half_life, catch_up=self._catch_up)
+            advance(
+                state,
+                ts,
+                away,
+                weights=self._team.weights,
+                half_life=self._half_life,
+                catch_up=self._catch_up,
+            )
         rows = []
         for j, mid in enumerate(self._team.ids):
             target = float(state.target[j])
@@ -709,18 +823,25 @@ class Router:
     # -- internals ----------------------------------------------------------------------
 
     def _availability(self, ts: float) -> tuple[BoolArray, BoolArray]:
-        """(on shift, absent) at ``ts``, cached per minute."""
-        minute = int(ts // 60)
-        if minute != self._cache_minute:
+        """(on shift, absent) at ``ts``, cached until the next minute or absence boundary."""
+        start, end = self._cache_span
+        if not start <= ts < end:
             self._cache = (self._calendar.on_shift(ts), self._calendar.absent(ts))
-            self._cache_minute = minute
+            self._cache_span = self._calendar.steady_span(ts)
         return self._cache
 
     def _advance(self, ts: float) -> tuple[BoolArray, BoolArray]:
         """Bring the state to ``ts``; returns (on shift, away)."""
         on_shift, absent = self._availability(ts)
         away = absent | (self._state.paused > 0)
-        advance(self._state, ts, away, half_life=self._half_life, catch_up=self._catch_up)
+        advance(
+            self._state,
+            ts,
+            away,
+            weights=self._team.weights,
+            half_life=self._half_life,
+            catch_up=self._catch_up,
+        )
         return on_shift, away
 
     def _with_penalty(self, row: FloatArray, tier: Tier) -> FloatArray:
@@ -753,6 +874,12 @@ class Router:
         """Reload the state if another process committed since this one last did."""
         if version is None or version == self._version:
             return
+        stored = self._store.meta("manager_ids")
+        if stored is not None and loads_ids(stored) != self._team.ids:
+            raise ValueError(
+                f"the router store {self.store!r} was reopened by a router with another "
+                "team; restart this router with that team"
+            )
         loaded = self._store.load_state()
         if loaded is not None:
             self._version, data = loaded

@@ -177,13 +177,16 @@ def advance(
     ts: float,
     away_now: BoolArray,
     *,
+    weights: FloatArray,
     half_life: float | None,
     catch_up: CatchUp,
 ) -> None:
     """Bring the state forward to ``ts``: decay, catch-up ramp, returns from absence.
 
-    An earlier ``ts`` than the state's clock (threads racing) changes nothing but the
-    away flags.
+    The catch-up a returning manager is owed comes out of the shares of the others
+    present, in proportion to their ``weights``: the team's shares still add up to the
+    leads routed, so the make-up is real and not only a wish. An earlier ``ts`` than the
+    state's clock (threads racing) changes nothing but the away flags.
     """
     if ts > state.clock:
         if half_life is not None and np.isfinite(state.clock):
@@ -197,6 +200,10 @@ def advance(
             add = state.owed * part
             state.target += add
             state.owed -= add
+            present = np.where(away_now, 0.0, weights)
+            others = present.sum() - present
+            per = np.divide(add, others, out=np.zeros_like(add), where=others > 0)
+            state.target -= present * (per.sum() - per)
             state.owed_since = np.where(state.owed > 0, ts, state.owed_since)
         state.clock = ts
     was_away = state.away > 0

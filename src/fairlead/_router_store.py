@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -38,6 +38,7 @@ class Entry:
     outcome: str | None = None
     reassignments: int = 0
     value_row: FloatArray | None = None
+    offered_at: float | None = None
 
     @property
     def is_open(self) -> bool:
@@ -157,7 +158,8 @@ CREATE TABLE IF NOT EXISTS leads (
     outcome TEXT,
     reassignments INTEGER NOT NULL DEFAULT 0,
     lead TEXT NOT NULL,
-    value_row BLOB
+    value_row BLOB,
+    offered_at REAL
 );
 CREATE INDEX IF NOT EXISTS leads_open_due ON leads (due_at)
     WHERE manager_id IS NOT NULL AND contacted_at IS NULL AND released_at IS NULL;
@@ -173,8 +175,9 @@ CREATE TABLE IF NOT EXISTS events (
 """
 _COLUMNS = (
     "lead_id, seq, manager_id, kind, value, price, reason, routed_at, previous, runner_up, due_at, "
-    "contacted_at, released_at, outcome, reassignments, lead, value_row"
+    "contacted_at, released_at, outcome, reassignments, lead, value_row, offered_at"
 )
+_NAMES = tuple(name.strip() for name in _COLUMNS.split(","))
 
 
 class SqliteStore:
@@ -210,11 +213,15 @@ class SqliteStore:
             self.db = sqlite3.connect(
                 self.path, timeout=30.0, isolation_level=None, check_same_thread=False
             )
+        except sqlite3.Error as exc:
+            raise ValueError(f"cannot open the router store {self.path!r}: {exc}") from None
+        try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute(f"PRAGMA synchronous={durability.upper()}")
             self.db.execute("PRAGMA wal_autocheckpoint=0")
             self.db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
+            self.db.close()
             raise ValueError(f"cannot open the router store {self.path!r}: {exc}") from None
         self._stop = threading.Event()
         self._checkpointer = threading.Thread(
@@ -244,7 +251,8 @@ class SqliteStore:
             row = self.db.execute("SELECT version FROM state WHERE id = 1").fetchone()
             yield None if row is None else int(row[0])
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite may have rolled back already (disk full)
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
@@ -260,7 +268,7 @@ class SqliteStore:
         row = entry.value_row
         self.db.execute(
             f"INSERT OR REPLACE INTO leads ({_COLUMNS}) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 entry.lead_id,
                 entry.seq,
@@ -279,6 +287,7 @@ class SqliteStore:
                 entry.reassignments,
                 entry.lead.model_dump_json(),
                 None if row is None else np.asarray(row, dtype=np.float64).tobytes(),
+                entry.offered_at,
             ),
         )
 
@@ -338,45 +347,37 @@ class SqliteStore:
         self.db.close()
 
 
-def _entry(row: tuple[object, ...]) -> Entry:
-    (
-        lead_id,
-        seq,
-        manager,
-        kind,
-        value,
-        price,
-        reason,
-        routed_at,
-        previous,
-        runner_up,
-        due_at,
-        contacted_at,
-        released_at,
-        outcome,
-        reassignments,
-        lead,
-        value_row,
-    ) = row
+def _entry(row: tuple[Any, ...]) -> Entry:
+    fields = dict(zip(_NAMES, row, strict=True))
+    blob = fields["value_row"]
     return Entry(
-        lead_id=str(lead_id),
-        lead=Lead.model_validate_json(str(lead)),
-        manager=None if manager is None else str(manager),
-        kind=str(kind),
-        value=float(value),  # type: ignore[arg-type]
-        price=float(price),  # type: ignore[arg-type]
-        reason=str(reason),
-        routed_at=float(routed_at),  # type: ignore[arg-type]
-        seq=int(seq),  # type: ignore[call-overload]
-        previous=None if previous is None else str(previous),
-        runner_up=None if runner_up is None else str(runner_up),
-        due_at=None if due_at is None else float(due_at),  # type: ignore[arg-type]
-        contacted_at=None if contacted_at is None else float(contacted_at),  # type: ignore[arg-type]
-        released_at=None if released_at is None else float(released_at),  # type: ignore[arg-type]
-        outcome=None if outcome is None else str(outcome),
-        reassignments=int(reassignments),  # type: ignore[call-overload]
-        value_row=None if value_row is None else np.frombuffer(value_row, dtype=np.float64).copy(),  # type: ignore[call-overload]
+        lead_id=str(fields["lead_id"]),
+        lead=Lead.model_validate_json(fields["lead"]),
+        manager=_text(fields["manager_id"]),
+        kind=str(fields["kind"]),
+        value=float(fields["value"]),
+        price=float(fields["price"]),
+        reason=str(fields["reason"]),
+        routed_at=float(fields["routed_at"]),
+        seq=int(fields["seq"]),
+        previous=_text(fields["previous"]),
+        runner_up=_text(fields["runner_up"]),
+        due_at=_number(fields["due_at"]),
+        contacted_at=_number(fields["contacted_at"]),
+        released_at=_number(fields["released_at"]),
+        outcome=_text(fields["outcome"]),
+        reassignments=int(fields["reassignments"]),
+        value_row=None if blob is None else np.frombuffer(blob, dtype=np.float64).copy(),
+        offered_at=_number(fields["offered_at"]),
     )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def dumps_ids(ids: list[str]) -> str:

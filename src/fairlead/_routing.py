@@ -38,6 +38,9 @@ def pick(
 ) -> Pick:
     """Choose among ``candidates`` the best ``net`` value (value minus price).
 
+    Ties in value go to the manager furthest below their fair share (``target -
+    received``), then to the first listed.
+
     With a ``tolerance`` the fair band ``[(1 - t) target, (1 + t) target + 1]`` of each
     manager's fair count steers the choice: managers a whole lead below the band come
     first; otherwise managers who would stay within it; if every candidate is above,
@@ -69,6 +72,10 @@ def pick(
                 pool, band = candidates, Band.RELAXED
     scores = np.where(pool, net, -np.inf)
     best = int(np.argmax(scores))
+    tied = scores >= scores[best] - 1e-12 * max(1.0, abs(float(scores[best])))
+    if np.count_nonzero(tied) > 1:
+        # Equal value: the manager furthest below their fair share.
+        best = int(np.argmax(np.where(tied, target - received, -np.inf)))
     second = -1
     size = int(np.count_nonzero(pool))
     if size > 1:

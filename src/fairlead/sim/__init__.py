@@ -17,6 +17,7 @@ from fairlead.sim._engine import StrategyError, simulate
 from fairlead.sim._knowledge import estimate_values, learned_values, oracle_values
 from fairlead.sim._plot import plot_pareto
 from fairlead.sim._result import METRICS, RunRecord
+from fairlead.sim._router_strategy import OnlineRouter
 from fairlead.sim._strategies import FairleadBatch, Greedy, LeastLoaded, RoundRobin, WeightedRandom
 from fairlead.sim._strategy import DecisionContext, Strategy
 from fairlead.sim._world import Schedule, Stream, Team, World, make_world
@@ -31,6 +32,7 @@ __all__ = [
     "Greedy",
     "Interval",
     "LeastLoaded",
+    "OnlineRouter",
     "RoundRobin",
     "RunRecord",
     "Schedule",

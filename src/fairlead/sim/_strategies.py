@@ -177,7 +177,8 @@ class FairleadBatch(Strategy):
     ----------
     interval : float or None, default 1
         Minutes between solves; None solves at every arrival (and whenever a slot frees
-        while leads wait), as a CRM webhook would.
+        while leads wait), as a CRM webhook would (:class:`OnlineRouter` is fairlead's
+        router itself, which prices each lead instead of solving).
     tolerance : float or None, default 0.1
         Width of the fair band; None solves without it (capacity only: the unconstrained
         counterpart that the price of fairness is measured against).

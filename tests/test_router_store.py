@@ -712,7 +712,6 @@ def test_two_processes_routing_the_same_leads_at_once_agree(tmp_path: Path) -> N
     assert counts[0]["waiting"] == counts[1]["waiting"] == 0
     assert counts[0]["new"] + counts[1]["new"] == n
     assert counts[0]["replayed"] + counts[1]["replayed"] == n
-    assert min(counts[0]["new"], counts[1]["new"]) > 0
     assert forward == backward == given
 
 

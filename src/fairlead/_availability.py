@@ -190,6 +190,11 @@ class Absence(BaseModel):
         return self
 
 
+def _offset_minutes(local: datetime) -> int:
+    offset = local.utcoffset()
+    return 0 if offset is None else int(offset.total_seconds() // 60)
+
+
 def coerce_hours(value: Any, what: str) -> WorkingHours:
     """A :class:`WorkingHours` from an instance or a dict, errors naming ``what``."""
     if isinstance(value, WorkingHours):
@@ -271,6 +276,10 @@ class Calendar:
             self.grid[j] = wh.weekly_mask()
             self.always[j] = False
         self.has_hours = bool(per_manager)
+        self._rows = np.arange(m)
+        self._offset_quarter = float("nan")
+        self._offsets: IntArray = np.zeros(m, dtype=np.int64)
+        self._bounds: FloatArray = np.zeros(0)
         self.absences: list[Absence] = []
         self.absence_start: FloatArray = np.zeros(0)
         self.absence_end: FloatArray = np.zeros(0)
@@ -310,17 +319,24 @@ class Calendar:
         self.absence_start = np.concatenate([self.absence_start, starts])
         self.absence_end = np.concatenate([self.absence_end, ends])
         self.absence_manager = np.concatenate([self.absence_manager, np.asarray(who, np.int64)])
+        self._bounds = np.unique(np.concatenate([self.absence_start, self.absence_end]))
 
     def on_shift(self, ts: float) -> BoolArray:
         """Who is within their working hours at ``ts`` (seconds since the epoch)."""
         if not self.has_hours:
-            return self.always.copy()
-        minute_of_zone = np.empty(len(self.zones), dtype=np.int64)
-        for k, tz in enumerate(self.zones):
-            local = datetime.fromtimestamp(ts, tz)
-            minute_of_zone[k] = local.weekday() * MINUTES_PER_DAY + local.hour * 60 + local.minute
-        minute = minute_of_zone[self.zone_of]
-        return np.asarray(self.grid[np.arange(self.grid.shape[0]), minute], dtype=np.bool_)
+            return self.always
+        quarter = ts // 900
+        if quarter != self._offset_quarter:
+            # UTC offsets change only on quarter hours (every zone's DST rule does).
+            self._offsets = np.array(
+                [_offset_minutes(datetime.fromtimestamp(ts, tz)) for tz in self.zones],
+                dtype=np.int64,
+            )[self.zone_of]
+            self._offset_quarter = quarter
+        # The epoch began on a Thursday: minute 0 is minute 3 * 1440 of its week.
+        local = (int(ts // 60) + 3 * MINUTES_PER_DAY + self._offsets) % MINUTES_PER_WEEK
+        shift: BoolArray = self.grid[self._rows, local]
+        return shift
 
     def absent(self, ts: float) -> BoolArray:
         """Who is on an absence at ``ts``."""
@@ -336,10 +352,9 @@ class Calendar:
         Working hours change on whole minutes; absences at their starts and ends.
         """
         minute = (ts // 60) * 60
-        bounds = np.concatenate([self.absence_start, self.absence_end])
-        before, after = bounds[bounds <= ts], bounds[bounds > ts]
-        start = max(minute, float(before.max())) if before.size else minute
-        end = min(minute + 60, float(after.min())) if after.size else minute + 60
+        k = int(np.searchsorted(self._bounds, ts, side="right"))
+        start = max(minute, float(self._bounds[k - 1])) if k > 0 else minute
+        end = min(minute + 60, float(self._bounds[k])) if k < self._bounds.size else minute + 60
         return start, end
 
     def absence_reason(self, j: int, ts: float) -> str | None:

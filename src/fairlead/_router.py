@@ -198,9 +198,10 @@ class Router:
     share_half_life : timedelta or None, default 30 days
         Fair counts and shares fade with this half-life, so fairness is about the recent
         past; ``None`` counts from the start.
-    max_hold : timedelta, optional
+    max_hold : timedelta or None, default 3 hours
         How long a waiting lead may wait for a manager within their fair share when only
-        managers above it could take it (see :meth:`route_waiting`); default: not at all.
+        managers above it could take it (see :meth:`route_waiting`); ``None``: not at all.
+        A lead routed on arrival is never held.
     store : str or Path, optional
         SQLite file for decisions and state; default in memory. An existing file is
         resumed: its loads and counts win over the managers' ``active_leads``.
@@ -240,7 +241,7 @@ class Router:
         catch_up: CatchUp | Mapping[str, Any] | None = None,
         sla: timedelta | Mapping[Any, timedelta] | None = None,
         share_half_life: timedelta | None = timedelta(days=30),
-        max_hold: timedelta | None = None,
+        max_hold: timedelta | None = timedelta(hours=3),
         store: str | Path | None = None,
         durability: Literal["normal", "full"] = "normal",
     ) -> None:
@@ -486,8 +487,9 @@ class Router:
         """Record a lead nobody can take now; it keeps its arrival time and place in line."""
         state = self._state
         entry = Entry(
-            lead_id=lead.id, lead=lead, manager=None, kind="waiting", value=0.0, price=0.0,
-            reason=reason, routed_at=existing.routed_at if existing is not None else ts,
+            lead_id=lead.id, lead_json=lead.model_dump_json(), manager=None, kind="waiting",
+            value=0.0, price=0.0, reason=reason,
+            routed_at=existing.routed_at if existing is not None else ts,
             seq=existing.seq if existing is not None else state.decisions, value_row=row,
             offered_at=existing.offered_at if existing is not None else None,
         )  # fmt: skip
@@ -516,7 +518,7 @@ class Router:
         if existing is None:
             state.decisions += 1
         entry = Entry(
-            lead_id=lead.id, lead=lead, manager=team.ids[j], kind="routed",
+            lead_id=lead.id, lead_json=lead.model_dump_json(), manager=team.ids[j], kind="routed",
             value=float(value[j]), price=float(state.prices[j]), reason=reason,
             routed_at=ts, seq=existing.seq if existing is not None else state.decisions - 1,
             due_at=self._due(team.tier(lead), ts), value_row=row, runner_up=runner_up,
@@ -528,16 +530,20 @@ class Router:
     def _route_queue(self, entries: list[Entry], ts: float) -> list[Decision]:
         team, state = self._team, self._state
         on_shift, away = self._advance(ts)
-        tiers = [team.tier(e.lead) for e in entries]
-        work = np.array([team.workload(e.lead) for e in entries])
+        leads = [e.lead for e in entries]
+        tiers = [team.tier(lead) for lead in leads]
+        work = np.array([team.workload(lead) for lead in leads])
         if not np.all(work == 1.0):
-            decisions = [self._route_new(e.lead, ts, e.value_row, e) for e in entries]
+            decisions = [
+                self._route_new(lead, ts, e.value_row, e)
+                for lead, e in zip(leads, entries, strict=True)
+            ]
             return [d for d in decisions if d.manager_id is not None]
-        eligible = np.array([team.eligible(e.lead, t) for e, t in zip(entries, tiers, strict=True)])
+        eligible = np.array([team.eligible(lead, t) for lead, t in zip(leads, tiers, strict=True)])
         value = np.array(
             [
-                team.value(e.lead, t) if e.value_row is None else self._with_penalty(e.value_row, t)
-                for e, t in zip(entries, tiers, strict=True)
+                team.value(lead, t) if e.value_row is None else self._with_penalty(e.value_row, t)
+                for lead, e, t in zip(leads, entries, tiers, strict=True)
             ]
         )
         room = team.capacity - state.open
@@ -581,9 +587,7 @@ class Router:
                 f"the best total value net of price, {band}): {value[i, j]:.4g} - price "
                 f"{state.prices[j]:.4g} = {net[i, j]:.4g}"
             )
-            decision = self._place(
-                entry.lead, j, ts, value[i], entry.value_row, entry, reason, None
-            )
+            decision = self._place(leads[i], j, ts, value[i], entry.value_row, entry, reason, None)
             out.append(decision)
         return out
 

@@ -22,7 +22,7 @@ class Entry:
     """What the router knows of one lead: the decision, the SLA clock and the outcome."""
 
     lead_id: str
-    lead: Lead
+    lead_json: str
     manager: str | None
     kind: str
     value: float
@@ -39,6 +39,11 @@ class Entry:
     reassignments: int = 0
     value_row: FloatArray | None = None
     offered_at: float | None = None
+
+    @property
+    def lead(self) -> Lead:
+        """The lead record (kept as JSON: fewer live objects for the garbage collector)."""
+        return Lead.model_validate_json(self.lead_json)
 
     @property
     def is_open(self) -> bool:
@@ -285,7 +290,7 @@ class SqliteStore:
                 entry.released_at,
                 entry.outcome,
                 entry.reassignments,
-                entry.lead.model_dump_json(),
+                entry.lead_json,
                 None if row is None else np.asarray(row, dtype=np.float64).tobytes(),
                 entry.offered_at,
             ),
@@ -352,7 +357,7 @@ def _entry(row: tuple[Any, ...]) -> Entry:
     blob = fields["value_row"]
     return Entry(
         lead_id=str(fields["lead_id"]),
-        lead=Lead.model_validate_json(fields["lead"]),
+        lead_json=str(fields["lead"]),
         manager=_text(fields["manager_id"]),
         kind=str(fields["kind"]),
         value=float(fields["value"]),

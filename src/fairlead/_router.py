@@ -373,14 +373,14 @@ class Router:
         """
         records: list[Lead] = coerce_records(leads, Lead, "lead")
         ts = _now(now) if now is not None else None
-        with self._lock:
-            away = None
-            if ts is not None:
+        away = None
+        if ts is not None:
+            with self._lock:
                 _, absent = self._availability(ts)
                 away = absent | (self._state.paused > 0)
-            priced = window_prices(
-                self._team, records, values=values, capacity=capacity, exclude=away
-            )
+        # The batch solve runs outside the lock: routes go on meanwhile.
+        priced = window_prices(self._team, records, values=values, capacity=capacity, exclude=away)
+        with self._lock:
             with self._store.transaction() as version:
                 self._sync(version)
 

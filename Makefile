@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/scoring_speed.py
 	$(BIN)/python benchmarks/conversion_real_data.py
 	$(BIN)/python benchmarks/compare_strategies.py
+	$(BIN)/python benchmarks/router_online.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

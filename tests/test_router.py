@@ -1199,3 +1199,46 @@ def test_repr_and_context_manager():
     with small_router() as router:
         assert repr(router) == "Router(2 managers, store=memory)"
         assert router.route({"id": "x", "score": 0.5}, T0).manager_id in {"a", "b"}
+
+
+def test_threads_sharing_an_in_memory_router_never_overbook():
+    """8 threads route and release 4,000 leads at once: every lead once, loads exact."""
+    import threading
+
+    managers = [{"id": f"m{j}", "max_active_leads": 3 + j % 4} for j in range(20)]
+    router = fl.Router(managers, {"balance_tolerance": 0.2})
+    capacity = {m["id"]: m["max_active_leads"] for m in managers}
+    decisions: dict[str, fl.Decision] = {}
+    errors: list[BaseException] = []
+
+    def work(offset: int) -> None:
+        try:
+            for k in range(500):
+                lead_id = f"t{offset}-{k}"
+                decision = router.route({"id": lead_id, "score": 0.5}, minutes(k))
+                decisions[lead_id] = decision
+                again = router.route({"id": lead_id, "score": 0.5}, minutes(k))
+                assert again.manager_id == decision.manager_id
+                if decision.manager_id is not None and k % 2 == 0:
+                    router.release(lead_id, "won", minutes(k))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(decisions) == 4000
+    books = router.status(minutes(600))
+    held: dict[str, int] = {}
+    for lead_id, decision in decisions.items():
+        released = int(lead_id.rsplit("-", 1)[1]) % 2 == 0
+        if decision.manager_id is not None and not released:
+            held[decision.manager_id] = held.get(decision.manager_id, 0) + 1
+    for row in books:
+        assert row.open == held.get(row.manager_id, 0) <= capacity[row.manager_id]
+    routed = sum(d.manager_id is not None for d in decisions.values())
+    assert sum(row.routed for row in books) == routed
+    assert len(router.waiting()) == 4000 - routed

@@ -9,8 +9,16 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from fairlead._inputs import describe_error
 from fairlead._problem import BoolArray, FloatArray, IntArray
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -210,12 +218,9 @@ def coerce_hours(value: Any, what: str) -> WorkingHours:
 
 
 def _first_error(exc: ValueError) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        message = str(first["msg"]).removeprefix("Value error, ")
-        field = ".".join(str(p) for p in first["loc"])
-        return f"{field}: {message}" if field else message
+    if isinstance(exc, ValidationError):
+        field, message, _ = describe_error(exc.errors()[0])
+        return message if field == "record" else f"{field}: {message}"
     return str(exc)
 
 

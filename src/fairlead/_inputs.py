@@ -50,7 +50,8 @@ def _none_if_missing(value: Any) -> Any:
     return value
 
 
-def _describe(error: Mapping[str, Any]) -> tuple[str, str, Any]:
+def describe_error(error: Mapping[str, Any]) -> tuple[str, str, Any]:
+    """Field (dotted), message and offending input of one pydantic error."""
     field = ".".join(str(part) for part in error["loc"]) or "record"
     message = str(error["msg"])
     if message.startswith("Value error, "):
@@ -99,7 +100,7 @@ def coerce_records(
             try:
                 record = model.model_validate(data)
             except ValidationError as exc:
-                field, message, value = _describe(exc.errors()[0])
+                field, message, value = describe_error(exc.errors()[0])
                 ident = item.get("id")
                 who = f"{kind} {ident!r} (row {row})" if ident is not None else f"{kind} row {row}"
                 shown = "" if field == "record" else f"{field!r} "
@@ -133,7 +134,7 @@ def coerce_policy(policy: Policy | Mapping[str, Any] | None) -> Policy:
         try:
             return Policy.model_validate(dict(policy))
         except ValidationError as exc:
-            field, message, value = _describe(exc.errors()[0])
+            field, message, value = describe_error(exc.errors()[0])
             raise InputError(
                 f"policy {field!r}: {message}, got {value!r}", field=field, value=value
             ) from None

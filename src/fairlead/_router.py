@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from fairlead._availability import Absence, Calendar, timestamp
-from fairlead._inputs import InputError, coerce_policy, coerce_records
+from fairlead._inputs import InputError, coerce_policy, coerce_records, describe_error
 from fairlead._models import Lead, Manager, Policy, Tier
 from fairlead._problem import BoolArray, FloatArray
 from fairlead._router_pricing import window_prices
@@ -915,10 +915,8 @@ def _coerce_catch_up(value: CatchUp | Mapping[str, Any] | None) -> CatchUp:
         try:
             return CatchUp.model_validate(dict(value))
         except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"])
-            message = str(first["msg"]).removeprefix("Value error, ")
-            raise ValueError(f"catch_up {field!r}: {message}, got {first.get('input')!r}") from None
+            field, message, got = describe_error(exc.errors()[0])
+            raise ValueError(f"catch_up {field!r}: {message}, got {got!r}") from None
     raise ValueError(f"catch_up must be a CatchUp or a dict, got {type(value).__name__}")
 
 
@@ -929,14 +927,10 @@ def _lead(lead: Any) -> Lead:
         try:
             return Lead.model_validate(lead)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "record"
-            message = str(first["msg"]).removeprefix("Value error, ")
+            field, message, got = describe_error(exc.errors()[0])
             who = f"lead {lead.get('id')!r}" if lead.get("id") is not None else "lead"
             raise InputError(
-                f"{who}: {field!r} {message}, got {first.get('input')!r}",
-                field=field,
-                value=first.get("input"),
+                f"{who}: {field!r} {message}, got {got!r}", field=field, value=got
             ) from None
     raise InputError(f"lead must be a Lead or a dict, got {type(lead).__name__}")
 

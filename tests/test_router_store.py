@@ -860,7 +860,7 @@ def test_close_is_idempotent_and_the_context_manager_closes(tmp_path: Path) -> N
     decision = router.route({"id": "x", "score": 0.5}, NOW)
     router.close()
     router.close()
-    with pytest.raises(sqlite3.ProgrammingError):
+    with pytest.raises(ValueError, match=r"^the router is closed$"):
         router.route({"id": "y", "score": 0.5}, NOW)
     # the last close checkpointed the WAL into the database file
     wal = Path(f"{path}-wal")
@@ -868,7 +868,7 @@ def test_close_is_idempotent_and_the_context_manager_closes(tmp_path: Path) -> N
 
     with fl.Router(TEAM, store=path, **OPTIONS) as router:
         assert router.route({"id": "x", "score": 0.5}, NOW) == replace(decision, replayed=True)
-    with pytest.raises(sqlite3.ProgrammingError):
+    with pytest.raises(ValueError, match=r"^the router is closed$"):
         router.status(NOW)
     router.close()
 

@@ -3,21 +3,41 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import ValidationError
 
-from fairlead._availability import Absence, Calendar, timestamp
-from fairlead._inputs import InputError, coerce_policy, coerce_records, describe_error
+from fairlead._availability import Absence, Calendar
+from fairlead._eligibility import check_skills
+from fairlead._inputs import coerce_policy, coerce_records
 from fairlead._models import Lead, Manager, Policy, Tier
 from fairlead._problem import BoolArray, FloatArray
+from fairlead._router_inputs import (
+    absence_list,
+    coerce_catch_up,
+    coerce_lead,
+    instant,
+    manager_id,
+    optional_seconds,
+    sla_seconds,
+)
 from fairlead._router_pricing import window_prices
 from fairlead._router_queue import place_queue
+from fairlead._router_records import (
+    OUTCOMES,
+    Decision,
+    ManagerStatus,
+    Outcome,
+    Overdue,
+    decision_of,
+    nobody_reason,
+    utc,
+)
 from fairlead._router_state import CatchUp, RouterState, accrue, advance
 from fairlead._router_store import (
     Entry,
@@ -28,136 +48,20 @@ from fairlead._router_store import (
     loads_ids,
 )
 from fairlead._router_team import TeamTables
-from fairlead._routing import Band, Pick, pick
+from fairlead._routing import Band, Pick, band_bounds, pick
 
-Outcome = Literal["won", "lost", "closed"]
-T = TypeVar("T")
-_OUTCOMES = ("won", "lost", "closed")
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """Where a lead went and why.
-
-    Attributes
-    ----------
-    lead_id : str
-    manager_id : str or None
-        ``None`` when nobody eligible was available with room (the lead waits; see
-        :meth:`Router.route_waiting`).
-    value : float
-        Expected value of the lead with that manager.
-    price : float
-        The manager's price (from the last batch solve) the choice was net of.
-    reason : str
-        Why, in words and numbers.
-    at : datetime
-        When the decision was taken (UTC).
-    kind : {"routed", "reassigned", "waiting", "kept"}
-        ``kept``: an overdue lead stayed because no other manager could take it.
-    previous_manager_id : str or None
-        For a reassignment, who held the lead before.
-    runner_up_id : str or None
-        The next best manager in the running.
-    replayed : bool
-        True when the lead had already been routed and this is its decision returned
-        again (routing is idempotent by lead id; after a reassignment, the current one).
-    """
-
-    lead_id: str
-    manager_id: str | None
-    value: float
-    price: float
-    reason: str
-    at: datetime
-    kind: Literal["routed", "reassigned", "waiting", "kept"] = "routed"
-    previous_manager_id: str | None = None
-    runner_up_id: str | None = None
-    replayed: bool = False
-
-    @property
-    def score(self) -> float:
-        """``value - price``: what the choice maximized."""
-        return self.value - self.price
+__all__ = ["Decision", "ManagerStatus", "Overdue", "Router"]
 
 
 @dataclass(frozen=True)
-class Overdue:
-    """A lead its manager has not contacted within the SLA."""
+class _Look:
+    """What the router sees of one lead now."""
 
-    lead_id: str
-    manager_id: str
-    routed_at: datetime
-    due_at: datetime
-    late_by: timedelta
-
-
-@dataclass(frozen=True)
-class ManagerStatus:
-    """One manager's live load and fair-share accounts in a router.
-
-    ``received`` and ``target`` are the fair count and fair share (decayed with the
-    router's ``share_half_life``); ``deviation`` is ``received / target - 1``.
-    Reassignments move a lead's count: the manager who lost it forfeits that share.
-    """
-
-    manager_id: str
-    open: float
-    capacity: float
-    available: bool
-    paused: bool
-    received: float
-    target: float
-    deviation: float
-    routed: int
-    reassigned_in: int
-    reassigned_out: int
-    won: int
-    released: int
-    missed: float
-    owed: float
-    price: float
-
-
-def _now(now: datetime | None) -> float:
-    if now is None:
-        return datetime.now(UTC).timestamp()
-    if not isinstance(now, datetime):
-        raise ValueError(f"now must be a datetime, got {type(now).__name__} {now!r}")
-    return timestamp(now)
-
-
-def _at(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
-
-
-def _sla_seconds(sla: Any) -> dict[Tier, float] | None:
-    if sla is None:
-        return None
-    if isinstance(sla, timedelta):
-        return dict.fromkeys(Tier, _positive_seconds(sla, "sla"))
-    if isinstance(sla, Mapping):
-        out: dict[Tier, float] = {}
-        for key, value in sla.items():
-            try:
-                tier = Tier(key)
-            except ValueError:
-                raise ValueError(
-                    f"sla names an unknown tier {key!r} (use hot, warm, cold)"
-                ) from None
-            if not isinstance(value, timedelta):
-                raise ValueError(f"sla of tier {tier.value!r} must be a timedelta, got {value!r}")
-            out[tier] = _positive_seconds(value, f"sla of tier {tier.value!r}")
-        return out
-    raise ValueError(
-        f"sla must be a timedelta, a mapping of tier to timedelta or None, got {sla!r}"
-    )
-
-
-def _positive_seconds(value: timedelta, what: str) -> float:
-    if value <= timedelta(0):
-        raise ValueError(f"{what} must be positive, got {value}")
-    return value.total_seconds()
+    tier: Tier
+    eligible: BoolArray
+    value: FloatArray
+    work: FloatArray
+    room: BoolArray
 
 
 class Router:
@@ -179,7 +83,7 @@ class Router:
     ----------
     managers : sequence of Manager or dict, or DataFrame
         The team; ``active_leads`` is each manager's load at the start, ``available=False``
-        starts them paused.
+        starts them paused (on a fresh store; a resumed store keeps its own loads).
     policy : Policy or dict, optional
         Qualification, hot-lead level, target shares, the balance band
         (``balance_tolerance``, ``None`` for none) and the default value's level factors.
@@ -194,14 +98,15 @@ class Router:
         What a manager back from an absence or pause gets of the share they missed
         (default: half of it, spread over five days).
     sla : timedelta or mapping of tier to timedelta, optional
-        Time to first contact (:meth:`contact`) after which a lead is overdue.
+        Time to first contact (:meth:`contact`) after which a lead is overdue; the clock
+        starts when a manager gets the lead.
     share_half_life : timedelta or None, default 30 days
         Fair counts and shares fade with this half-life, so fairness is about the recent
         past; ``None`` counts from the start.
     max_hold : timedelta or None, default 3 hours
         How long a waiting lead may wait for a manager within their fair share when only
         managers above it could take it (see :meth:`route_waiting`); ``None``: not at all.
-        A lead routed on arrival is never held.
+        A lead routed on arrival (:meth:`route`) is never held.
     store : str or Path, optional
         SQLite file for decisions and state; default in memory. An existing file is
         resumed: its loads and counts win over the managers' ``active_leads``.
@@ -237,7 +142,7 @@ class Router:
         model: Any = None,
         *,
         hours: Any = None,
-        absences: Sequence[Absence | Mapping[str, Any]] = (),
+        absences: Sequence[Absence | Mapping[str, Any]] | None = (),
         catch_up: CatchUp | Mapping[str, Any] | None = None,
         sla: timedelta | Mapping[Any, timedelta] | None = None,
         share_half_life: timedelta | None = timedelta(days=30),
@@ -257,20 +162,20 @@ class Router:
         self.store = store
         self.durability = durability
 
+        if durability not in ("normal", "full"):
+            raise ValueError(f"durability must be 'normal' or 'full', got {durability!r}")
         records: list[Manager] = coerce_records(managers, Manager, "manager")
         rules = coerce_policy(policy)
         self._team = TeamTables(records, rules, model)
-        self._calendar = Calendar(self._team.ids, hours, absences)
-        self._catch_up = _coerce_catch_up(catch_up)
-        self._sla = _sla_seconds(sla)
-        if share_half_life is not None:
-            self._half_life: float | None = _positive_seconds(share_half_life, "share_half_life")
-        else:
-            self._half_life = None
+        self._calendar = Calendar(self._team.ids, hours, absence_list(absences))
+        self._catch_up = coerce_catch_up(catch_up)
+        self._sla = sla_seconds(sla)
+        self._half_life = optional_seconds(share_half_life, "share_half_life")
+        self._max_hold = optional_seconds(max_hold, "max_hold")
         self._tolerance = rules.balance_tolerance
-        self._max_hold = None if max_hold is None else _positive_seconds(max_hold, "max_hold")
         self._index = {mid: j for j, mid in enumerate(self._team.ids)}
         self._lock = threading.RLock()
+        self._closed = False
         self._cache_span = (0.0, 0.0)
         self._cache: tuple[BoolArray, BoolArray] = (np.ones(0, bool), np.ones(0, bool))
         self._store: Store = (
@@ -308,17 +213,30 @@ class Router:
                 newcomers = [j for j, mid in enumerate(self._team.ids) if mid not in old_ids]
                 state.open[newcomers] = fresh.open[newcomers]
                 state.paused[newcomers] = fresh.paused[newcomers]
+                self._remap_value_rows(old_ids)
                 self._state = state
                 self._store.set_meta("manager_ids", dumps_ids(self._team.ids))
                 self._save()
             self._state = state
+
+    def _remap_value_rows(self, old_ids: list[str]) -> None:
+        """Caller-given value rows of leads not released, by manager id (NaN: unknown)."""
+        where = {mid: j for j, mid in enumerate(old_ids)}
+        for entry in self._store.pending():
+            if entry.value_row is None:
+                continue
+            row = np.full(len(self._team.ids), np.nan)
+            for k, mid in enumerate(self._team.ids):
+                if mid in where:
+                    row[k] = entry.value_row[where[mid]]
+            self._store.put(replace(entry, value_row=row))
 
     # -- learned attributes -------------------------------------------------------------
 
     @property
     def prices_(self) -> FloatArray:
         """Manager prices (value units) the choice is net of."""
-        with self._lock:
+        with self._call(write=False):
             return self._state.prices.copy()
 
     @property
@@ -353,6 +271,8 @@ class Router:
     ) -> FloatArray:
         """Refresh the prices from a window of leads: solve them as a batch, keep the duals.
 
+        The solve runs outside the router's lock, so routing goes on meanwhile.
+
         Parameters
         ----------
         leads : sequence of Lead or dict, or DataFrame
@@ -372,27 +292,21 @@ class Router:
             The new prices.
         """
         records: list[Lead] = coerce_records(leads, Lead, "lead")
-        ts = _now(now) if now is not None else None
+        check_skills(records, self._team.managers, self._team.policy)
+        ts = instant(now) if now is not None else None
         away = None
         if ts is not None:
-            with self._lock:
+            with self._call(write=False):
                 _, absent = self._availability(ts)
                 away = absent | (self._state.paused > 0)
-        # The batch solve runs outside the lock: routes go on meanwhile.
         priced = window_prices(self._team, records, values=values, capacity=capacity, exclude=away)
-        with self._lock:
-            with self._store.transaction() as version:
-                self._sync(version)
-
-                def apply() -> None:
-                    keep = np.isnan(priced.prices)
-                    self._state.prices = np.where(keep, self._state.prices, priced.prices)
-                    self._state.unassigned_price = priced.unassigned_price
-                    at = ts if ts is not None else _now(None)
-                    self._store.log(at, "reprice", None, None, f"{len(records)} leads")
-                    self._save()
-
-                self._guarded(apply)
+        with self._call():
+            keep = np.isnan(priced.prices)
+            self._state.prices = np.where(keep, self._state.prices, priced.prices)
+            self._state.unassigned_price = priced.unassigned_price
+            at = ts if ts is not None else instant(None)
+            self._store.log(at, "reprice", None, None, f"{len(records)} leads")
+            self._save()
             return self._state.prices.copy()
 
     # -- routing ------------------------------------------------------------------------
@@ -414,72 +328,89 @@ class Router:
             ``manager_id`` is None when nobody eligible is available with room: the
             lead is kept waiting (:meth:`waiting`, :meth:`route_waiting`).
         """
-        record = _lead(lead)
-        ts = _now(now)
+        record = coerce_lead(lead)
+        ts = instant(now)
         row = None if value is None else self._team.check_value(value, record.id)
-        with self._lock, self._store.transaction() as version:
-            self._sync(version)
+        with self._call():
             existing = self._store.get(record.id)
             if existing is not None and existing.manager is not None:
-                return _decision(existing, replayed=True)
+                return decision_of(existing, replayed=True)
             if existing is not None and existing.released_at is not None:
                 raise ValueError(
                     f"lead {record.id!r} was closed ({existing.outcome}) before routing"
                 )
-            return self._guarded(lambda: self._route_new(record, ts, row, existing))
+            on_shift, away = self._advance(ts)
+            return self._route_one(record, ts, row, existing, on_shift, away)
 
     def route_waiting(self, now: datetime | None = None) -> list[Decision]:
-        """Place the leads that found nobody, together; returns the ones now routed.
+        """Place the leads that found nobody; returns the ones now routed.
 
         The waiting leads are solved as one batch: as many as fit within the managers'
         fair band and room, with the best total value net of price, then the rest within
-        room alone. With ``max_hold``, a lead only a manager above their fair share could
-        take keeps waiting up to ``max_hold`` (from the first time anyone could take it)
-        for a manager within it, so the first shift of the morning does not take the
-        whole night's backlog. Leads with other workloads than 1 go one at a time,
-        oldest first.
+        room alone. A lead that waited belongs to the whole team's share: managers
+        qualified for it and not away (absent or paused) count in the band, on shift or
+        not. So with ``max_hold``, a lead only managers above their share could take
+        keeps waiting up to ``max_hold`` (from the first time anyone could take it) for
+        one within it, and the first shift of the morning does not take the whole
+        night's backlog. Leads whose workload is not 1 for every manager go one at a
+        time afterwards, oldest first.
         """
-        ts = _now(now)
-        with self._lock, self._store.transaction() as version:
-            self._sync(version)
-            entries = [e for e in self._store.waiting() if e.released_at is None]
-            if not entries:
-                return []
-            return self._guarded(lambda: self._route_queue(entries, ts))
+        ts = instant(now)
+        with self._call(atomic=True):
+            entries = self._store.waiting()
+            on_shift, away = self._advance(ts)
+            out = self._route_queue(entries, ts, on_shift, away) if entries else []
+            self._save()
+            return out
 
     def waiting(self) -> list[str]:
         """Ids of the leads nobody could take yet, oldest first."""
-        with self._lock, self._store.transaction() as version:
-            self._sync(version)
-            return [e.lead_id for e in self._store.waiting() if e.released_at is None]
+        with self._call(write=False):
+            return [e.lead_id for e in self._store.waiting()]
 
     def decision(self, lead_id: str) -> Decision | None:
         """The current decision for ``lead_id``, or ``None`` if it was never routed."""
-        with self._lock, self._store.transaction() as version:
-            self._sync(version)
+        with self._call(write=False):
             entry = self._store.get(lead_id)
-            return None if entry is None else _decision(entry, replayed=False)
+            return None if entry is None else decision_of(entry, replayed=False)
 
-    def _route_new(
-        self, lead: Lead, ts: float, row: FloatArray | None, existing: Entry | None
-    ) -> Decision:
-        team, state = self._team, self._state
+    def _look(self, lead: Lead, row: FloatArray | None, *, strict: bool = True) -> _Look:
+        """Eligibility, value, workload and room of ``lead``.
+
+        A stored value row holds NaN for managers who joined after it was given: they
+        are not eligible for that lead.
+        """
+        team = self._team
         tier = team.tier(lead)
-        eligible = team.eligible(lead, tier)
-        value = team.value(lead, tier) if row is None else self._with_penalty(row, tier)
+        eligible = team.eligible(lead, tier, strict=strict)
+        if row is not None and not np.isfinite(row).all():
+            eligible = eligible & np.isfinite(row)
+            row = np.where(np.isfinite(row), row, 0.0)
         work = team.workload(lead)
-        on_shift, away = self._advance(ts)
-        room = state.open + work <= team.capacity + 1e-9
-        candidates = eligible & on_shift & ~away & room
+        room = self._state.open + work <= team.capacity + 1e-9
+        return _Look(tier, eligible, team.value(lead, tier, row), work, room)
+
+    def _route_one(
+        self,
+        lead: Lead,
+        ts: float,
+        row: FloatArray | None,
+        existing: Entry | None,
+        on_shift: BoolArray,
+        away: BoolArray,
+    ) -> Decision:
+        state = self._state
+        seen = self._look(lead, row, strict=existing is None)
+        candidates = seen.eligible & on_shift & ~away & seen.room
         if not np.count_nonzero(candidates):
-            reason = _nobody(eligible, on_shift, away, room)
+            reason = nobody_reason(seen.eligible, on_shift, away, seen.room)
             return self._wait(lead, ts, row, existing, reason)
-        accrue(state, team.weights, candidates, eligible & on_shift & away)
-        net = value - state.prices
+        accrue(state, self._team.weights, candidates, seen.eligible & on_shift & away)
+        net = seen.value - state.prices
         choice = pick(net, candidates, state.received, state.target, self._tolerance)
-        runner_up = None if choice.runner_up < 0 else team.ids[choice.runner_up]
-        reason = self._why(choice, value, net)
-        return self._place(lead, choice.manager, ts, value, row, existing, reason, runner_up)
+        runner_up = None if choice.runner_up < 0 else self._team.ids[choice.runner_up]
+        reason = self._why(choice, seen, net)
+        return self._place(lead, choice.manager, ts, seen, row, existing, reason, runner_up)
 
     def _wait(
         self, lead: Lead, ts: float, row: FloatArray | None, existing: Entry | None, reason: str
@@ -497,14 +428,14 @@ class Router:
             state.decisions += 1
         self._store.put(entry)
         self._save()
-        return _decision(entry, replayed=False)
+        return decision_of(entry, replayed=False)
 
     def _place(
         self,
         lead: Lead,
         j: int,
         ts: float,
-        value: FloatArray,
+        seen: _Look,
         row: FloatArray | None,
         existing: Entry | None,
         reason: str,
@@ -512,66 +443,84 @@ class Router:
     ) -> Decision:
         """Give ``lead`` to manager ``j``: loads, fair count, the entry, the state."""
         team, state = self._team, self._state
-        state.open[j] += team.workload(lead)[j]
+        state.open[j] += seen.work[j]
         state.received[j] += 1.0
         state.routed[j] += 1.0
         if existing is None:
             state.decisions += 1
         entry = Entry(
-            lead_id=lead.id, lead_json=lead.model_dump_json(), manager=team.ids[j], kind="routed",
-            value=float(value[j]), price=float(state.prices[j]), reason=reason,
-            routed_at=ts, seq=existing.seq if existing is not None else state.decisions - 1,
-            due_at=self._due(team.tier(lead), ts), value_row=row, runner_up=runner_up,
+            lead_id=lead.id, lead_json=lead.model_dump_json(), manager=team.ids[j],
+            kind="routed", value=float(seen.value[j]), price=float(state.prices[j]),
+            reason=reason, routed_at=ts,
+            seq=existing.seq if existing is not None else state.decisions - 1,
+            due_at=self._due(seen.tier, ts), value_row=row, runner_up=runner_up,
         )  # fmt: skip
         self._store.put(entry)
         self._save()
-        return _decision(entry, replayed=False)
+        return decision_of(entry, replayed=False)
 
-    def _route_queue(self, entries: list[Entry], ts: float) -> list[Decision]:
-        team, state = self._team, self._state
-        on_shift, away = self._advance(ts)
+    def _route_queue(
+        self, entries: list[Entry], ts: float, on_shift: BoolArray, away: BoolArray
+    ) -> list[Decision]:
+        team = self._team
         leads = [e.lead for e in entries]
+        unit = [bool(np.all(team.workload(lead) == 1.0)) for lead in leads]
+        batch = [i for i, ok in enumerate(unit) if ok]
+        out: list[Decision] = []
+        if batch:
+            out += self._place_batch(
+                [entries[i] for i in batch], [leads[i] for i in batch], ts, on_shift, away
+            )
+        for i in (i for i, ok in enumerate(unit) if not ok):
+            decision = self._route_one(
+                leads[i], ts, entries[i].value_row, entries[i], on_shift, away
+            )
+            if decision.manager_id is not None:
+                out.append(decision)
+        return out
+
+    def _place_batch(
+        self,
+        entries: list[Entry],
+        leads: list[Lead],
+        ts: float,
+        on_shift: BoolArray,
+        away: BoolArray,
+    ) -> list[Decision]:
+        """The unit-workload waiting leads as one batch (see :meth:`route_waiting`)."""
+        team, state = self._team, self._state
         tiers = [team.tier(lead) for lead in leads]
-        work = np.array([team.workload(lead) for lead in leads])
-        if not np.all(work == 1.0):
-            decisions = [
-                self._route_new(lead, ts, e.value_row, e)
-                for lead, e in zip(leads, entries, strict=True)
-            ]
-            return [d for d in decisions if d.manager_id is not None]
-        eligible = np.array([team.eligible(lead, t) for lead, t in zip(leads, tiers, strict=True)])
-        value = np.array(
-            [
-                team.value(lead, t) if e.value_row is None else self._with_penalty(e.value_row, t)
-                for lead, e, t in zip(leads, entries, tiers, strict=True)
-            ]
-        )
+        rows = [e.value_row for e in entries]
+        pairs = list(zip(leads, tiers, strict=True))
+        eligible = np.array([team.eligible(lead, tier, strict=False) for lead, tier in pairs])
+        everyone = np.ones(len(team.ids), dtype=np.bool_)
+        eligible &= np.array([everyone if r is None else np.isfinite(r) for r in rows])
+        clean = [None if r is None else np.where(np.isfinite(r), r, 0.0) for r in rows]
+        value = team.values(leads, tiers, clean)
         room = team.capacity - state.open
-        candidates = eligible & (on_shift & ~away & (room >= 1.0 - 1e-9))[None, :]
-        shares = np.where(candidates, team.weights[None, :], 0.0)
+        free = room >= 1.0 - 1e-9
+        candidates = eligible & (on_shift & ~away & free)[None, :]
+        # A lead that waited is the whole team's: managers not away count in its share.
+        sharing = eligible & (~away & free)[None, :]
+        shares = np.where(sharing, team.weights[None, :], 0.0)
         totals = shares.sum(axis=1)
         shares /= np.where(totals > 0, totals, 1.0)[:, None]
         band_low = band_high = None
         if self._tolerance is not None:
             target = state.target + shares.sum(axis=0)
-            t = self._tolerance
-            band_high = np.floor((1.0 + t) * target + 1.0 - state.received + 1e-9)
-            band_low = np.floor((1.0 - t) * target - state.received + 1e-9)
+            band_low, band_high = band_bounds(state.received, target, self._tolerance)
         net = value - state.prices
         placed = place_queue(net, candidates, room, band_low, band_high)
         missing = eligible & (on_shift & away)[None, :]
-        if placed.relaxed.any():
-            how = "fair band relaxed: nobody within their share could take it"
-        else:
-            how = "by room" if band_high is None else "within the fair band"
         out = []
+        count = int((placed.manager >= 0).sum())
         for i, entry in enumerate(entries):
             j = int(placed.manager[i])
             offered = entry.offered_at
             if offered is None and candidates[i].any():
                 offered = ts
-            held = self._max_hold is not None and bool(placed.relaxed[i])
-            if held and offered is not None and ts - offered < float(self._max_hold or 0.0):
+            hold = self._max_hold is not None and bool(placed.relaxed[i])
+            if hold and offered is not None and ts - offered < float(self._max_hold or 0.0):
                 j = -1
             if j < 0:
                 if offered != entry.offered_at:
@@ -581,17 +530,19 @@ class Router:
             if missing[i].any():
                 wm = np.where(missing[i], team.weights, 0.0)
                 state.missed += wm / (totals[i] + wm + 1e-300)
-            band = how if placed.relaxed[i] or not placed.relaxed.any() else "within the fair band"
+            how = "band relaxed: nobody within their share could take it"
+            if not placed.relaxed[i]:
+                how = "within the fair band" if band_high is not None else "by room"
+            seen = _Look(tiers[i], eligible[i], value[i], team.workload(leads[i]), free)
             reason = (
-                f"routed from the waiting queue ({len(entries)} lead(s) placed together for "
-                f"the best total value net of price, {band}): {value[i, j]:.4g} - price "
-                f"{state.prices[j]:.4g} = {net[i, j]:.4g}"
+                f"routed from the waiting queue ({count} lead(s) placed together for the "
+                f"best total value net of price, {how}): "
+                f"{self._net_text(j, seen, net[i])}"
             )
-            decision = self._place(leads[i], j, ts, value[i], entry.value_row, entry, reason, None)
-            out.append(decision)
+            out.append(self._place(leads[i], j, ts, seen, entry.value_row, entry, reason, None))
         return out
 
-    def _why(self, choice: Pick, value: FloatArray, net: FloatArray) -> str:
+    def _why(self, choice: Pick, seen: _Look, net: FloatArray) -> str:
         ids, j = self._team.ids, choice.manager
         pool = {
             Band.OFF: f"{choice.pool} manager(s) available with room",
@@ -599,22 +550,24 @@ class Router:
             Band.BEHIND: f"{choice.pool} manager(s) behind their fair share",
             Band.RELAXED: f"{choice.pool} manager(s) with room, all above their fair share",
         }[choice.band]
-        text = (
-            f"best value net of price among {pool}: {value[j]:.4g} - price "
-            f"{self._state.prices[j]:.4g} = {net[j]:.4g}"
-        )
+        text = f"best value net of price among {pool}: {self._net_text(j, seen, net)}"
         if choice.runner_up >= 0:
             k = choice.runner_up
             text += f"; runner-up {ids[k]!r} {net[k]:.4g}"
         return text
 
+    def _net_text(self, j: int, seen: _Look, net: FloatArray) -> str:
+        """``value - price = net`` for manager ``j``, naming a soft-rule penalty."""
+        penalty = float(self._team.penalty_by_tier[list(Tier).index(seen.tier)][j])
+        after = f" (after the hot-lead penalty {penalty:.4g})" if penalty else ""
+        return f"{seen.value[j]:.4g}{after} - price {self._state.prices[j]:.4g} = {net[j]:.4g}"
+
     # -- lead life cycle ----------------------------------------------------------------
 
     def contact(self, lead_id: str, now: datetime | None = None) -> None:
         """Record the first contact with a lead: its SLA clock stops."""
-        ts = _now(now)
-        with self._lock, self._store.transaction() as version:
-            self._sync(version)
+        ts = instant(now)
+        with self._call():
             entry = self._held(lead_id)
             if entry.contacted_at is None:
                 self._store.put(replace(entry, contacted_at=ts))
@@ -625,14 +578,12 @@ class Router:
 
         Releasing again with the same outcome does nothing; with another, it is an error.
         """
-        if outcome not in _OUTCOMES:
+        if outcome not in OUTCOMES:
             raise ValueError(
-                f"outcome of lead {lead_id!r} must be one of {', '.join(_OUTCOMES)}, "
-                f"got {outcome!r}"
+                f"outcome of lead {lead_id!r} must be one of {', '.join(OUTCOMES)}, got {outcome!r}"
             )
-        ts = _now(now)
-        with self._lock, self._store.transaction() as version:
-            self._sync(version)
+        ts = instant(now)
+        with self._call():
             entry = self._store.get(lead_id)
             if entry is None:
                 raise ValueError(f"lead {lead_id!r} was never routed")
@@ -643,31 +594,26 @@ class Router:
                         f"not {outcome!r}"
                     )
                 return
-
-            def apply() -> None:
-                j = self._index.get(entry.manager) if entry.manager is not None else None
-                if j is not None:
-                    work = self._team.workload(entry.lead)[j]
-                    self._state.open[j] = max(self._state.open[j] - work, 0.0)
-                    self._state.released[j] += 1.0
-                    self._state.won[j] += outcome == "won"
-                self._store.put(replace(entry, released_at=ts, outcome=outcome))
-                self._store.log(ts, "release", lead_id, entry.manager, outcome)
-                self._save()
-
-            self._guarded(apply)
+            j = self._index.get(entry.manager) if entry.manager is not None else None
+            if j is not None:  # None: waiting, or its manager has left the team
+                work = self._team.workload(entry.lead)[j]
+                self._state.open[j] = max(self._state.open[j] - work, 0.0)
+                self._state.released[j] += 1.0
+                self._state.won[j] += outcome == "won"
+            self._store.put(replace(entry, released_at=ts, outcome=outcome))
+            self._store.log(ts, "release", lead_id, entry.manager, outcome)
+            self._save()
 
     def overdue(self, now: datetime | None = None) -> list[Overdue]:
         """Leads not contacted within the SLA, most overdue first."""
-        ts = _now(now)
-        with self._lock, self._store.transaction() as version:
-            self._sync(version)
+        ts = instant(now)
+        with self._call(write=False):
             return [
                 Overdue(
                     lead_id=e.lead_id,
                     manager_id=str(e.manager),
-                    routed_at=_at(e.routed_at),
-                    due_at=_at(float(e.due_at or 0.0)),
+                    routed_at=utc(e.routed_at),
+                    due_at=utc(float(e.due_at or 0.0)),
                     late_by=timedelta(seconds=ts - float(e.due_at or 0.0)),
                 )
                 for e in self._store.overdue(ts)
@@ -676,66 +622,69 @@ class Router:
     def reassign_overdue(self, now: datetime | None = None) -> list[Decision]:
         """Move each overdue lead to the next best available manager, saying why.
 
-        The manager who lost the lead forfeits its fair share (their count and share both
-        drop by one); the new one gets it on top of theirs. A lead nobody else can take
-        stays, with a ``kept`` decision.
+        The manager who lost the lead forfeits its fair share (their count and share
+        both drop by what the lead still counts after decay); the new one gets it on
+        top of theirs. A lead nobody else can take stays, with a ``kept`` decision.
+        Leads are taken most overdue first, each seeing the loads the earlier ones left.
         """
-        ts = _now(now)
-        with self._lock, self._store.transaction() as version:
-            self._sync(version)
-            late = self._store.overdue(ts)
-            return self._guarded(lambda: [self._reassign(e, ts) for e in late])
+        ts = instant(now)
+        with self._call(atomic=True):
+            on_shift, away = self._advance(ts)
+            out = [self._reassign(e, ts, on_shift, away) for e in self._store.overdue(ts)]
+            self._save()
+            return out
 
-    def _reassign(self, entry: Entry, ts: float) -> Decision:
+    def _reassign(self, entry: Entry, ts: float, on_shift: BoolArray, away: BoolArray) -> Decision:
         team, state = self._team, self._state
         lead, holder = entry.lead, str(entry.manager)
         old = self._index.get(holder)  # None: the holder has left the team
-        tier = team.tier(lead)
-        eligible = team.eligible(lead, tier)
-        row = entry.value_row
-        value = team.value(lead, tier) if row is None else self._with_penalty(row, tier)
-        work = team.workload(lead)
-        on_shift, away = self._advance(ts)
-        room = state.open + work <= team.capacity + 1e-9
-        candidates = eligible & on_shift & ~away & room
+        seen = self._look(lead, entry.value_row, strict=False)
+        candidates = seen.eligible & on_shift & ~away & seen.room
+        others = np.ones(len(team.ids), dtype=np.bool_)
         if old is not None:
+            others[old] = False
             candidates[old] = False
         due = float(entry.due_at or ts)
         sla = f"not contacted within the {timedelta(seconds=round(due - entry.routed_at))} SLA"
-        due_text = f"due {_at(due):%Y-%m-%d %H:%M} UTC"
+        due_text = f"due {utc(due):%Y-%m-%d %H:%M} UTC"
         if not np.count_nonzero(candidates):
-            nobody = _nobody(eligible, on_shift, away, room, excluding=holder)
+            nobody = nobody_reason(
+                seen.eligible & others, on_shift, away, seen.room, excluding=holder
+            )
             reason = f"{sla} ({due_text}), but {nobody}"
             self._store.log(ts, "kept", entry.lead_id, entry.manager, reason)
             return Decision(
                 lead_id=entry.lead_id, manager_id=entry.manager, value=entry.value,
-                price=entry.price, reason=reason, at=_at(ts), kind="kept",
+                price=entry.price, reason=reason, at=utc(ts), kind="kept",
             )  # fmt: skip
-        net = value - state.prices
+        net = seen.value - state.prices
         choice = pick(net, candidates, state.received, state.target, self._tolerance)
         j = choice.manager
         if old is not None:
-            state.open[old] = max(state.open[old] - work[old], 0.0)
-            state.received[old] -= 1.0
-            state.target[old] -= 1.0
+            # The lead's count has faded since it was routed; forfeit what is left of it.
+            left = 1.0
+            if self._half_life is not None:
+                left = 0.5 ** (max(ts - entry.routed_at, 0.0) / self._half_life)
+            state.open[old] = max(state.open[old] - seen.work[old], 0.0)
+            state.received[old] -= left
+            state.target[old] -= left
             state.reassigned_out[old] += 1.0
-        state.open[j] += work[j]
+        state.open[j] += seen.work[j]
         state.received[j] += 1.0
         state.target[j] += 1.0
         state.reassigned_in[j] += 1.0
         state.decisions += 1
-        reason = f"reassigned from {holder!r}: {sla} ({due_text}); {self._why(choice, value, net)}"
+        reason = f"reassigned from {holder!r}: {sla} ({due_text}); {self._why(choice, seen, net)}"
         updated = replace(
-            entry, manager=team.ids[j], kind="reassigned", value=float(value[j]),
+            entry, manager=team.ids[j], kind="reassigned", value=float(seen.value[j]),
             price=float(state.prices[j]), reason=reason, routed_at=ts,
-            due_at=self._due(tier, ts), previous=holder,
+            due_at=self._due(seen.tier, ts), previous=holder,
             reassignments=entry.reassignments + 1,
             runner_up=None if choice.runner_up < 0 else team.ids[choice.runner_up],
         )  # fmt: skip
         self._store.put(updated)
         self._store.log(ts, "reassign", entry.lead_id, team.ids[j], reason)
-        self._save()
-        return _decision(updated, replayed=False)
+        return decision_of(updated, replayed=False)
 
     # -- availability -------------------------------------------------------------------
 
@@ -747,43 +696,37 @@ class Router:
         """Route to a paused manager again (catch-up applies from now)."""
         self._set_pause(manager_id, now, False, "resumed")
 
-    def _set_pause(self, manager_id: str, now: datetime | None, paused: bool, reason: str) -> None:
-        j = self._manager(manager_id)
-        ts = _now(now)
-        with self._lock, self._store.transaction() as version:
-            self._sync(version)
-
-            def apply() -> None:
-                self._advance(ts)
-                self._state.paused[j] = float(paused)
-                self._advance(ts)
-                self._store.log(ts, "pause" if paused else "resume", None, manager_id, reason)
-                self._save()
-
-            self._guarded(apply)
+    def _set_pause(self, who: Any, now: datetime | None, paused: bool, reason: str) -> None:
+        j = self._manager(manager_id(who))
+        ts = instant(now)
+        with self._call():
+            self._advance(ts)
+            self._state.paused[j] = float(paused)
+            self._advance(ts)
+            self._store.log(ts, "pause" if paused else "resume", None, self._team.ids[j], reason)
+            self._save()
 
     def add_absences(self, absences: Sequence[Absence | Mapping[str, Any]]) -> None:
         """Add vacations or sick leave to the calendar (not stored: pass them at start-up)."""
         with self._lock:
-            self._calendar.add_absences(absences)
+            self._calendar.add_absences(absence_list(absences))
             self._cache_span = (0.0, 0.0)
 
     def status(self, now: datetime | None = None) -> list[ManagerStatus]:
         """Each manager's load, availability and fair-share accounts at ``now``."""
-        ts = _now(now)
-        with self._lock, self._store.transaction() as version:
-            self._sync(version)
+        ts = instant(now)
+        with self._call(write=False):
             state = self._state.copy()
             on_shift, absent = self._availability(ts)
-            away = absent | (state.paused > 0)
-            advance(
-                state,
-                ts,
-                away,
-                weights=self._team.weights,
-                half_life=self._half_life,
-                catch_up=self._catch_up,
-            )
+        away = absent | (state.paused > 0)
+        advance(
+            state,
+            ts,
+            away,
+            weights=self._team.weights,
+            half_life=self._half_life,
+            catch_up=self._catch_up,
+        )
         rows = []
         for j, mid in enumerate(self._team.ids):
             target = float(state.target[j])
@@ -810,8 +753,9 @@ class Router:
         return rows
 
     def close(self) -> None:
-        """Close the store (the router is unusable afterwards)."""
+        """Close the store; the router refuses calls afterwards."""
         with self._lock:
+            self._closed = True
             self._store.close()
 
     def __enter__(self) -> Router:
@@ -825,6 +769,30 @@ class Router:
         return f"Router({len(self._team.ids)} managers, store={where})"
 
     # -- internals ----------------------------------------------------------------------
+
+    @contextmanager
+    def _call(self, *, write: bool = True, atomic: bool = False) -> Iterator[None]:
+        """One public call: the lock, one store transaction, the state in step with it.
+
+        If the call fails, nothing of it stays: the store rolls back, and the state is
+        reloaded from it at the next call (SQLite) or restored (in memory, for calls
+        that change several leads; a single route changes nothing before it can fail).
+        """
+        with self._lock:
+            if self._closed:
+                raise ValueError("the router is closed")
+            persistent = self._store.persistent
+            snapshot = self._state.copy() if atomic and not persistent else None
+            try:
+                with self._store.transaction(write=write) as version:
+                    self._sync(version)
+                    yield
+            except BaseException:
+                if persistent:
+                    self._version = -1  # reload the committed state at the next call
+                elif snapshot is not None:
+                    self._state = snapshot
+                raise
 
     def _availability(self, ts: float) -> tuple[BoolArray, BoolArray]:
         """(on shift, absent) at ``ts``, cached until the next minute or absence boundary."""
@@ -848,13 +816,6 @@ class Router:
         )
         return on_shift, away
 
-    def _with_penalty(self, row: FloatArray, tier: Tier) -> FloatArray:
-        if self._team.policy.hot_rule != "soft":
-            return row
-        k = list(Tier).index(tier)
-        out: FloatArray = row - self._team.penalty_by_tier[k]
-        return out
-
     def _due(self, tier: Tier, ts: float) -> float | None:
         if self._sla is None or tier not in self._sla:
             return None
@@ -868,10 +829,10 @@ class Router:
             raise ValueError(f"lead {lead_id!r} is waiting: no manager holds it")
         return entry
 
-    def _manager(self, manager_id: str) -> int:
-        j = self._index.get(manager_id)
+    def _manager(self, who: str) -> int:
+        j = self._index.get(who)
         if j is None:
-            raise ValueError(f"unknown manager {manager_id!r}")
+            raise ValueError(f"unknown manager {who!r}")
         return j
 
     def _sync(self, version: int | None) -> None:
@@ -890,81 +851,6 @@ class Router:
             self._state = RouterState.from_bytes(data, len(self._team.ids))
 
     def _save(self) -> None:
-        if getattr(self._store, "persistent", False):
+        if self._store.persistent:
             self._version += 1
             self._store.save_state(self._version, self._state.to_bytes())
-
-    def _guarded(self, apply: Callable[[], T]) -> T:
-        """Run a state change; if it (or its write) fails, the state is as before."""
-        if not getattr(self._store, "persistent", False):
-            return apply()
-        snapshot, version = self._state.copy(), self._version
-        try:
-            return apply()
-        except BaseException:
-            self._state, self._version = snapshot, version
-            raise
-
-
-def _coerce_catch_up(value: CatchUp | Mapping[str, Any] | None) -> CatchUp:
-    if value is None:
-        return CatchUp()
-    if isinstance(value, CatchUp):
-        return value
-    if isinstance(value, Mapping):
-        try:
-            return CatchUp.model_validate(dict(value))
-        except ValidationError as exc:
-            field, message, got = describe_error(exc.errors()[0])
-            raise ValueError(f"catch_up {field!r}: {message}, got {got!r}") from None
-    raise ValueError(f"catch_up must be a CatchUp or a dict, got {type(value).__name__}")
-
-
-def _lead(lead: Any) -> Lead:
-    if isinstance(lead, Lead):
-        return lead
-    if isinstance(lead, Mapping):
-        try:
-            return Lead.model_validate(lead)
-        except ValidationError as exc:
-            field, message, got = describe_error(exc.errors()[0])
-            who = f"lead {lead.get('id')!r}" if lead.get("id") is not None else "lead"
-            raise InputError(
-                f"{who}: {field!r} {message}, got {got!r}", field=field, value=got
-            ) from None
-    raise InputError(f"lead must be a Lead or a dict, got {type(lead).__name__}")
-
-
-def _decision(entry: Entry, *, replayed: bool) -> Decision:
-    kind: Any = entry.kind
-    return Decision(
-        lead_id=entry.lead_id,
-        manager_id=entry.manager,
-        value=entry.value,
-        price=entry.price,
-        reason=entry.reason,
-        at=_at(entry.routed_at),
-        kind=kind,
-        previous_manager_id=entry.previous,
-        runner_up_id=entry.runner_up,
-        replayed=replayed,
-    )
-
-
-def _nobody(
-    eligible: BoolArray,
-    on_shift: BoolArray,
-    away: BoolArray,
-    room: BoolArray,
-    excluding: str | None = None,
-) -> str:
-    """Why no manager could take a lead, as counts of who fell out where."""
-    qualified = int(eligible.sum())
-    working = int((eligible & on_shift).sum())
-    present = int((eligible & on_shift & ~away).sum())
-    free = int((eligible & on_shift & ~away & room).sum())
-    other = f" other than {excluding!r}" if excluding is not None else ""
-    return (
-        f"no manager{other} can take it now: {qualified} qualified, {working} of them "
-        f"within working hours, {present} not absent or paused, {free} with room"
-    )

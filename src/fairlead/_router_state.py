@@ -42,11 +42,19 @@ class CatchUp(BaseModel):
     fraction: float = Field(default=0.5, ge=0.0, le=1.0, allow_inf_nan=False)
     horizon: timedelta = timedelta(days=5)
 
+    @field_validator("horizon", mode="before")
+    @classmethod
+    def _a_duration(cls, value: Any) -> Any:
+        # pydantic reads a bare number as seconds; 5 meant as days would pass silently.
+        if isinstance(value, int | float):
+            raise ValueError("horizon must be a timedelta (e.g. timedelta(days=5)), not a number")
+        return value
+
     @field_validator("horizon")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):
-            raise ValueError(f"horizon must be positive, got {value}")
+            raise ValueError("horizon must be positive")
         return value
 
     @property
@@ -184,16 +192,20 @@ def advance(
     """Bring the state forward to ``ts``: decay, catch-up ramp, returns from absence.
 
     The catch-up a returning manager is owed comes out of the shares of the others
-    present, in proportion to their ``weights``: the team's shares still add up to the
-    leads routed, so the make-up is real and not only a wish. An earlier ``ts`` than the
-    state's clock (threads racing) changes nothing but the away flags.
+    present, in proportion to their ``weights`` (when nobody else is present it is
+    added all the same): the team's shares still add up to the leads routed, so the
+    make-up is real and not only a wish. An earlier ``ts`` than the state's clock
+    (threads racing) changes nothing.
     """
+    if ts < state.clock:
+        return  # a thread with an older timestamp: the state has moved past it
     if ts > state.clock:
         if half_life is not None and np.isfinite(state.clock):
             factor = 0.5 ** ((ts - state.clock) / half_life)
             state.received *= factor
             state.target *= factor
             state.missed *= factor
+            state.owed *= factor
         if np.count_nonzero(state.owed):
             span = np.maximum(state.owed_until - state.owed_since, 1e-9)
             part = np.clip((ts - state.owed_since) / span, 0.0, 1.0)
@@ -210,9 +222,17 @@ def advance(
     if np.count_nonzero(away_now != was_away):
         back = was_away & ~away_now
         if np.count_nonzero(back):
-            state.owed[back] += catch_up.owed_fraction * state.missed[back]
+            # New make-up runs over the horizon; what was still owed keeps its own end,
+            # so a short pause during a catch-up does not start it over.
+            added = catch_up.owed_fraction * state.missed[back]
+            left = state.owed[back]
+            old_end = np.maximum(state.owed_until[back], ts)
+            new_end = ts + catch_up.horizon.total_seconds()
+            total = left + added
+            blended = (left * old_end + added * new_end) / np.where(total > 0, total, 1.0)
+            state.owed_until[back] = np.where(total > 0, blended, new_end)
+            state.owed[back] = total
             state.owed_since[back] = ts
-            state.owed_until[back] = ts + catch_up.horizon.total_seconds()
             state.missed[back] = 0.0
         state.away = away_now.astype(np.float64)
 

@@ -6,7 +6,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -56,7 +56,9 @@ class Store(Protocol):
 
     persistent: bool
 
-    def transaction(self) -> AbstractContextManager[int | None]: ...  # pragma: no cover
+    def transaction(
+        self, *, write: bool = True
+    ) -> AbstractContextManager[int | None]: ...  # pragma: no cover
 
     def get(self, lead_id: str) -> Entry | None: ...  # pragma: no cover
 
@@ -70,6 +72,8 @@ class Store(Protocol):
 
     def waiting(self) -> list[Entry]: ...  # pragma: no cover
 
+    def pending(self) -> list[Entry]: ...  # pragma: no cover
+
     def load_state(self) -> tuple[int, bytes] | None: ...  # pragma: no cover
 
     def save_state(self, version: int, data: bytes) -> None: ...  # pragma: no cover
@@ -81,8 +85,18 @@ class Store(Protocol):
     def close(self) -> None: ...  # pragma: no cover
 
 
+def _pending(entry: Entry) -> bool:
+    """Waiting for a manager or held by one: not released yet."""
+    return entry.released_at is None
+
+
 class MemoryStore:
-    """Decisions kept in a dict; the state lives in the router only."""
+    """Decisions kept in a dict; the state lives in the router only.
+
+    A transaction keeps an undo journal, so a call that fails half-way leaves the
+    entries and the log as they were. Leads not released yet are also indexed on
+    their own, so finding the overdue and the waiting ones does not scan the history.
+    """
 
     persistent: bool = False
 
@@ -90,10 +104,33 @@ class MemoryStore:
         self.entries: dict[str, Entry] = {}
         self.events: list[tuple[float, str, str | None, str | None, str]] = []
         self._meta: dict[str, str] = {}
+        self._pending: dict[str, Entry] = {}
+        self._undo: list[tuple[str, Entry | None]] | None = None
 
-    def transaction(self) -> AbstractContextManager[int | None]:
-        """Nothing to begin or commit: the router's lock makes calls atomic."""
-        return nullcontext(None)
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[int | None]:
+        """Undo every change of the block if it raises."""
+        self._undo, logged = [], len(self.events)
+        try:
+            yield None
+        except BaseException:
+            for lead_id, before in reversed(self._undo):
+                self._set(lead_id, before)
+            del self.events[logged:]
+            raise
+        finally:
+            self._undo = None
+
+    def _set(self, lead_id: str, entry: Entry | None) -> None:
+        if entry is None:
+            self.entries.pop(lead_id, None)
+            self._pending.pop(lead_id, None)
+            return
+        self.entries[lead_id] = entry
+        if _pending(entry):
+            self._pending[lead_id] = entry
+        else:
+            self._pending.pop(lead_id, None)
 
     def get(self, lead_id: str) -> Entry | None:
         """The lead's entry, or ``None``."""
@@ -101,7 +138,9 @@ class MemoryStore:
 
     def put(self, entry: Entry) -> None:
         """Insert or replace the lead's entry."""
-        self.entries[entry.lead_id] = entry
+        if self._undo is not None:
+            self._undo.append((entry.lead_id, self.entries.get(entry.lead_id)))
+        self._set(entry.lead_id, entry)
 
     def log(
         self, at: float, kind: str, lead_id: str | None, manager: str | None, detail: str
@@ -113,14 +152,21 @@ class MemoryStore:
         """Open leads not contacted whose SLA deadline has passed, earliest first."""
         late = [
             e
-            for e in self.entries.values()
-            if e.is_open and e.contacted_at is None and e.due_at is not None and e.due_at <= ts
+            for e in self._pending.values()
+            if e.manager is not None
+            and e.contacted_at is None
+            and e.due_at is not None
+            and e.due_at <= ts
         ]
         return sorted(late, key=lambda e: (e.due_at, e.seq))
 
     def waiting(self) -> list[Entry]:
-        """Leads no manager could take yet, in arrival order."""
-        return sorted((e for e in self.entries.values() if e.manager is None), key=lambda e: e.seq)
+        """Leads no manager could take yet (and not closed), in arrival order."""
+        return sorted((e for e in self._pending.values() if e.manager is None), key=lambda e: e.seq)
+
+    def pending(self) -> list[Entry]:
+        """Every lead not released yet."""
+        return list(self._pending.values())
 
     def load_state(self) -> tuple[int, bytes] | None:
         """Nothing stored."""
@@ -173,7 +219,7 @@ CREATE TABLE IF NOT EXISTS leads (
 );
 CREATE INDEX IF NOT EXISTS leads_open_due ON leads (due_at)
     WHERE manager_id IS NOT NULL AND contacted_at IS NULL AND released_at IS NULL;
-CREATE INDEX IF NOT EXISTS leads_waiting ON leads (seq) WHERE manager_id IS NULL;
+CREATE INDEX IF NOT EXISTS leads_pending ON leads (seq) WHERE released_at IS NULL;
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     at REAL NOT NULL,
@@ -203,9 +249,10 @@ class SqliteStore:
     ``"full"`` also survives a power cut, at the price of an fsync per call.
 
     The WAL is copied back into the database by the call that commits
-    ``checkpoint_every`` seconds or 1000 commits after the last checkpoint (rather
-    than every 1000 pages, SQLite's default, about every 100 calls), so about one call
-    in a thousand pays for a checkpoint and the log stays bounded.
+    ``checkpoint_every`` seconds or 1000 commits after the last checkpoint, whichever
+    comes first (rather than every 1000 pages, SQLite's default, about every 100 calls
+    here): under load about one call in a thousand pays for a checkpoint, and the log
+    stays bounded.
     """
 
     persistent = True
@@ -241,21 +288,25 @@ class SqliteStore:
         self._closed = False
 
     @contextmanager
-    def transaction(self) -> Iterator[int | None]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error); yields the state version."""
-        self.db.execute("BEGIN IMMEDIATE")
+    def transaction(self, *, write: bool = True) -> Iterator[int | None]:
+        """``BEGIN IMMEDIATE`` (``BEGIN`` to read) … ``COMMIT``; yields the state version.
+
+        On any error, including a failed ``COMMIT``, the transaction is rolled back.
+        """
+        self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             row = self.db.execute("SELECT version FROM state WHERE id = 1").fetchone()
             yield None if row is None else int(row[0])
+            self.db.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:  # SQLite may have rolled back already (disk full)
                 self.db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
-        self._commits += 1
-        due = time.monotonic() - self._last_checkpoint >= self.checkpoint_every
-        if due or self._commits >= CHECKPOINT_COMMITS:
-            self._checkpoint()
+        if write:
+            self._commits += 1
+            due = time.monotonic() - self._last_checkpoint >= self.checkpoint_every
+            if due or self._commits >= CHECKPOINT_COMMITS:
+                self._checkpoint()
 
     def _checkpoint(self) -> None:
         """Copy the log back into the database, so the log starts over at the next write.
@@ -323,9 +374,17 @@ class SqliteStore:
         return [_entry(r) for r in rows]
 
     def waiting(self) -> list[Entry]:
-        """Leads no manager could take yet, in arrival order."""
+        """Leads no manager could take yet (and not closed), in arrival order."""
         rows = self.db.execute(
-            f"SELECT {_COLUMNS} FROM leads WHERE manager_id IS NULL ORDER BY seq"
+            f"SELECT {_COLUMNS} FROM leads WHERE manager_id IS NULL AND released_at IS NULL "
+            "ORDER BY seq"
+        ).fetchall()
+        return [_entry(r) for r in rows]
+
+    def pending(self) -> list[Entry]:
+        """Every lead not released yet."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM leads WHERE released_at IS NULL ORDER BY seq"
         ).fetchall()
         return [_entry(r) for r in rows]
 

@@ -61,14 +61,20 @@ class TeamTables:
         """The lead's tier: its own, or from its score."""
         return lead.tier if lead.tier is not None else self.policy.tier_of(lead.score)
 
-    def eligible(self, lead: Lead, tier: Tier) -> BoolArray:
-        """Managers the hard rules allow for ``lead`` (qualification, hot-lead level)."""
+    def eligible(self, lead: Lead, tier: Tier, *, strict: bool = True) -> BoolArray:
+        """Managers the hard rules allow for ``lead`` (qualification, hot-lead level).
+
+        A product no manager sells is an error, or with ``strict=False`` (a lead
+        stored before the team changed) nobody is qualified.
+        """
         allowed: BoolArray = self.allowed_by_tier[_TIERS.index(tier)]
         product = lead.product
         if product is None or not self.policy.qualification_required:
             return allowed
         sells = self._sells.get(product)
         if sells is None:
+            if product not in self.skills and not strict:
+                return np.zeros_like(allowed)
             if product not in self.skills:
                 listed = ", ".join(repr(s) for s in sorted(self.skills)) or "none"
                 raise InputError(
@@ -82,16 +88,42 @@ class TeamTables:
         both: BoolArray = allowed & sells
         return both
 
-    def value(self, lead: Lead, tier: Tier) -> FloatArray:
-        """Expected value of ``lead`` with each manager, less any soft-rule penalty."""
+    def value(self, lead: Lead, tier: Tier, row: FloatArray | None = None) -> FloatArray:
+        """Expected value of ``lead`` with each manager, less any soft-rule penalty.
+
+        The value is the model's, or ``row`` when the caller gave one.
+        """
         k = _TIERS.index(tier)
-        if self.model is None:
-            row: FloatArray = np.minimum(1.0, lead.score * self.factor[k])
+        if row is not None:
+            base = row
+        elif self.model is None:
+            base = np.minimum(1.0, lead.score * self.factor[k])
         else:
-            row = model_value(self.model, [lead], self.managers, [tier])[0]
-            if not np.isfinite(row).all():
-                raise ValueError(f"the model gave lead {lead.id!r} a value that is not finite")
-        return row - self.penalty_by_tier[k] if self.policy.hot_rule == "soft" else row
+            base = self.model_values([lead], [tier])[0]
+        return base - self.penalty_by_tier[k] if self.policy.hot_rule == "soft" else base
+
+    def values(
+        self, leads: Sequence[Lead], tiers: Sequence[Tier], rows: Sequence[FloatArray | None]
+    ) -> FloatArray:
+        """:meth:`value` of many leads, with one model call for those without a row."""
+        out = np.empty((len(leads), len(self.ids)))
+        need = [i for i, row in enumerate(rows) if row is None]
+        if need and self.model is not None:
+            out[need] = self.model_values([leads[i] for i in need], [tiers[i] for i in need])
+        for i, (lead, tier, row) in enumerate(zip(leads, tiers, rows, strict=True)):
+            given = row if row is not None else (out[i] if self.model is not None else None)
+            out[i] = self.value(lead, tier, given)
+        return out
+
+    def model_values(self, leads: Sequence[Lead], tiers: Sequence[Tier]) -> FloatArray:
+        """The model's values of ``leads``, checked finite."""
+        values = model_value(self.model, leads, self.managers, tiers)
+        bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+        if bad.size:
+            raise ValueError(
+                f"the model gave lead {leads[int(bad[0])].id!r} a value that is not finite"
+            )
+        return values
 
     def workload(self, lead: Lead) -> FloatArray:
         """Workload of ``lead`` for each manager (its effort times the level factor)."""

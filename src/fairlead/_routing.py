@@ -82,3 +82,23 @@ def pick(
         scores[best] = -np.inf
         second = int(np.argmax(scores))
     return Pick(best, second, band, size)
+
+
+def band_bounds(
+    received: FloatArray, target: FloatArray, tolerance: float
+) -> tuple[FloatArray, FloatArray]:
+    """Leads each manager needs to reach the fair band, and may take before leaving it.
+
+    The same band as :func:`pick`: at least ``(1 - t) target - received`` (rounded
+    down), at most ``(1 + t) target + 1 - received`` (rounded down).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> low, high = band_bounds(np.array([2.0, 9.0]), np.array([10.0, 10.0]), 0.2)
+    >>> low.tolist(), high.tolist()
+    ([6.0, -1.0], [11.0, 4.0])
+    """
+    low = np.floor((1.0 - tolerance) * target - received + 1e-9)
+    high = np.floor((1.0 + tolerance) * target + 1.0 - received + 1e-9)
+    return low, high

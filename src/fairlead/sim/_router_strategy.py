@@ -9,7 +9,7 @@ import numpy as np
 from fairlead._problem import FloatArray, IntArray
 from fairlead._router_pricing import batch_prices, window_bounds
 from fairlead._router_queue import place_queue
-from fairlead._routing import pick
+from fairlead._routing import band_bounds, pick
 from fairlead.sim._strategy import DecisionContext, Strategy
 from fairlead.sim._world import World
 
@@ -22,16 +22,22 @@ def _whole(value: object) -> bool:
 
 
 class OnlineRouter(Strategy):
-    """fairlead's online router (:class:`fairlead.Router`): each lead as it arrives.
+    """fairlead's online routing rule (:class:`fairlead.Router`) as a simulator strategy.
 
-    Every waiting lead, oldest first, goes to the eligible manager with room who
-    maximizes ``value - price``, steered by the fair band of the router's choice
+    A lead arriving now goes to the eligible manager with room who maximizes
+    ``value - price``, steered by the fair band of the router's choice
     (``fairlead._routing.pick``): managers a whole lead below ``(1 - tolerance)`` times
     their fair count come first, then those who stay within ``(1 + tolerance)`` times
-    it plus one lead; if every candidate is above, the band is relaxed, so a lead never
-    waits while someone can take it. Manager ``j``'s fair count is their fair share
-    (capacity times time on shift, :meth:`DecisionContext.fair_share`) of all leads
-    received so far and this one.
+    it plus one lead; if every candidate is above, the band is relaxed, so a new lead
+    never waits while someone can take it. Leads that had to wait are placed together
+    first, as :meth:`fairlead.Router.route_waiting` does (``fairlead._router_queue``):
+    within the band, then by room; one that only managers above their band could take
+    is held up to ``max_hold`` minutes from when it was first offered.
+
+    The fair count follows the simulator's convention (:meth:`DecisionContext.fair_share`:
+    capacity times time on shift, of all leads received so far), not the router's own
+    accounts (shares of the leads each manager could take, fading with a half-life,
+    with catch-up after absences); the simulator has no SLA reassignment either.
 
     The prices are the manager duals of an exact batch solve over the last ``window``
     leads the router has seen (their value rows, and who could take them when first
@@ -62,6 +68,9 @@ class OnlineRouter(Strategy):
     warm_start : bool, default True
         Price early (see above); False keeps the prices at zero for the first
         ``reprice_every`` leads.
+    max_hold : float or None, default 180
+        Minutes a waiting lead may be held for a manager within the band (the
+        simulator's clock is in minutes; :class:`fairlead.Router` takes a timedelta).
     name : str, optional
         Label in reports; by default built from the band.
 
@@ -71,15 +80,6 @@ class OnlineRouter(Strategy):
         Manager prices (value units) of the last solve; zeros before the first.
     reprices_ : int
         Price solves so far in this run.
-
-    Notes
-    -----
-    Like :meth:`fairlead.Router.route_waiting`, leads that had to wait are routed oldest
-    first and never held back while a candidate has room. So when capacity binds and
-    leads queue, an exact solve of the queue (:class:`FairleadBatch`) converts more,
-    since it gives the scarce slots to the best leads; and the first shift of the
-    morning takes the night's backlog even above its band, which :class:`FairleadBatch`
-    avoids by holding stale leads (``stale_after``, ``max_hold``).
 
     Examples
     --------
@@ -157,7 +157,7 @@ class OnlineRouter(Strategy):
         self._early = {k for k in early if k > 0}
 
     def decide(self, context: DecisionContext) -> IntArray:
-        """The waiting queue as one batch, then each new lead by value net of price."""
+        """The waiting leads as one batch, then each new lead by value net of price."""
         if self._value.shape[1] != context.room.size:  # a hand-made decision, without reset
             self._clear(context.room.size)
         self._record(context)
@@ -194,8 +194,7 @@ class OnlineRouter(Strategy):
         low = high = None
         if self.tolerance is not None:
             target = context.fair_share() * (float(received.sum()) + queued.size)
-            high = np.floor((1.0 + self.tolerance) * target + 1.0 - received + 1e-9)
-            low = np.floor((1.0 - self.tolerance) * target - received + 1e-9)
+            low, high = band_bounds(received, target, self.tolerance)
         placed = place_queue(net[queued], candidates, room.astype(np.float64), low, high)
         for row, k in enumerate(queued.tolist()):
             lead = int(context.leads[k])

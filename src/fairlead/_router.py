@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -62,6 +62,63 @@ class _Look:
     value: FloatArray
     work: FloatArray
     room: BoolArray
+
+
+class _Call:
+    """One public call of a router: its lock, one store transaction, the state in step.
+
+    If the call fails, nothing of it stays: the store rolls back, and the state is
+    reloaded from it at the next call (SQLite) or restored (in memory, for calls that
+    change several leads; a single route changes nothing before it can no longer fail).
+    A class rather than a generator: it runs on every route.
+    """
+
+    __slots__ = ("atomic", "router", "snapshot", "transaction", "write")
+
+    def __init__(self, router: Router, *, write: bool, atomic: bool) -> None:
+        self.router, self.write, self.atomic = router, write, atomic
+        self.snapshot: RouterState | None = None
+        self.transaction: AbstractContextManager[int | None] | None = None
+
+    def __enter__(self) -> None:
+        router = self.router
+        router._lock.acquire()
+        try:
+            if router._closed:
+                raise ValueError("the router is closed")
+            if self.atomic and not router._store.persistent:
+                self.snapshot = router._state.copy()
+            self.transaction = router._store.transaction(write=self.write)
+            version = self.transaction.__enter__()
+            try:
+                router._sync(version)
+            except BaseException as exc:
+                self.transaction.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+        except BaseException:
+            router._lock.release()
+            raise
+
+    def __exit__(self, kind: Any, exc: Any, trace: Any) -> None:
+        router = self.router
+        try:
+            assert self.transaction is not None
+            self.transaction.__exit__(kind, exc, trace)
+        except BaseException:
+            self._undo()
+            raise
+        else:
+            if kind is not None:
+                self._undo()
+        finally:
+            router._lock.release()
+
+    def _undo(self) -> None:
+        router = self.router
+        if router._store.persistent:
+            router._version = -1  # reload the committed state at the next call
+        elif self.snapshot is not None:
+            router._state = self.snapshot
 
 
 class Router:
@@ -770,29 +827,9 @@ class Router:
 
     # -- internals ----------------------------------------------------------------------
 
-    @contextmanager
-    def _call(self, *, write: bool = True, atomic: bool = False) -> Iterator[None]:
-        """One public call: the lock, one store transaction, the state in step with it.
-
-        If the call fails, nothing of it stays: the store rolls back, and the state is
-        reloaded from it at the next call (SQLite) or restored (in memory, for calls
-        that change several leads; a single route changes nothing before it can fail).
-        """
-        with self._lock:
-            if self._closed:
-                raise ValueError("the router is closed")
-            persistent = self._store.persistent
-            snapshot = self._state.copy() if atomic and not persistent else None
-            try:
-                with self._store.transaction(write=write) as version:
-                    self._sync(version)
-                    yield
-            except BaseException:
-                if persistent:
-                    self._version = -1  # reload the committed state at the next call
-                elif snapshot is not None:
-                    self._state = snapshot
-                raise
+    def _call(self, *, write: bool = True, atomic: bool = False) -> _Call:
+        """One public call: the lock, one store transaction, the state in step with it."""
+        return _Call(self, write=write, atomic=atomic)
 
     def _availability(self, ts: float) -> tuple[BoolArray, BoolArray]:
         """(on shift, absent) at ``ts``, cached until the next minute or absence boundary."""

@@ -19,7 +19,11 @@ from fairlead._problem import FloatArray
 
 @dataclass(slots=True)
 class Entry:
-    """What the router knows of one lead: the decision, the SLA clock and the outcome."""
+    """What the router knows of one lead: the decision, the SLA clock and the outcome.
+
+    ``routed_at`` is when the lead arrived while it waits, then when its current
+    manager got it (the start of its SLA clock).
+    """
 
     lead_id: str
     lead_json: str
@@ -90,6 +94,28 @@ def _pending(entry: Entry) -> bool:
     return entry.released_at is None
 
 
+class _MemoryTransaction:
+    """A :class:`MemoryStore` transaction: an undo journal of entries and the event log."""
+
+    __slots__ = ("logged", "store")
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.logged = 0
+
+    def __enter__(self) -> None:
+        self.store._undo = []
+        self.logged = len(self.store.events)
+
+    def __exit__(self, kind: Any, exc: Any, trace: Any) -> None:
+        store = self.store
+        if kind is not None and store._undo is not None:
+            for lead_id, before in reversed(store._undo):
+                store._set(lead_id, before)
+            del store.events[self.logged :]
+        store._undo = None
+
+
 class MemoryStore:
     """Decisions kept in a dict; the state lives in the router only.
 
@@ -107,19 +133,9 @@ class MemoryStore:
         self._pending: dict[str, Entry] = {}
         self._undo: list[tuple[str, Entry | None]] | None = None
 
-    @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[int | None]:
+    def transaction(self, *, write: bool = True) -> _MemoryTransaction:
         """Undo every change of the block if it raises."""
-        self._undo, logged = [], len(self.events)
-        try:
-            yield None
-        except BaseException:
-            for lead_id, before in reversed(self._undo):
-                self._set(lead_id, before)
-            del self.events[logged:]
-            raise
-        finally:
-            self._undo = None
+        return _MemoryTransaction(self)
 
     def _set(self, lead_id: str, entry: Entry | None) -> None:
         if entry is None:

@@ -48,7 +48,7 @@ import sys
 import time
 from pathlib import Path
 
-from _machine import machine_info
+from _machine import machine_info, max_rss_mib
 from fairlead import sim
 
 BANDS: tuple[float | None, ...] = (0.0, 0.05, 0.1, 0.2, 0.5, None)
@@ -204,7 +204,7 @@ def main() -> int:
         print(f"\nPareto plot written to {path}")
     except ImportError as error:
         print(f"\nno plot: {error}")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = max_rss_mib()
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     total = time.perf_counter() - start
     print(f"total {total:.0f} s; peak RSS {peak:.0f} MiB (largest worker {children:.0f} MiB)")

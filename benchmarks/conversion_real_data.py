@@ -83,7 +83,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import resource
 import statistics
 import sys
 import time
@@ -96,6 +95,7 @@ import numpy.typing as npt
 from scipy.special import expit, logit, polygamma
 
 from _machine import machine_info as shared_machine_info
+from _machine import max_rss_mib
 from fairlead.datasets import BankMarketing, load_bank_marketing
 from fairlead.scoring import (
     ConversionModel,
@@ -125,12 +125,6 @@ RAW_STRENGTH = 1e-9
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def peak_rss_mib() -> float:
-    """Peak RSS of this process from ``getrusage`` (KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
 
 
 def stratified_split(y: IntArray, test_size: float, rng: np.random.Generator) -> tuple[Any, Any]:
@@ -719,7 +713,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"verdict: {word}  {line}")
     failed = any(ok is False for _, ok in checks)
     print(f"overall: {'FAIL' if failed else 'PASS'}")
-    print(f"wall time {elapsed:.1f} s, peak RSS {peak_rss_mib():.0f} MiB")
+    print(f"wall time {elapsed:.1f} s, peak RSS {max_rss_mib():.0f} MiB")
     if args.json:
         payload = {
             "machine": info,

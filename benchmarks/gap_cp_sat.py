@@ -31,9 +31,11 @@ import platform
 import subprocess
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from _machine import peak_rss_mib, version
+from fairlead.datasets._gap import ORLIB_OPTIMA
 
 GAP_TARGET = 0.005  # 0.5 %
 CHILD_SLACK_S = 120.0  # a child gets the time limit plus this before it is killed
@@ -47,41 +49,11 @@ CHU_BEASLEY = {
     "c": {"c05100": 1931, "c05200": 3456, "c10100": 1402, "c10200": 2806, "c20100": 1243,
           "c20200": 2391},
 }  # fmt: skip
-# OR-Library gap1 ... gap12, five instances each, as maximization (published optima).
-ORLIB_MAX = {
-    1: [336, 327, 339, 341, 326],
-    2: [434, 436, 420, 419, 428],
-    3: [580, 564, 573, 570, 564],
-    4: [656, 644, 673, 647, 664],
-    5: [563, 558, 564, 568, 559],
-    6: [761, 759, 758, 752, 747],
-    7: [942, 949, 968, 945, 951],
-    8: [1133, 1134, 1141, 1117, 1127],
-    9: [709, 717, 712, 723, 706],
-    10: [958, 963, 960, 947, 947],
-    11: [1139, 1178, 1195, 1171, 1171],
-    12: [1451, 1449, 1433, 1447, 1446],
-}
 
 Record = dict[str, Any]
 
 
 # --------------------------------------------------------------------------- child side
-
-
-def _vm_hwm_mib() -> float | None:
-    """High-water RSS of this process (Linux ``VmHWM``; reset by ``exec``)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
 
 
 def child(path: str, indices: list[int], time_limit: float, workers: int | None) -> None:
@@ -114,7 +86,7 @@ def child(path: str, indices: list[int], time_limit: float, workers: int | None)
             "broken": broken[:3],
         }
         print(json.dumps(record), flush=True)
-    print(json.dumps({"rss_mib": _vm_hwm_mib()}), flush=True)
+    print(json.dumps({"rss_mib": peak_rss_mib()}), flush=True)
 
 
 # -------------------------------------------------------------------------- parent side
@@ -193,7 +165,7 @@ def orlib(data: Path, time_limit: float, workers: int | None) -> tuple[int, int]
         f"{'time s':>7} {'slowest':>8} {'peak RSS':>9}"
     )
     passed = total = 0
-    for number, optima in ORLIB_MAX.items():
+    for number, optima in ORLIB_OPTIMA.items():
         records, rss = run_child(
             data / "orlib" / f"gap{number}.txt", list(range(len(optima))), time_limit, workers
         )
@@ -240,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"GAP data not found at {data}; pass --data or set FAIRLEAD_GAP_DATA")
         return 2
     print(
-        f"fairlead {metadata.version('fairlead')}, ortools {metadata.version('ortools')}, "
+        f"fairlead {version('fairlead')}, ortools {version('ortools')}, "
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
         f"workers {args.workers or os.cpu_count()}"
     )

@@ -23,11 +23,12 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
 from typing import Any
+
+from _machine import max_rss_mib
 
 TARGET_SECONDS = 30.0
 TARGET_GAP = 0.005
@@ -73,7 +74,7 @@ def run_case(n: int, m: int, seed: int) -> dict[str, Any]:
         "gap": solution.gap,
         "timings": solution.timings,
         "violations": len(broken),
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mib": max_rss_mib(),
     }
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import platform
-import resource
 import statistics
 import sys
 import time
@@ -37,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from _machine import max_rss_mib
 from fairlead.scoring._rfm import clv_summary, rfm
 
 TARGET_S = 0.5
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"clv_summary / lifetimes: {t_clv / t_ref:.2f}")
     print(f"clv_summary equals lifetimes exactly ({len(ours):,} customers): {equal}")
     print(f"segments: {table['segment'].value_counts().to_dict()}")
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mib = max_rss_mib()
     print(f"peak RSS: {peak_mib:.0f} MiB")
     ok = t_rfm < TARGET_S
     verdict = "PASS" if ok else "FAIL"

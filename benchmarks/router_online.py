@@ -87,7 +87,6 @@ import collections
 import gc
 import json
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -103,7 +102,7 @@ from typing import Any, Literal
 import numpy as np
 
 import fairlead as fl
-from _machine import machine_info
+from _machine import machine_info, peak_rss_mib, status_mib
 
 Record = dict[str, Any]
 
@@ -153,27 +152,6 @@ RATIO_TARGET = 0.99
 
 
 # ======================================================================== latency (child)
-
-
-def _rss_mib(field: str) -> float | None:
-    """``VmHWM`` / ``VmRSS`` of this process from ``/proc/self/status`` (Linux), in MiB."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return None
-
-
-def peak_rss_mib() -> float:
-    """Peak RSS of this process: ``VmHWM`` (reset by ``exec``) or ``ru_maxrss``."""
-    hwm = _rss_mib("VmHWM")
-    if hwm is not None:
-        return hwm
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
 
 
 def latency_team(seed: int) -> tuple[list[Record], dict[str, Record]]:
@@ -297,14 +275,14 @@ def run_latency(mode: str, warmup: int, timed: int, seed: int, store_dir: str) -
         waiting = released = 0
         on_shift: list[float] = []
         wal_mib = [0.0]
-        rss_start = _rss_mib("VmRSS")
+        rss_start = status_mib("VmRSS")
         loop_start = 0
         perf, thread = time.perf_counter_ns, time.thread_time_ns
         try:
             for k, (lead, now) in enumerate(zip(leads, times, strict=True)):
                 if k == warmup:
                     watch.reset()
-                    rss_start = _rss_mib("VmRSS")
+                    rss_start = status_mib("VmRSS")
                     loop_start = perf()
                 before = watch.count
                 cpu_start = thread()

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import math
-import resource
 import statistics
 import sys
 import time
@@ -46,6 +45,7 @@ import numpy as np
 import numpy.typing as npt
 
 from _machine import machine_info as shared_machine_info
+from _machine import max_rss_mib
 from fairlead.scoring import ConversionModel, LogisticModel
 
 FloatArray = npt.NDArray[np.float64]
@@ -60,12 +60,6 @@ PRODUCTS = ("cards", "loans", "mortgage", "deposits", "insurance")
 COEF = np.array([0.8, -0.5, 0.3, 0.0])
 CHANNEL_EFFECT = np.array([0.0, 0.4, 0.7, -0.3])
 PRODUCT_EFFECT = np.array([0.2, 0.0, -0.6, 0.3, -0.2])
-
-
-def peak_rss_mib() -> float:
-    """Peak RSS of this process from ``getrusage`` (KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
 
 
 def make_leads(n: int, rng: np.random.Generator) -> tuple[Columns, FloatArray]:
@@ -183,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(flush=True)
 
-    rss_before = peak_rss_mib()
+    rss_before = max_rss_mib()
     times: list[float] = []
     base_times: list[float] = []
     P = np.empty((0, 0))
@@ -195,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         start = time.perf_counter()
         model.base_model_.predict_proba(leads)
         base_times.append(time.perf_counter() - start)
-    rss_after = peak_rss_mib()
+    rss_after = max_rss_mib()
     median = statistics.median(times)
     base_median = statistics.median(base_times)
     shape_ok = P.shape == (args.leads, len(ids)) and bool(

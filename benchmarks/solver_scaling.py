@@ -85,7 +85,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -95,6 +94,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from _machine import machine_info as shared_machine_info
+from _machine import max_rss_mib, status_mib
 
 if TYPE_CHECKING:
     import numpy as np
@@ -169,24 +169,6 @@ class Case:
 
 
 # --------------------------------------------------------------------------- child side
-
-
-def _peak_rss_mib() -> float:
-    """Peak RSS of this process from ``getrusage`` (KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
-
-
-def _vm_hwm_mib() -> float | None:
-    """High-water RSS of the current address space (Linux ``VmHWM``), reset by ``exec``."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return None
 
 
 def make_instance(case: Case, seed: int) -> tuple[Value, IntArray]:
@@ -456,8 +438,8 @@ def run_case(variant: str, case: Case, seed: int, repeat: int) -> Record:
             gap=max(gaps) if gaps else None,
             arcs=extras.get("arcs"),
         )
-    record["peak_rss_mib"] = _peak_rss_mib()
-    record["vm_hwm_mib"] = _vm_hwm_mib()
+    record["peak_rss_mib"] = max_rss_mib()
+    record["vm_hwm_mib"] = status_mib("VmHWM")
     return record
 
 
@@ -896,7 +878,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     for line in report(results, args.ortools_large):
         print(line)
-    parent_peak = _peak_rss_mib()
+    parent_peak = max_rss_mib()
     floors = [r["cases"]["baseline"].get("peak_rss_mib") for r in results]
     smallest = min((f for f in floors if f is not None), default=float("inf"))
     note = "below" if parent_peak < smallest else "NOT below (children's ru_maxrss may be inflated)"

@@ -34,7 +34,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 import fairlead as fl
 from fairlead._check import penalty_of
 from fairlead._infeasibility import explain_infeasible
-from fairlead.datasets._gap import gap_instances, read_gap
+from fairlead.datasets._gap import ORLIB_OPTIMA, gap_instances, read_gap
 from fairlead.solvers.cp_sat import model_scales
 
 TOL = 1e-9
@@ -901,29 +901,13 @@ def test_cp_sat_is_registered_and_exact():
 
 # ------------------------------------------------------------------ GAP benchmarks
 
-# OR-Library gap1 ... gap12, five instances each, solved as maximisation (README table)
-ORLIB_MAX = {
-    1: [336, 327, 339, 341, 326],
-    2: [434, 436, 420, 419, 428],
-    3: [580, 564, 573, 570, 564],
-    4: [656, 644, 673, 647, 664],
-    5: [563, 558, 564, 568, 559],
-    6: [761, 759, 758, 752, 747],
-    7: [942, 949, 968, 945, 951],
-    8: [1133, 1134, 1141, 1117, 1127],
-    9: [709, 717, 712, 723, 706],
-    10: [958, 963, 960, 947, 947],
-    11: [1139, 1178, 1195, 1171, 1171],
-    12: [1451, 1449, 1433, 1447, 1446],
-}
-
 
 @needs_gap
 @pytest.mark.parametrize("number", range(1, 13))  # about 10 s for all 60 instances
 def test_orlib_gap_reaches_the_published_optimum(number):
     path = GAP / "orlib" / f"gap{number}.txt"
     assert gap_instances(path) == 5
-    for index, optimum in enumerate(ORLIB_MAX[number]):
+    for index, optimum in enumerate(ORLIB_OPTIMA[number]):
         p = read_gap(path, index=index)
         assert model_scales(p).exact
         sol = fl.solve(p, method="cp_sat", time_limit=60)

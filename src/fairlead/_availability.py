@@ -28,13 +28,6 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
-def as_utc(moment: datetime) -> datetime:
-    """``moment`` as an aware UTC datetime; a naive one is read as UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
 def timestamp(moment: datetime) -> float:
     """Seconds since the epoch; a naive datetime is read as UTC."""
     if moment.tzinfo is None:
@@ -361,9 +354,3 @@ class Calendar:
         start = max(minute, float(self._bounds[k - 1])) if k > 0 else minute
         end = min(minute + 60, float(self._bounds[k])) if k < self._bounds.size else minute + 60
         return start, end
-
-    def absence_reason(self, j: int, ts: float) -> str | None:
-        """Why manager ``j`` is away at ``ts`` (the absence's reason), or ``None``."""
-        active = (self.absence_manager == j) & (self.absence_start <= ts) & (ts < self.absence_end)
-        hits = np.flatnonzero(active)
-        return self.absences[int(hits[0])].reason if hits.size else None

@@ -13,7 +13,6 @@ from typing import Any, Literal
 import numpy as np
 
 from fairlead._availability import Absence, Calendar
-from fairlead._eligibility import check_skills
 from fairlead._inputs import coerce_policy, coerce_records
 from fairlead._models import Lead, Manager, Policy, Tier
 from fairlead._problem import BoolArray, FloatArray
@@ -349,7 +348,6 @@ class Router:
             The new prices.
         """
         records: list[Lead] = coerce_records(leads, Lead, "lead")
-        check_skills(records, self._team.managers, self._team.policy)
         ts = instant(now) if now is not None else None
         away = None
         if ts is not None:
@@ -774,16 +772,7 @@ class Router:
         ts = instant(now)
         with self._call(write=False):
             state = self._state.copy()
-            on_shift, absent = self._availability(ts)
-        away = absent | (state.paused > 0)
-        advance(
-            state,
-            ts,
-            away,
-            weights=self._team.weights,
-            half_life=self._half_life,
-            catch_up=self._catch_up,
-        )
+            on_shift, away = self._advance(ts, state)
         rows = []
         for j, mid in enumerate(self._team.ids):
             target = float(state.target[j])
@@ -839,12 +828,13 @@ class Router:
             self._cache_span = self._calendar.steady_span(ts)
         return self._cache
 
-    def _advance(self, ts: float) -> tuple[BoolArray, BoolArray]:
-        """Bring the state to ``ts``; returns (on shift, away)."""
+    def _advance(self, ts: float, state: RouterState | None = None) -> tuple[BoolArray, BoolArray]:
+        """Bring the state (or a copy of it) to ``ts``; returns (on shift, away)."""
+        state = self._state if state is None else state
         on_shift, absent = self._availability(ts)
-        away = absent | (self._state.paused > 0)
+        away = absent | (state.paused > 0)
         advance(
-            self._state,
+            state,
             ts,
             away,
             weights=self._team.weights,

@@ -9,11 +9,10 @@ from typing import Any
 import numpy as np
 
 from fairlead._capacity import water_fill
-from fairlead._eligibility import eligibility, lead_tiers
 from fairlead._models import Lead
 from fairlead._problem import AssignmentProblem, BoolArray, FloatArray
 from fairlead._router_team import TeamTables
-from fairlead._value import level_factor_value, model_value
+from fairlead._value import model_value
 from fairlead.solvers import SolveStatus, solve
 
 
@@ -62,28 +61,25 @@ def window_prices(
 ) -> Priced:
     """Solve the window as a batch (exact ``sifting``) and return its manager prices.
 
-    Soft rules enter as in routing (the soft hot-lead penalty lowers the value). Managers
-    in ``exclude`` take no lead of the window and get a NaN price (keep the old one).
+    Eligibility and values are the router's own (``TeamTables``), so the window is priced
+    by the rules leads are routed by; a product nobody sells is an error, as in routing.
+    Managers in ``exclude`` take no lead of the window and get a NaN price (keep the old one).
     """
-    policy, managers = team.policy, team.managers
-    m = len(managers)
-    tiers = lead_tiers(leads, policy)
-    if values is None:
-        if team.model is None:
-            raw = level_factor_value(leads, managers, tiers, policy)
-        else:
-            raw = model_value(team.model, leads, managers, tiers)
-    else:
-        raw = model_value(values, leads, managers, tiers)
-    if not np.isfinite(raw).all():
-        i, j = (int(x[0]) for x in np.nonzero(~np.isfinite(raw)))
-        raise ValueError(
-            f"value of lead {leads[i].id!r} for manager {team.ids[j]!r} must be finite, "
-            f"got {raw[i, j]!r}"
-        )
-    tier_index = np.array([list(type(t)).index(t) for t in tiers], dtype=np.int64)
-    value = raw - team.penalty_by_tier[tier_index]
-    allowed = eligibility(leads, managers, tiers, policy)
+    policy, m = team.policy, len(team.ids)
+    tiers = [team.tier(lead) for lead in leads]
+    allowed = np.array([team.eligible(x, t) for x, t in zip(leads, tiers, strict=True)])
+    rows: list[FloatArray | None] = [None] * len(leads)
+    if values is not None:
+        given = model_value(values, leads, team.managers, tiers)  # checks the shape
+        bad = np.argwhere(~np.isfinite(given))
+        if bad.size:
+            i, j = (int(x) for x in bad[0])
+            raise ValueError(
+                f"value of lead {leads[i].id!r} for manager {team.ids[j]!r} must be finite, "
+                f"got {float(given[i, j])!r}"
+            )
+        rows = list(given)
+    value = team.values(leads, tiers, rows)
     included = np.ones(m, dtype=np.bool_) if exclude is None else ~exclude
     allowed &= included[None, :]
     if capacity is None:

@@ -49,11 +49,6 @@ class Entry:
         """The lead record (kept as JSON: fewer live objects for the garbage collector)."""
         return Lead.model_validate_json(self.lead_json)
 
-    @property
-    def is_open(self) -> bool:
-        """Held by a manager and not released yet."""
-        return self.manager is not None and self.released_at is None
-
 
 class Store(Protocol):
     """The ledger a router writes through; one transaction per public call."""

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from fairlead._capacity import share_weights
+from fairlead._eligibility import hot_below_level
 from fairlead._inputs import InputError
 from fairlead._models import Lead, Level, Manager, Policy, Tier
 from fairlead._problem import BoolArray, FloatArray
@@ -31,7 +32,6 @@ class TeamTables:
         self.policy = policy
         self.model = model
         self.ids = [mg.id for mg in managers]
-        m = len(self.ids)
         maximum = np.array([mg.max_active_leads for mg in managers], dtype=np.float64)
         portfolio = np.array([mg.portfolio_size for mg in managers], dtype=np.float64)
         touches = np.array([mg.planned_touches for mg in managers], dtype=np.float64)
@@ -44,9 +44,7 @@ class TeamTables:
             [[policy.level_factors[t][lv] for lv in levels] for t in _TIERS], dtype=np.float64
         )
         self.factor: FloatArray = table[:, level_of]  # (tiers, m)
-        below = np.zeros((len(_TIERS), m), dtype=np.bool_)
-        if policy.hot_min_level is not None:
-            below[_TIERS.index(Tier.HOT)] = level_of < policy.hot_min_level.rank
+        below = hot_below_level(managers, _TIERS, policy)  # (tiers, m): the rule of assign()
         hard = policy.hot_rule == "hard"
         self.allowed_by_tier: BoolArray = ~below if hard else np.ones_like(below)
         self.penalty_by_tier: FloatArray = np.where(below & (not hard), policy.hot_penalty, 0.0)
@@ -91,7 +89,8 @@ class TeamTables:
     def value(self, lead: Lead, tier: Tier, row: FloatArray | None = None) -> FloatArray:
         """Expected value of ``lead`` with each manager, less any soft-rule penalty.
 
-        The value is the model's, or ``row`` when the caller gave one.
+        The value is the model's, or ``row`` when the caller gave one. The one-lead
+        form of :meth:`values`, for the route's hot path.
         """
         k = _TIERS.index(tier)
         if row is not None:
@@ -105,14 +104,20 @@ class TeamTables:
     def values(
         self, leads: Sequence[Lead], tiers: Sequence[Tier], rows: Sequence[FloatArray | None]
     ) -> FloatArray:
-        """:meth:`value` of many leads, with one model call for those without a row."""
+        """:meth:`value` of many leads at once (one model call for those without a row)."""
+        k = np.array([_TIERS.index(t) for t in tiers], dtype=np.int64)
         out = np.empty((len(leads), len(self.ids)))
         need = [i for i, row in enumerate(rows) if row is None]
-        if need and self.model is not None:
+        if need and self.model is None:
+            scores = np.array([leads[i].score for i in need], dtype=np.float64)
+            out[need] = np.minimum(1.0, scores[:, None] * self.factor[k[need]])
+        elif need:
             out[need] = self.model_values([leads[i] for i in need], [tiers[i] for i in need])
-        for i, (lead, tier, row) in enumerate(zip(leads, tiers, rows, strict=True)):
-            given = row if row is not None else (out[i] if self.model is not None else None)
-            out[i] = self.value(lead, tier, given)
+        for i, row in enumerate(rows):
+            if row is not None:
+                out[i] = row
+        if self.policy.hot_rule == "soft":
+            out -= self.penalty_by_tier[k]
         return out
 
     def model_values(self, leads: Sequence[Lead], tiers: Sequence[Tier]) -> FloatArray:

@@ -28,7 +28,24 @@ import numpy as np
 
 from fairlead._problem import AssignmentProblem, IntArray
 
-__all__ = ["gap_instances", "read_gap"]
+__all__ = ["ORLIB_OPTIMA", "gap_instances", "read_gap"]
+
+#: Published optima of OR-Library's gap1 ... gap12, five instances each, solved as
+#: maximisation problems (the library's own table).
+ORLIB_OPTIMA: dict[int, list[int]] = {
+    1: [336, 327, 339, 341, 326],
+    2: [434, 436, 420, 419, 428],
+    3: [580, 564, 573, 570, 564],
+    4: [656, 644, 673, 647, 664],
+    5: [563, 558, 564, 568, 559],
+    6: [761, 759, 758, 752, 747],
+    7: [942, 949, 968, 945, 951],
+    8: [1133, 1134, 1141, 1117, 1127],
+    9: [709, 717, 712, 723, 706],
+    10: [958, 963, 960, 947, 947],
+    11: [1139, 1178, 1195, 1171, 1171],
+    12: [1451, 1449, 1433, 1447, 1446],
+}
 
 # OR-Library lists optima for gap1 ... gap12 "when solved as maximisation problems";
 # every other GAP file (gapa-gapd, Chu & Beasley, Yagiura) is a minimisation problem.

@@ -17,6 +17,13 @@ from fairlead.sim._world import World
 _FIRST_ROWS = 256
 
 
+def _non_negative(value: object) -> bool:
+    """A finite number >= 0 (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and value >= 0
+
+
 def _whole(value: object) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
@@ -107,12 +114,7 @@ class OnlineRouter(Strategy):
         max_hold: float | None = 180.0,
         name: str | None = None,
     ) -> None:
-        if tolerance is not None and not (
-            isinstance(tolerance, int | float)
-            and not isinstance(tolerance, bool)
-            and math.isfinite(tolerance)
-            and tolerance >= 0
-        ):
+        if tolerance is not None and not _non_negative(tolerance):
             raise ValueError(f"tolerance must be a finite number >= 0 or None, got {tolerance!r}")
         if not (_whole(reprice_every) and reprice_every >= 1):
             raise ValueError(f"reprice_every must be an integer >= 1, got {reprice_every!r}")
@@ -121,12 +123,7 @@ class OnlineRouter(Strategy):
                 f"window must be an integer >= reprice_every ({reprice_every}), so every "
                 f"lead is priced, got {window!r}"
             )
-        if max_hold is not None and not (
-            isinstance(max_hold, int | float)
-            and not isinstance(max_hold, bool)
-            and math.isfinite(max_hold)
-            and max_hold >= 0
-        ):
+        if max_hold is not None and not _non_negative(max_hold):
             raise ValueError(f"max_hold must be a number of minutes >= 0 or None, got {max_hold!r}")
         self.max_hold = None if max_hold is None else float(max_hold)
         self.tolerance = None if tolerance is None else float(tolerance)

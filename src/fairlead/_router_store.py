@@ -285,11 +285,7 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise ValueError(f"cannot open the router store {self.path!r}: {exc}") from None
         try:
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute(f"PRAGMA synchronous={durability.upper()}")
-            self.db.execute("PRAGMA wal_autocheckpoint=0")
-            self.db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
-            self.db.executescript(_SCHEMA)
+            self._set_up(durability)
         except sqlite3.Error as exc:
             self.db.close()
             raise ValueError(f"cannot open the router store {self.path!r}: {exc}") from None
@@ -297,6 +293,26 @@ class SqliteStore:
         self._last_checkpoint = time.monotonic()
         self._commits = 0
         self._closed = False
+
+    def _set_up(self, durability: str) -> None:
+        """WAL journal, durability, checkpoints by hand, and the tables.
+
+        Two processes opening a new file at once can find it locked while the other
+        turns on WAL, a step SQLite does not wait for: it is retried for up to 30 s.
+        """
+        deadline = time.monotonic() + 30.0
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute(f"PRAGMA synchronous={durability.upper()}")
+                self.db.execute("PRAGMA wal_autocheckpoint=0")
+                self.db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
+                self.db.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[int | None]:

@@ -28,8 +28,11 @@ shared machine), which tells a slow call of fairlead from a descheduled one. The
 1-minute load average at the start and end of each store's run is printed, and for
 SQLite the size of the write-ahead log, sampled every 1,000 routes.
 
-Stores: in memory; SQLite ``durability="normal"``; SQLite ``durability="full"`` (an
-fsync per call; reported, no target). The SQLite file
+Stores: in memory; in memory with a fitted ``ConversionModel`` as the value model
+(fitted on 20,000 rows of synthetic history of the same team with features score,
+product and source: one prediction per route; reported, no target); SQLite
+``durability="normal"``; SQLite ``durability="full"`` (an fsync per call; reported, no
+target). The SQLite file
 lives in ``--store-dir`` (default: the system temporary directory; its file system is
 printed, since an fsync on tmpfs costs nothing). Each store runs in a fresh
 subprocess, so its peak RSS (Linux ``VmHWM``, which ``exec`` resets; ``ru_maxrss``
@@ -131,13 +134,15 @@ MEAN_GAP_S = 0.5
 KEEP_OPEN_SHARE = 0.5  # release the oldest lead once more than this share of capacity is held
 OUTCOMES: tuple[Literal["won", "lost", "closed"], ...] = ("won", "lost", "closed")
 OUTCOME_SHARES = (0.2, 0.7, 0.1)
-MODES = ("memory", "sqlite-normal", "sqlite-full")
+MODES = ("memory", "memory-model", "sqlite-normal", "sqlite-full")
 MODE_LABEL = {
     "memory": "in memory",
+    "memory-model": "in memory, ConversionModel",
     "sqlite-normal": 'SQLite durability="normal"',
     "sqlite-full": 'SQLite durability="full"',
 }
 P99_TARGET_US = {"memory": 100.0, "sqlite-normal": 2000.0}
+MODEL_HISTORY = 20_000  # rows of synthetic history the ConversionModel is fitted on
 PERCENTILES = (50.0, 90.0, 99.0, 99.9)
 CHILD_TIMEOUT_S = 900.0
 
@@ -182,6 +187,33 @@ def latency_team(seed: int) -> tuple[list[Record], dict[str, Record]]:
             "week": dict(WEEKS[int(rng.integers(len(WEEKS)))]),
         }
     return managers, hours
+
+
+def latency_model(managers: Sequence[Record], seed: int) -> Any:
+    """A ConversionModel fitted on synthetic history of this team (score, product, source).
+
+    The true log odds rise with the score, differ by product and source, and carry a
+    lift per manager level; who worked each history lead is drawn at random.
+    """
+    from fairlead.scoring import ConversionModel
+
+    rng = np.random.default_rng(seed + 3)
+    n = MODEL_HISTORY
+    score = rng.beta(2.0, 5.0, size=n)
+    product = rng.integers(len(PRODUCTS), size=n)
+    source = rng.integers(len(SOURCES), size=n)
+    who = rng.integers(len(managers), size=n)
+    level_lift = {"trainee": -0.4, "junior": -0.1, "middle": 0.1, "senior": 0.3}
+    lift = np.array([level_lift[mg["level"]] for mg in managers])[who]
+    logits = -2.0 + 3.0 * score + 0.2 * product - 0.15 * source + lift
+    won = rng.random(n) < 1.0 / (1.0 + np.exp(-logits))
+    history = {
+        "score": score,
+        "product": np.array(PRODUCTS)[product],
+        "source": np.array(SOURCES)[source],
+    }
+    ids = np.array([mg["id"] for mg in managers])
+    return ConversionModel().fit(history, won, managers=ids[who])
 
 
 def latency_leads(count: int, seed: int) -> tuple[list[Record], list[datetime]]:
@@ -261,10 +293,16 @@ def run_latency(mode: str, warmup: int, timed: int, seed: int, store_dir: str) -
     load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
     with tempfile.TemporaryDirectory(dir=store_dir, prefix="fairlead-router-") as tmp:
-        store = None if mode == "memory" else Path(tmp) / "router.db"
+        store = None if mode.startswith("memory") else Path(tmp) / "router.db"
         durability: Literal["normal", "full"] = "full" if mode == "sqlite-full" else "normal"
+        model = latency_model(managers, seed) if mode == "memory-model" else None
         router = fl.Router(
-            managers, LATENCY_POLICY, hours=hours, store=store, durability=durability
+            managers,
+            LATENCY_POLICY,
+            model=model,
+            hours=hours,
+            store=store,
+            durability=durability,
         )
         watch = GcWatch()
         gc.callbacks.append(watch)
@@ -456,7 +494,7 @@ def latency_report(records: Sequence[Record]) -> tuple[list[str], list[tuple[str
         p, q, c = rec["latency_us"], rec["no_gc_latency_us"], rec["cpu_latency_us"]
         shift = f"{rec['on_shift_min']:.0%}-{rec['on_shift_mean']:.0%}"
         load = f"{_load(rec['load_start'])}/{_load(rec['load_end'])}"
-        wal = f"{rec['wal_max_mib']:.0f}" if rec["mode"] != "memory" else "-"
+        wal = f"{rec['wal_max_mib']:.0f}" if not rec["mode"].startswith("memory") else "-"
         lines.append(
             f"{MODE_LABEL[mode]:<28} {rec['timed']:>6}  {p['p50']:>7.1f} {p['p90']:>7.1f}"
             f" {p['p99']:>7.1f} {p['p99.9']:>8.1f} {rec['max_us']:>7.0f}"
@@ -805,7 +843,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"== 1. latency of Router.route: {LATENCY_MANAGERS} managers in {len(ZONES)} time "
             f"zones with working hours, balance band ±{LATENCY_POLICY['balance_tolerance']:.0%}, "
-            "qualification and hot-lead level, webhook dicts, default value model"
+            "qualification and hot-lead level, webhook dicts, default value model (one row: a "
+            f"ConversionModel fitted on {MODEL_HISTORY} rows of history)"
         )
         print(
             f"   {args.warmup} warm-up + {args.timed} timed routes per store, each timed alone "
@@ -866,7 +905,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             + (f" (target p99 < {_us(target)})" if target else " (no target)")
             + f"; p99 CPU time {_us(rec['cpu_latency_us']['p99'])}; GC in "
             f"{rec['gc_hit_share']:.1%} of routes; peak RSS {rec['peak_rss_mib']:.0f} MiB"
-            + (f"; WAL up to {rec['wal_max_mib']:.0f} MiB" if rec["mode"] != "memory" else "")
+            + (
+                f"; WAL up to {rec['wal_max_mib']:.0f} MiB"
+                if not rec["mode"].startswith("memory")
+                else ""
+            )
         )
     if quality_headline is not None:
         rng_ = quality_headline["range"]

@@ -122,7 +122,7 @@ class TeamTables:
 
     def model_values(self, leads: Sequence[Lead], tiers: Sequence[Tier]) -> FloatArray:
         """The model's values of ``leads``, checked finite."""
-        values = model_value(self.model, leads, self.managers, tiers)
+        values = model_value(self.model, leads, self.managers, tiers, self.ids)
         bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
         if bad.size:
             raise ValueError(

@@ -57,11 +57,14 @@ def conversion_value(
     leads: Sequence[Lead],
     managers: Sequence[Manager],
     tiers: Sequence[Tier],
+    manager_ids: Sequence[str] | None = None,
 ) -> FloatArray:
     """Values from a fitted :class:`~fairlead.scoring.ConversionModel`.
 
     Each lead's ``features`` supply the model's feature columns; its ``segment``
     (or else its tier) supplies the segment when the model was fitted on segments.
+    ``manager_ids``, the ids of ``managers`` when the caller keeps them, spare
+    collecting them on every call.
     """
     names: list[str] = getattr(model, "feature_names_", [])
     if not names:
@@ -83,7 +86,8 @@ def conversion_value(
             lead.segment if lead.segment is not None else tier.value
             for lead, tier in zip(leads, tiers, strict=True)
         ]
-    return model.predict_proba(columns, managers=[mg.id for mg in managers], segments=segments)
+    ids = manager_ids if manager_ids is not None else [mg.id for mg in managers]
+    return model.predict_proba(columns, managers=ids, segments=segments)
 
 
 def model_value(
@@ -91,10 +95,14 @@ def model_value(
     leads: Sequence[Lead],
     managers: Sequence[Manager],
     tiers: Sequence[Tier],
+    manager_ids: Sequence[str] | None = None,
 ) -> FloatArray:
-    """Values from a model: a fitted ConversionModel, an (n, m) array, or a callable."""
+    """Values from a model: a fitted ConversionModel, an (n, m) array, or a callable.
+
+    ``manager_ids`` are the ids of ``managers``, when the caller already has them.
+    """
     if is_conversion_model(model):
-        raw: Any = conversion_value(model, leads, managers, tiers)
+        raw: Any = conversion_value(model, leads, managers, tiers, manager_ids)
     else:
         raw = model(leads, managers) if callable(model) else model
     try:

@@ -99,7 +99,8 @@ def test_fit_returns_self_and_learned_attributes_end_with_underscore(history):
         "prior_strength_",
         "feature_names_",
     } <= learned
-    assert all(name.endswith("_") for name in learned)
+    # scikit-learn's rule (check_dont_overwrite_parameters): public ones end with "_"
+    assert all(name.endswith("_") for name in learned if not name.startswith("_"))
     # the parameters are untouched by fit
     assert (cm.base_model, cm.l2, cm.prior_strength, cm.n_segments) == (None, 1.0, None, 4)
 
@@ -150,6 +151,32 @@ def test_manager_columns_follow_the_requested_order(fitted):
     full = fitted.predict_proba(X_new, managers=list("abcdef"))
     picked = fitted.predict_proba(X_new, managers=["f", "a", "a", "c"])
     np.testing.assert_array_equal(picked, full[:, [5, 0, 0, 2]])
+
+
+def test_a_remembered_team_is_forgotten_by_a_new_fit(history):
+    X, y, who = history
+    cm = ConversionModel(unknown_managers="prior").fit(X[:6000], y[:6000], managers=who[:6000])
+    X_new = np.random.default_rng(2).normal(size=(7, 2))
+    team = ["d", "a", "zed"]
+    first = cm.predict_proba(X_new, managers=team)
+    np.testing.assert_array_equal(cm.predict_proba(X_new, managers=tuple(team)), first)
+    # refit on a history without "a" and "b": the same list now maps to other columns
+    keep = ~np.isin(who, ["a", "b"])
+    cm.fit(X[keep][:6000], y[keep][:6000], managers=who[keep][:6000])
+    fresh = ConversionModel(unknown_managers="prior").fit(
+        X[keep][:6000], y[keep][:6000], managers=who[keep][:6000]
+    )
+    np.testing.assert_array_equal(
+        cm.predict_proba(X_new, managers=team), fresh.predict_proba(X_new, managers=team)
+    )
+    base = cm.base_model_.predict_proba(X_new)[:, 1]
+    np.testing.assert_allclose(cm.predict_proba(X_new, managers=team)[:, 1], base, rtol=1e-12)
+    # a list changed in place is a new team
+    team[0] = "c"
+    np.testing.assert_array_equal(
+        cm.predict_proba(X_new, managers=team),
+        fresh.predict_proba(X_new, managers=["c", "a", "zed"]),
+    )
 
 
 def test_trials_and_successes_count_the_history(history, fitted):

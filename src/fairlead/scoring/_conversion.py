@@ -31,6 +31,7 @@ from fairlead.scoring._params import (
 from fairlead.scoring._shrinkage import fit_prior_strength, shrink_rates
 
 _CLIP = 1e-6
+_RESOLVED_TEAMS = 8  # manager lists remembered by predict_proba (see _manager_columns)
 
 
 def _check_present(array: np.ndarray[Any, Any], what: str, entry: str = "row") -> None:
@@ -301,6 +302,9 @@ class ConversionModel(ParamsMixin):
             labels = _labels(segments, n, "segments")
             self.segments_, segment_idx = np.unique(labels, return_inverse=True)
         self.manager_ids_, manager_idx = np.unique(who, return_inverse=True)
+        self._resolved_managers: dict[
+            tuple[Any, ...], tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]
+        ] = {}
         effect, trials, wins, strength = manager_segment_effects(
             target,
             base,
@@ -322,6 +326,28 @@ class ConversionModel(ParamsMixin):
     def _manager_columns(
         self, managers: Sequence[str] | npt.ArrayLike
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """Each manager's column in the effect table, and whether the history knew them.
+
+        A list or tuple of ids is resolved once and remembered (a router asks for the
+        same team on every lead); the cache is emptied by :meth:`fit`.
+        """
+        key = tuple(managers) if isinstance(managers, list | tuple) else None
+        try:
+            cached = self._resolved_managers.get(key) if key is not None else None
+        except TypeError:  # an unhashable entry: resolved (and reported) below
+            key = cached = None
+        if cached is not None:
+            return cached
+        resolved = self._resolve_managers(managers)
+        if key is not None:
+            if len(self._resolved_managers) >= _RESOLVED_TEAMS:
+                self._resolved_managers.clear()
+            self._resolved_managers[key] = resolved
+        return resolved
+
+    def _resolve_managers(
+        self, managers: Sequence[str] | npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
         given = np.asarray(managers)
         if given.ndim != 1:
             raise ValueError(f"managers must be a 1-d list of ids, got shape {given.shape}")
@@ -336,6 +362,7 @@ class ConversionModel(ParamsMixin):
                 "unknown_managers='prior' to give them the segment baseline"
             )
         columns = np.array([position.get(m, 0) for m in ids.tolist()], dtype=np.int64)
+        columns.flags.writeable = known.flags.writeable = False
         return columns, known
 
     def predict_proba(

@@ -52,6 +52,32 @@ def test_effort_by_level_lets_a_senior_take_more_complex_leads():
     assert loads_of(plan) == {"sen": 3.0, "jun": 2.0}
 
 
+@pytest.mark.parametrize(
+    ("effort", "low", "high"),
+    [(1.0, [2.5, 2.0], [4.0, 4.0]), (2.0, [5.0, 5.0], [8.0, 8.0])],
+)
+def test_effort_by_level_keeps_the_balance_band_feasible(effort, low, high):
+    leads = [{"id": f"l{i}", "score": 0.1 + 0.01 * i, "effort": effort} for i in range(10)]
+    managers = [
+        {"id": "sen", "level": "senior", "max_active_leads": 20},
+        {"id": "mid", "level": "middle", "max_active_leads": 20},
+    ]
+    policy = {"balance_tolerance": 0.2, "effort_by_level": {"senior": 0.5}}
+    plan = fl.assign(leads, managers, policy=policy)
+    placed = list(plan.assignments.values())
+    assert None not in placed
+    # the senior has room for twice the effort, so twice the share: 20/3 and 10/3 leads
+    np.testing.assert_allclose(plan.capacity.target_share, [2 / 3, 1 / 3])
+    counts = {mg: placed.count(mg) for mg in ("sen", "mid")}
+    # the band (whole units of lead effort, rounded outward) and the target are in
+    # each manager's own workload, as the loads are
+    loads = loads_of(plan)
+    assert loads == {"sen": 0.5 * effort * counts["sen"], "mid": effort * counts["mid"]}
+    assert plan.capacity.min_load.tolist() == low
+    assert plan.capacity.max_load.tolist() == high
+    assert all(lo <= loads[mg] <= hi for mg, lo, hi in zip(("sen", "mid"), low, high, strict=True))
+
+
 def test_soft_hot_rule_pays_instead_of_failing():
     leads = [{"id": "hot", "score": 0.9}, {"id": "hot2", "score": 0.8}]
     managers = [

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fairlead._capacity import CapacityPlan, plan_capacity
+from fairlead._capacity import CapacityPlan, effort_factors, plan_capacity
 from fairlead._eligibility import eligibility, hot_below_level
 from fairlead._models import Lead, Manager, Policy, Tier
 from fairlead._problem import AssignmentProblem, FloatArray
@@ -26,8 +26,7 @@ def workloads(
 ) -> FloatArray | None:
     """Workload of each lead (for each manager), or ``None`` when every lead weighs 1."""
     effort = np.array([lead.effort for lead in leads], dtype=np.float64)
-    by_level = policy.effort_by_level or {}
-    factor = np.array([by_level.get(mg.level, 1.0) for mg in managers], dtype=np.float64)
+    factor = effort_factors(managers, policy)
     if np.all(effort == 1.0) and np.all(factor == 1.0):
         return None
     if np.all(factor == 1.0):
@@ -53,7 +52,10 @@ def build_problem(
     allowed = eligibility(leads, managers, tiers, policy)
     weight = workloads(leads, managers, policy)
     effort = None if weight is None else np.array([lead.effort for lead in leads])
-    capacity = plan_capacity(managers, policy, len(leads), allowed, effort=effort)
+    factor = effort_factors(managers, policy)
+    capacity = plan_capacity(
+        managers, policy, len(leads), allowed, effort=effort, effort_factor=factor
+    )
     soft = policy.balance == "soft"
     penalty = None
     if policy.hot_rule == "soft":

@@ -24,9 +24,12 @@ class CapacityPlan:
     target_share : ndarray, shape (m,)
         Fair share of the batch for each manager (sums to 1 when anyone has room).
     target : ndarray, shape (m,)
-        Target count of leads in this batch.
+        Target count of leads in this batch (workload, with efforts).
     min_load, max_load : ndarray, shape (m,)
         The balance band around ``target`` (``max_load`` never above ``free``).
+
+    With ``Policy.effort_by_level`` the target and the band are in each manager's
+    own workload (lead effort times their level's factor), as their load is counted.
     """
 
     free: FloatArray
@@ -46,6 +49,12 @@ def free_capacity(managers: Sequence[Manager], policy: Policy) -> FloatArray:
     busy = np.floor(portfolio * policy.portfolio_load + touches * policy.touch_load + 1e-9)
     free = maximum - active - busy
     return np.where(available, np.maximum(free, 0.0), 0.0)
+
+
+def effort_factors(managers: Sequence[Manager], policy: Policy) -> FloatArray:
+    """Each manager's workload per unit of lead effort (``Policy.effort_by_level``)."""
+    by_level = policy.effort_by_level or {}
+    return np.array([by_level.get(mg.level, 1.0) for mg in managers], dtype=np.float64)
 
 
 def water_fill(weights: FloatArray, caps: FloatArray, total: float) -> FloatArray:
@@ -96,31 +105,43 @@ def plan_capacity(
     eligible: BoolArray | None = None,
     *,
     effort: FloatArray | None = None,
+    effort_factor: FloatArray | None = None,
 ) -> CapacityPlan:
     """Free capacity, target shares and the balance band for a batch of ``n_leads``.
 
     With ``eligible`` (leads x managers), nobody's target exceeds the number of leads
     they may take, and leads nobody may take are not shared out: a specialist with
     three matching leads is not asked to take four. With ``effort`` (workload per
-    lead) targets and bands are in workload units.
+    lead) targets and bands are in workload units. ``effort_factor`` (per manager,
+    ``Policy.effort_by_level``) scales a lead's effort into that manager's workload:
+    the batch's effort is shared out by the room each manager has for it, and the
+    target and band come back in each manager's own workload.
     """
     free = free_capacity(managers, policy)
-    weights = share_weights(managers, policy, free)
+    factor = np.ones_like(free) if effort_factor is None else effort_factor
+    room = free / factor  # lead effort each manager has room for
+    weights = share_weights(managers, policy, room)
     work = np.ones(n_leads) if effort is None else np.asarray(effort, dtype=np.float64)
-    caps = free
+    caps = room
     placeable = float(work.sum())
     if eligible is not None:
-        caps = np.minimum(free, work @ eligible)
-        placeable = float(work[(eligible & (free > 0)[None, :]).any(axis=1)].sum())
+        caps = np.minimum(room, work @ eligible)
+        placeable = float(work[(eligible & (room > 0)[None, :]).any(axis=1)].sum())
     to_place = float(min(placeable, caps.sum()))
     target = water_fill(weights, caps, to_place)
     share = target / to_place if to_place > 0 else np.zeros_like(target)
     if policy.balance_tolerance is None:
-        low = np.zeros_like(free)
-        high = free.copy()
+        low = np.zeros_like(room)
+        high = room.copy()
     else:
         tol = policy.balance_tolerance
         low = np.floor(target * (1.0 - tol) + 1e-9).clip(min=0.0)
-        high = np.minimum(np.ceil(target * (1.0 + tol) - 1e-9), free)
+        high = np.minimum(np.ceil(target * (1.0 + tol) - 1e-9), room)
         low = np.minimum(low, high)
-    return CapacityPlan(free=free, target_share=share, target=target, min_load=low, max_load=high)
+    return CapacityPlan(
+        free=free,
+        target_share=share,
+        target=target * factor,
+        min_load=low * factor,
+        max_load=np.minimum(high * factor, free),
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from fairlead._capacity import share_weights
+from fairlead._capacity import effort_factors, share_weights
 from fairlead._eligibility import hot_below_level
 from fairlead._inputs import InputError
 from fairlead._models import Lead, Level, Manager, Policy, Tier
@@ -50,10 +50,7 @@ class TeamTables:
         self.penalty_by_tier: FloatArray = np.where(below & (not hard), policy.hot_penalty, 0.0)
         self.skills = {skill for mg in managers for skill in mg.skills}
         self._sells: dict[str, BoolArray] = {}
-        by_level = policy.effort_by_level or {}
-        self.effort_factor: FloatArray = np.array(
-            [by_level.get(mg.level, 1.0) for mg in managers], dtype=np.float64
-        )
+        self.effort_factor: FloatArray = effort_factors(managers, policy)
 
     def tier(self, lead: Lead) -> Tier:
         """The lead's tier: its own, or from its score."""

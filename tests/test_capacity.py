@@ -221,6 +221,17 @@ def test_target_share_equal_is_capped_by_free_capacity():
     np.testing.assert_allclose(cap.target, [1.0, 4.0, 4.0])
 
 
+@pytest.mark.parametrize("scale", [1.0, 1e-300, 1e300])
+def test_target_share_performance_depends_on_relative_performance_only(scale):
+    # huge indices (or a huge floor) must not overflow into NaN targets
+    managers = [manager("a", 4, performance=2.0 * scale), manager("b", 4, performance=scale)]
+    policy = fl.Policy(target_share="performance", performance_floor=0.0)
+    cap = plan_capacity(managers, policy, 3)
+    np.testing.assert_allclose(cap.target, [2.0, 1.0])
+    floor = fl.Policy(target_share="performance", performance_floor=1e308)
+    np.testing.assert_allclose(plan_capacity(managers, floor, 4).target, [2.0, 2.0])
+
+
 @pytest.mark.parametrize("share", ["capacity", "equal"])
 def test_unavailable_or_full_manager_has_zero_target(share):
     managers = [

@@ -127,6 +127,39 @@ def test_ragged_value_is_a_value_error():
         fl.AssignmentProblem(value=[[0.5, 0.1], [0.2]], capacity=[2, 2])
 
 
+@pytest.mark.parametrize("dtype", [None, object])
+def test_an_integer_too_large_for_a_float_names_the_field(dtype):
+    with pytest.raises(ValueError, match=r"^value holds an integer too large for a float$"):
+        fl.AssignmentProblem(value=np.array([[10**400, 1]], dtype=dtype), capacity=[1, 1])
+
+
+def test_ragged_eligible_is_a_value_error_naming_it():
+    with pytest.raises(ValueError, match=r"^eligible must be an \(3, 2\) array of booleans: "):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], eligible=[[1, 1], [1], [1, 1]])
+
+
+@pytest.mark.parametrize("labels", [5, "ab"])
+def test_labels_must_be_a_sequence_of_names(labels):
+    with pytest.raises(ValueError, match=r"^manager_labels must be a sequence of names, got "):
+        fl.AssignmentProblem(value=values(), capacity=[3, 3], manager_labels=labels)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda v: fl.solve(v),
+        lambda v: fl.dual_bound(v, [0.0, 0.0]),
+        lambda v: fl.find_conflict(v),
+    ],
+    ids=["solve", "dual_bound", "find_conflict"],
+)
+def test_a_bare_matrix_is_not_a_problem(call):
+    with pytest.raises(
+        ValueError, match=exact("problem must be an AssignmentProblem, got ndarray")
+    ):
+        call(values())
+
+
 def test_integer_value_is_accepted_as_float():
     p = fl.AssignmentProblem(value=[[1, 2], [3, 4]], capacity=[2, 2])
     assert p.value.dtype == np.float64
@@ -357,6 +390,22 @@ def test_value_bounds_may_be_negative_and_infinite():
     assert p.has_value_bounds
     np.testing.assert_array_equal(p.min_value, [-1, -np.inf])
     np.testing.assert_array_equal(p.max_value, [np.inf, 2])
+
+
+@pytest.mark.parametrize(
+    ("field", "bounds", "message"),
+    [
+        ("max_value", [-np.inf, 2.0], "max_value of manager 'm-1' must be finite or inf"),
+        ("min_value", [0.0, np.inf], "min_value of manager 'm-2' must be finite or -inf"),
+    ],
+)
+def test_a_value_bound_no_total_can_meet_is_rejected(field, bounds, message):
+    # no total value is <= -inf or >= +inf: not a bound but an impossible problem
+    shown = "-inf" if field == "max_value" else "inf"
+    with pytest.raises(ValueError, match=exact(f"{message} (no bound), got {shown}")):
+        fl.AssignmentProblem(
+            value=values(), capacity=[3, 3], manager_labels=MANAGERS, **{field: bounds}
+        )
 
 
 # -------------------------------------------------------------------------- labels

@@ -94,7 +94,9 @@ def share_weights(managers: Sequence[Manager], policy: Policy, free: FloatArray)
             [1.0 if mg.performance is None else mg.performance for mg in managers],
             dtype=np.float64,
         )
-        return free * np.maximum(index, policy.performance_floor)
+        index = np.maximum(index, policy.performance_floor)
+        top = float(index.max(initial=0.0))
+        return free * (index / top if top > 0 else index)  # relative: huge indices can't overflow
     return free.copy()
 
 

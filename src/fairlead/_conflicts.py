@@ -59,7 +59,13 @@ import scipy.sparse as sp
 
 from fairlead._check import _RTOL
 from fairlead._infeasibility import _names, explain_infeasible
-from fairlead._problem import AssignmentProblem, BoolArray, FloatArray, IntArray
+from fairlead._problem import (
+    AssignmentProblem,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    require_problem,
+)
 
 Kind = Literal["assign", "capacity", "min_load", "min_value", "max_value"]
 
@@ -1160,6 +1166,7 @@ def find_conflict(problem: AssignmentProblem, *, time_limit: float = 10.0) -> Co
     >>> find_conflict(fl.AssignmentProblem(value=np.ones((2, 2)), capacity=[1, 1])) is None
     True
     """  # noqa: E501
+    require_problem(problem)
     if isinstance(time_limit, bool) or not (isinstance(time_limit, int | float) and time_limit > 0):
         raise ValueError(f"time_limit must be a number > 0, got {time_limit!r}")
     clock = _Clock(float(time_limit))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
+import numbers
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -90,6 +91,16 @@ class Lead(BaseModel):
     features: dict[str, float | str] = Field(default_factory=dict)
 
     _numbers = field_validator("score", "deal_value", "effort", mode="before")(_not_bool)
+
+    @field_validator("features", mode="before")
+    @classmethod
+    def _finite_features(cls, value: Any) -> Any:
+        # Without this a NaN would become the category "nan" (numbers may be read as text).
+        if isinstance(value, dict):
+            for name, feature in value.items():
+                if isinstance(feature, numbers.Real) and not math.isfinite(feature):
+                    raise ValueError(f"feature {name!r} must be a finite number")
+        return value
 
 
 class Manager(BaseModel):

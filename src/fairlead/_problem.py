@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +42,7 @@ def _check_numeric_dtype(field: str, array: np.ndarray[Any, Any]) -> None:
 def _to_array(field: str, data: Any) -> np.ndarray[Any, Any]:
     try:
         array = np.asarray(data)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise ValueError(f"{field} must be an array of numbers: {exc}") from None
     if array.dtype == object:
         for item in array.flat:
@@ -50,12 +50,29 @@ def _to_array(field: str, data: Any) -> np.ndarray[Any, Any]:
                 item, bool
             ):
                 raise ValueError(f"{field} must hold numbers, got {item!r}")
-        array = array.astype(np.float64)
+        try:
+            array = array.astype(np.float64)
+        except OverflowError:
+            raise ValueError(f"{field} holds an integer too large for a float") from None
     return array
+
+
+def _label_tuple(field: str, labels: Any) -> tuple[str, ...] | None:
+    if labels is None:
+        return None
+    if isinstance(labels, str | bytes) or not isinstance(labels, Iterable):
+        raise ValueError(f"{field} must be a sequence of names, got {labels!r:.80}")
+    return tuple(str(s) for s in labels)
 
 
 def _first_bad(mask: BoolArray) -> tuple[int, ...]:
     return tuple(int(k) for k in np.argwhere(mask)[0])
+
+
+def require_problem(problem: object) -> None:
+    """Refuse anything but an :class:`AssignmentProblem` (e.g. a bare value matrix)."""
+    if not isinstance(problem, AssignmentProblem):
+        raise ValueError(f"problem must be an AssignmentProblem, got {type(problem).__name__}")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -451,8 +468,8 @@ def _validate(
     if not sparse:
         v = read_dense_value(raw)
 
-    leads = tuple(str(s) for s in lead_labels) if lead_labels is not None else None
-    managers = tuple(str(s) for s in manager_labels) if manager_labels is not None else None
+    leads = _label_tuple("lead_labels", lead_labels)
+    managers = _label_tuple("manager_labels", manager_labels)
     if leads is not None and len(leads) != n:
         raise ValueError(f"lead_labels has {len(leads)} names for {n} leads")
     if managers is not None and len(managers) != m:
@@ -508,7 +525,10 @@ def _validate(
     elif sp.issparse(eligible):
         mask = read_sparse_eligible(eligible, (n, m))
     else:
-        elig = np.asarray(eligible)
+        try:
+            elig = np.asarray(eligible)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"eligible must be an ({n}, {m}) array of booleans: {exc}") from None
         if elig.shape != (n, m):
             raise ValueError(f"eligible must have shape ({n}, {m}) like value, got {elig.shape}")
         if elig.dtype != np.bool_:
@@ -549,6 +569,13 @@ def _validate(
 
     vmin = None if min_value is None else per_manager("min_value", min_value, lower=None)
     vmax = None if max_value is None else per_manager("max_value", max_value, lower=None)
+    for field, bound, impossible in (("min_value", vmin, np.inf), ("max_value", vmax, -np.inf)):
+        if bound is not None and (bound == impossible).any():
+            j = int(np.flatnonzero(bound == impossible)[0])
+            raise ValueError(
+                f"{field} of {manager(j)} must be finite or {-impossible:g} (no bound), "
+                f"got {bound[j]:g}"
+            )
     if vmin is not None and vmax is not None:
         crossed = vmin > vmax
         if crossed.any():

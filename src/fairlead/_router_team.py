@@ -12,7 +12,7 @@ from fairlead._eligibility import hot_below_level
 from fairlead._inputs import InputError
 from fairlead._models import Lead, Level, Manager, Policy, Tier
 from fairlead._problem import BoolArray, FloatArray
-from fairlead._value import model_value
+from fairlead._value import is_conversion_model, model_value
 
 _TIERS = list(Tier)
 
@@ -28,6 +28,13 @@ class TeamTables:
     """
 
     def __init__(self, managers: Sequence[Manager], policy: Policy, model: Any) -> None:
+        if model is not None and not callable(model) and not is_conversion_model(model):
+            raise InputError(
+                "model must be None, a fitted ConversionModel or a callable "
+                f"(leads, managers) -> values, got {type(model).__name__} {model!r:.80}",
+                field="model",
+                value=model,
+            )
         self.managers = list(managers)
         self.policy = policy
         self.model = model

@@ -96,10 +96,14 @@ def model_value(
     managers: Sequence[Manager],
     tiers: Sequence[Tier],
     manager_ids: Sequence[str] | None = None,
+    *,
+    given_as: str | None = None,
 ) -> FloatArray:
     """Values from a model: a fitted ConversionModel, an (n, m) array, or a callable.
 
     ``manager_ids`` are the ids of ``managers``, when the caller already has them.
+    ``given_as`` names the argument when the caller passed the values themselves
+    (e.g. ``"values"``), so errors speak of it rather than of a model.
     """
     if is_conversion_model(model):
         raw: Any = conversion_value(model, leads, managers, tiers, manager_ids)
@@ -108,10 +112,12 @@ def model_value(
     try:
         values = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"model must give an array of numbers: {exc}") from None
+        what = "model must give" if given_as is None else f"{given_as} must be"
+        raise ValueError(f"{what} an array of numbers: {exc}") from None
     expected = (len(leads), len(managers))
     if values.shape != expected:
+        what = "model values" if given_as is None else given_as
         raise ValueError(
-            f"model values must have shape {expected} (leads x managers), got {values.shape}"
+            f"{what} must have shape {expected} (leads x managers), got {values.shape}"
         )
     return values

@@ -22,6 +22,7 @@ from fairlead.solvers import get_solver
 EXIT_OK = 0
 EXIT_INPUT = 2
 EXIT_INFEASIBLE = 3
+EXIT_POLICY_BROKEN = 4  # plan written, but the chosen heuristic broke the policy
 
 _SEED = 0  # of the weighted_random baseline in the demo
 _WIDTH = 100
@@ -370,6 +371,7 @@ def _run_assign(args: argparse.Namespace, out: TextIO) -> int:
     if not plan.status.has_solution:
         warning = f"fairlead: warning: {plan.method} {plan.status.value}: {plan.message}"
         print(" ".join(warning.split()), file=sys.stderr)
+        return EXIT_POLICY_BROKEN
     return EXIT_OK
 
 
@@ -398,7 +400,10 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Assign sales leads to managers: maximum expected conversion, a fair share each."
         ),
-        epilog="exit codes: 0 ok, 2 bad input or usage, 3 no assignment satisfies the policy",
+        epilog=(
+            "exit codes: 0 ok, 2 bad input or usage, 3 no assignment satisfies the policy, "
+            "4 plan written but the chosen method broke the policy"
+        ),
     )
     parser.add_argument("--version", action="version", version=f"fairlead {fl.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -459,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit code: 0 success, 2 bad input or usage, 3 infeasible policy.
+        The exit code: 0 success, 2 bad input or usage, 3 infeasible policy, 4 a plan
+        was written but the chosen method (a heuristic) broke the policy.
 
     Examples
     --------

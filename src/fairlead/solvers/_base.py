@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from fairlead._check import penalty_of, violations
-from fairlead._problem import AssignmentProblem, FloatArray, IntArray
+from fairlead._problem import AssignmentProblem, FloatArray, IntArray, require_problem
 
 
 class SolveStatus(enum.Enum):
@@ -286,8 +286,7 @@ def solve(problem: AssignmentProblem, method: str = "min_cost_flow", **options: 
     >>> sol.manager_of.tolist(), round(sol.objective, 6), sol.status.name
     ([0, 1], 1.6, 'OPTIMAL')
     """
-    if not isinstance(problem, AssignmentProblem):
-        raise ValueError(f"problem must be an AssignmentProblem, got {type(problem).__name__}")
+    require_problem(problem)
     if method == "auto":
         from fairlead.solvers._auto import solve_auto
 

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from fairlead._flow import check_unit_problem, scale_for
 from fairlead._infeasibility import explain_infeasible
-from fairlead._problem import AssignmentProblem, FloatArray, IntArray
+from fairlead._problem import AssignmentProblem, FloatArray, IntArray, require_problem
 from fairlead.solvers._assignable import max_assignable_count
 from fairlead.solvers._base import Outcome, Solver, SolveStatus, infeasible_outcome, register
 from fairlead.solvers._core_flow import CostRangeError
@@ -127,6 +127,7 @@ def dual_bound(
     >>> round(fl.dual_bound(p, [0.0, 0.0]), 9)   # any prices give a bound
     1.7
     """
+    require_problem(problem)
     check_unit_problem(problem, "sifting")
     m, n = problem.n_managers, problem.n_leads
     try:

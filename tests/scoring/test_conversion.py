@@ -3,10 +3,14 @@
 import bisect
 import inspect
 import math
+import re
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import expit, logit
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -536,3 +540,110 @@ def test_predict_proba_equals_a_per_pair_reference():
             effect = cm.effect_[s, column[m]] if m in column else 0.0
             ref[i, j] = 1.0 / (1.0 + math.exp(-(math.log(b / (1.0 - b)) + effect)))
     np.testing.assert_allclose(P, ref, rtol=0, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- shapes and missing ids
+
+
+def small_history(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, 2))
+    y = (rng.random(n) < expit(2 * X[:, 0] - 1)).astype(np.int64)
+    return X, y, ["a", "b"] * (n // 2)
+
+
+@pytest.mark.parametrize("shape", [(300, 1), (1, 300), ()])
+def test_y_that_is_not_1d_raises_naming_its_shape(shape):
+    X, y, who = small_history()
+    bad = np.asarray(y[0]) if shape == () else y.reshape(shape)
+    with pytest.raises(ValueError, match=rf"^y must be 1-d, got shape {re.escape(str(shape))}$"):
+        ConversionModel().fit(X, bad, managers=who)
+
+
+@pytest.mark.parametrize("X", [np.zeros((300, 0)), {}], ids=["array", "mapping"])
+def test_x_without_feature_columns_raises(X):
+    _, y, who = small_history()
+    with pytest.raises(ValueError, match=r"^X has no feature columns$"):
+        ConversionModel().fit(X, y, managers=who)
+    with pytest.raises(ValueError, match=r"^X has no feature columns$"):
+        ConversionModel(base_model=LogisticRegression()).fit(X, y, managers=who)
+
+
+def test_predict_with_no_feature_columns_raises():
+    X, y, who = small_history()
+    cm = ConversionModel().fit(X, y, managers=who)
+    with pytest.raises(ValueError, match=r"X has 0 feature columns, the model was fitted on 2"):
+        cm.predict_proba(np.zeros((3, 0)), managers=["a"])
+
+
+@pytest.mark.parametrize("missing", [float("nan"), np.nan, np.float64("nan"), None, pd.NA])
+@pytest.mark.parametrize("container", [list, tuple], ids=["list", "tuple"])
+def test_a_missing_id_in_a_plain_list_raises_like_in_an_object_array(missing, container):
+    # numpy reads ["a", nan] as the text array ['a', 'nan']: a manager named 'nan'.
+    X, y, who = small_history()
+    shown = "nan" if isinstance(missing, float) else re.escape(repr(missing))  # plain values
+    ids = [*who]
+    ids[3] = missing
+    with pytest.raises(ValueError, match=rf"^managers: row 3 is {shown}$"):
+        ConversionModel().fit(X, y, managers=container(ids))
+    with pytest.raises(ValueError, match=rf"^managers: row 3 is {shown}$"):
+        ConversionModel().fit(X, y, managers=np.asarray(ids, dtype=object))
+    labels = ["hot", "cold"] * 150
+    labels[3] = missing
+    with pytest.raises(ValueError, match=rf"^segments: row 3 is {shown}$"):
+        ConversionModel().fit(X, y, managers=who, segments=container(labels))
+    cm = ConversionModel(unknown_managers="prior").fit(X, y, managers=who)
+    with pytest.raises(ValueError, match=rf"^managers: entry 1 is {shown}$"):
+        cm.predict_proba(X[:2], managers=container(["a", missing]))
+    seg = ConversionModel().fit(X, y, managers=who, segments=["hot", "cold"] * 150)
+    with pytest.raises(ValueError, match=rf"^segments: row 1 is {shown}$"):
+        seg.predict_proba(X[:2], managers=["a"], segments=container(["hot", missing]))
+
+
+@pytest.fixture(scope="module")
+def two_managers():
+    X, y, who = small_history()
+    return ConversionModel(unknown_managers="prior").fit(X, y, managers=who)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    ids=st.lists(st.sampled_from(["a", "b", "nan", "None"]), min_size=1, max_size=12),
+    data=st.data(),
+)
+def test_the_first_missing_manager_in_a_list_is_named(two_managers, ids, data):
+    holes = data.draw(st.sets(st.integers(0, len(ids) - 1), min_size=1))
+    asked = [float("nan") if k in holes else m for k, m in enumerate(ids)]
+    with pytest.raises(ValueError, match=rf"^managers: entry {min(holes)} is nan$"):
+        two_managers.predict_proba(np.zeros((1, 2)), managers=asked)
+    # without the holes, the text 'nan' is an ordinary (here: unknown) id
+    kept = [m for k, m in enumerate(ids) if k not in holes]
+    if kept:
+        P = two_managers.predict_proba(np.zeros((1, 2)), managers=kept)
+        baseline = two_managers.predict_proba(np.zeros((1, 2)), managers=["zed"])[0, 0]
+        for j, m in enumerate(kept):
+            assert (P[0, j] == baseline) == (m not in ("a", "b"))
+
+
+# --------------------------------------------------------------------------- feature magnitude
+
+
+def history_of(n, seed=3):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    who = rng.choice(["a", "b"], size=n)
+    y = (rng.random(n) < expit(1.5 * X[:, 0] - 0.5)).astype(np.int64)
+    return X, y, who
+
+
+@pytest.mark.parametrize("scale", [1e160, 1e200, 1e300, 1e307, 1e-160, 1e-300])
+def test_features_of_any_magnitude_are_used_as_at_ordinary_scale(scale):
+    # Standardizing used to square the deviations: inf from 1e154 on, a constant feature.
+    X, y, who = history_of(3000)
+    reference = ConversionModel().fit(X, y, managers=who)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cm = ConversionModel().fit(X * scale, y, managers=who)
+        P = cm.predict_proba(X[:50] * scale, managers=["a", "b"])
+    np.testing.assert_allclose(P, reference.predict_proba(X[:50], managers=["a", "b"]), rtol=1e-9)
+    assert P[:, 0].std() > 0.05

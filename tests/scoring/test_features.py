@@ -1,13 +1,16 @@
 """FeatureEncoder: which columns are numeric or text, missing values, column counts."""
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from fairlead.scoring import ConversionModel, LogisticModel
-from fairlead.scoring._features import FeatureEncoder
+from fairlead.scoring._features import FeatureEncoder, _mean_std
 
 
 def exact(message: str) -> str:
@@ -156,3 +159,64 @@ def test_named_columns_may_carry_extra_columns():
     enc = FeatureEncoder().fit({"x": [1.0, 2.0, 3.0]})
     design = enc.transform({"x": [2.0], "unused": ["anything"]})
     np.testing.assert_allclose(design, [[0.0]])
+
+
+# ------------------------------------------------------------------ magnitude of numbers
+
+ordinary = st.floats(min_value=-1e100, max_value=1e100, allow_subnormal=False).filter(
+    lambda v: v == 0 or abs(v) > 1e-100
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(ordinary, min_size=1, max_size=40))
+def test_mean_and_std_are_numpys_bit_for_bit_on_ordinary_values(values):
+    array = np.asarray(values)
+    assert _mean_std(array) == (float(array.mean()), float(array.std()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.floats(min_value=-1e3, max_value=1e3), min_size=1, max_size=40),
+    power=st.integers(min_value=-1000, max_value=1000),
+)
+def test_mean_and_std_scale_exactly_by_powers_of_two(values, power):
+    # Exact whatever the magnitude: no overflow from 1e154 on, no underflow below 1e-162.
+    array = np.asarray(values)
+    unit = 2.0**power
+    scaled = array * unit
+    assume(np.all(np.isfinite(scaled)))  # the scaled values fit in a float ...
+    assume(not np.any(np.abs(scaled[array != 0]) < np.finfo(float).tiny))  # ... not subnormal
+    mean, std = _mean_std(array)
+    assert _mean_std(scaled) == (mean * unit, std * unit)
+
+
+@pytest.mark.parametrize("scale", [1e160, 1e308, 1e-200])
+def test_huge_and_tiny_numeric_columns_standardize_like_ordinary_ones(scale):
+    rng = np.random.default_rng(0)
+    column = rng.normal(size=200)
+    column /= np.abs(column).max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        enc = FeatureEncoder().fit({"x": column * scale})
+        encoded = enc.transform({"x": column * scale})
+    reference = FeatureEncoder().fit({"x": column}).transform({"x": column})
+    np.testing.assert_allclose(encoded, reference, rtol=1e-12, atol=1e-12)
+
+
+def test_a_difference_that_overflows_is_computed_by_dividing_first():
+    enc = FeatureEncoder().fit({"x": [1e308, 1.5e308, 1.7e308]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        encoded = enc.transform({"x": [-1.7e308, 1.5e308]})[:, 0]
+    expected = (np.array([-1.7, 1.5]) - enc.means["x"] / 1e308) / (enc.scales["x"] / 1e308)
+    np.testing.assert_allclose(encoded, expected, rtol=1e-12)
+
+
+def test_a_value_too_far_to_standardize_is_an_error_naming_column_and_row():
+    enc = FeatureEncoder().fit({"x": [0.0, 1e-300, 2e-300]})
+    with pytest.raises(
+        ValueError,
+        match=r"^feature 'x' is too far from the values seen in fit, got 1e\+300 in row 1 ",
+    ):
+        enc.transform({"x": [0.0, 1e300]})

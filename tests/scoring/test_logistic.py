@@ -281,3 +281,16 @@ def test_as_columns_rejects_bad_shapes():
         as_columns({"a": [1.0, 2.0], "b": [1.0]})
     with pytest.raises(ValueError, match=r"no feature columns"):
         FeatureEncoder().fit({})
+
+
+def test_outcomes_and_weights_of_the_wrong_shape_name_it():
+    X = np.arange(20.0).reshape(10, 2)
+    y = np.r_[np.zeros(5), np.ones(5)]
+    with pytest.raises(ValueError, match=r"^y must be 1-d, got shape \(10, 1\)$"):
+        LogisticModel().fit(X, y[:, None])
+    with pytest.raises(ValueError, match=r"^X has 10 rows but y has 5$"):
+        LogisticModel().fit(X, y[:5])
+    with pytest.raises(
+        ValueError, match=r"^sample_weight must have one entry per row \(10\), got shape \(3,\)$"
+    ):
+        LogisticModel().fit(X, y, sample_weight=np.ones(3))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import re
 import subprocess
 import sys
 import textwrap
@@ -594,3 +595,40 @@ def test_bad_clv_options() -> None:
         clv_summary(_tx(), freq="M")
     with pytest.raises(ValueError, match=r"observation_end is not a date, got '2024-13-01'"):
         clv_summary(_tx(), observation_end="2024-13-01")
+
+
+# --------------------------------------------------------------------------- column names
+
+
+@pytest.mark.parametrize("as_frame", [True, False], ids=["DataFrame", "mapping"])
+@pytest.mark.parametrize(
+    ("function", "role"),
+    [
+        (rfm, "customer"),
+        (rfm, "date"),
+        (rfm, "amount"),
+        (clv_summary, "customer"),
+        (clv_summary, "date"),
+    ],
+)
+@pytest.mark.parametrize("name", [None, ["amount"]], ids=["None", "list"])
+def test_a_column_name_that_is_none_or_unhashable_is_an_error_naming_the_argument(
+    function: Any, role: str, name: Any, as_frame: bool
+) -> None:
+    # pandas names an unnamed index None: amount=None used to read the index as amounts.
+    tx = pd.DataFrame(_tx()) if as_frame else _tx()
+    with pytest.raises(
+        ValueError, match=rf"^{role} must be a column name, got {re.escape(repr(name))}$"
+    ):
+        function(tx, **{role: name})
+
+
+def test_clv_summary_without_amount_still_leaves_out_monetary_value() -> None:
+    summary = clv_summary(pd.DataFrame(_tx()), amount=None)
+    assert list(summary.columns) == ["frequency", "recency", "T"]
+
+
+def test_a_named_index_is_still_read_as_a_column() -> None:
+    by_index = rfm(pd.DataFrame(_tx()).set_index("customer_id"), now="2024-01-04")
+    by_column = rfm(pd.DataFrame(_tx()), now="2024-01-04")
+    pd.testing.assert_frame_equal(by_index, by_column)

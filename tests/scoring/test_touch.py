@@ -400,3 +400,13 @@ def test_duplicate_rules_are_rejected() -> None:
 def test_unknown_manager() -> None:
     with pytest.raises(ValueError, match=r"manager 'zed' owns no client in this plan; managers: "):
         _plan().for_manager("zed")
+
+
+@pytest.mark.parametrize("as_frame", [True, False], ids=["DataFrame", "mapping"])
+@pytest.mark.parametrize("name", [None, ["customer_id"]], ids=["None", "list"])
+def test_a_customer_name_that_is_none_or_unhashable_is_an_error(as_frame: bool, name: Any) -> None:
+    table = pd.DataFrame(TABLE) if as_frame else TABLE
+    with pytest.raises(
+        ValueError, match=r"^customer must be a column name, got (None|\['customer_id'\])$"
+    ):
+        touch_plan(table, owners={}, last_contact={}, now=NOW, customer=name)

@@ -54,16 +54,30 @@ def _check_present(array: np.ndarray[Any, Any], what: str, entry: str = "row") -
         raise ValueError(f"{what}: {entry} {k} is {shown!r}")
 
 
+def _check_entries(values: Any, array: np.ndarray[Any, Any], what: str, entry: str) -> None:
+    """:func:`_check_present` on the entries as given, before numpy read them.
+
+    numpy turns a list mixing text and NaN into text ('nan'), so a text array made
+    from anything but an array is checked again entry by entry.
+    """
+    if array.dtype.kind in "US" and not isinstance(values, np.ndarray):
+        _check_present(np.asarray(values, dtype=object), what, entry)
+    else:
+        _check_present(array, what, entry)
+
+
 def _labels(values: Any, n: int, what: str) -> npt.NDArray[np.str_]:
     array = np.asarray(values)
     if array.ndim != 1 or array.shape[0] != n:
         raise ValueError(f"{what} must have one entry per row ({n}), got shape {array.shape}")
-    _check_present(array, what)
+    _check_entries(values, array, what, "row")
     return array.astype(str)
 
 
 def _outcomes(y: npt.ArrayLike) -> FloatArray:
     target = np.asarray(y)
+    if target.ndim != 1:
+        raise ValueError(f"y must be 1-d, got shape {target.shape}")
     if target.dtype == np.bool_:
         return target.astype(np.float64)
     try:
@@ -279,6 +293,8 @@ class ConversionModel(ParamsMixin):
                 f"y holds only {int(target[0])}s: fit needs both converted and lost leads"
             )
         names, columns = as_columns(X)
+        if not names:
+            raise ValueError("X has no feature columns")
         rows = {c.shape[0] for c in columns}
         if rows != {n}:
             raise ValueError(f"X has {sorted(rows)[0]} rows but y has {n}")
@@ -351,7 +367,7 @@ class ConversionModel(ParamsMixin):
         given = np.asarray(managers)
         if given.ndim != 1:
             raise ValueError(f"managers must be a 1-d list of ids, got shape {given.shape}")
-        _check_present(given, "managers", "entry")
+        _check_entries(managers, given, "managers", "entry")
         ids = given.astype(str)
         position = {m: k for k, m in enumerate(self.manager_ids_.tolist())}
         known = np.array([m in position for m in ids.tolist()], dtype=np.bool_)

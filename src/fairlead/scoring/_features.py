@@ -186,6 +186,43 @@ def _labels(name: str, values: np.ndarray[Any, Any]) -> npt.NDArray[np.str_]:
     return np.asarray(labels)
 
 
+def _mean_std(values: FloatArray) -> tuple[float, float]:
+    """Mean and standard deviation of finite ``values``, without overflow or underflow.
+
+    Computed on the values divided by a power of two near their largest magnitude,
+    then scaled back. Division by a power of two is exact, so for ordinary values
+    the result is bit for bit ``values.mean(), values.std()``; unscaled, the squares
+    overflow from magnitudes of about 1e154 (and underflow below 1e-162), and the
+    sum overflows near 1e308.
+    """
+    peak = float(np.max(np.abs(values))) if values.size else 0.0
+    if peak == 0.0:
+        return 0.0, 0.0
+    unit = float(np.ldexp(1.0, int(np.frexp(peak)[1]) - 1))  # peak / unit in [1, 2)
+    scaled = values / unit
+    return float(scaled.mean()) * unit, float(scaled.std()) * unit
+
+
+def _standardized(
+    name: str, values: np.ndarray[Any, Any], numeric: FloatArray, mean: float, scale: float
+) -> FloatArray:
+    """``(numeric - mean) / scale`` as a column; a value too far out to encode is an error."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        column = (numeric - mean) / scale
+        far = ~np.isfinite(column)
+        if far.any():  # the difference of two huge values overflowed: divide first
+            column[far] = numeric[far] / scale - mean / scale
+    far = ~np.isfinite(column)
+    if far.any():
+        row = _first(far)
+        raise ValueError(
+            f"feature {name!r} is too far from the values seen in fit, got "
+            f"{_shown(values, row)!r} in row {row} (mean {mean:.6g}, standard deviation "
+            f"{scale:.6g})"
+        )
+    return column[:, None]
+
+
 @dataclass
 class FeatureEncoder:
     """Numeric columns pass through (standardized); text columns are one-hot encoded.
@@ -227,9 +264,8 @@ class FeatureEncoder:
             if isinstance(column, list):
                 self.categories[name] = column
                 continue
-            numeric = column
-            self.means[name] = float(numeric.mean())
-            spread = float(numeric.std())
+            mean, spread = _mean_std(column)
+            self.means[name] = mean
             self.scales[name] = spread if spread > 0 else 1.0
         return self
 
@@ -270,5 +306,5 @@ class FeatureEncoder:
                 raise ValueError(
                     f"feature {name!r} must be a finite number, got {shown!r} in row {bad_row}"
                 )
-            blocks.append(((numeric - self.means[name]) / self.scales[name])[:, None])
+            blocks.append(_standardized(name, values, numeric, self.means[name], self.scales[name]))
         return np.hstack(blocks) if blocks else np.zeros((0, 0))

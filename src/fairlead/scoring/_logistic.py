@@ -89,8 +89,17 @@ class LogisticModel(ParamsMixin):
         check_number("l2", self.l2, low=0.0)
         self.encoder_ = FeatureEncoder().fit(X)
         design = self.encoder_.transform(X)
+        n = design.shape[0]
         target = np.asarray(y, dtype=np.float64)
+        if target.ndim != 1:
+            raise ValueError(f"y must be 1-d, got shape {target.shape}")
+        if target.shape[0] != n:
+            raise ValueError(f"X has {n} rows but y has {target.shape[0]}")
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if weight is not None and weight.shape != (n,):
+            raise ValueError(
+                f"sample_weight must have one entry per row ({n}), got shape {weight.shape}"
+            )
         self.coef_, self.intercept_ = fit_logistic(design, target, l2=self.l2, sample_weight=weight)
         self.classes_ = np.array([0, 1])
         return self

@@ -349,6 +349,22 @@ def _series_values(series: Any) -> npt.NDArray[Any]:
     return _infer(np.asarray(series.to_numpy()))
 
 
+def check_column_name(role: str, name: Any) -> None:
+    """Raise unless ``name`` can name a column: hashable and not ``None``.
+
+    pandas calls an unnamed index ``None``, so a ``None`` name would silently read
+    the index; an unhashable one would fail inside pandas.
+    """
+    try:
+        hash(name)
+    except TypeError:
+        usable = False
+    else:
+        usable = name is not None
+    if not usable:
+        raise ValueError(f"{role} must be a column name, got {name!r}")
+
+
 def read_columns(
     data: Any,
     columns: Mapping[str, str],
@@ -362,8 +378,10 @@ def read_columns(
     the roles the caller can rename by keyword (default: all), which the message
     about a missing column suggests. Returns the arrays by name and whether
     ``data`` was a DataFrame. A DataFrame column may also be its index when the
-    index has that name.
+    index has that name. Each name must pass :func:`check_column_name`.
     """
+    for role, name in columns.items():
+        check_column_name(role, name)
     renamable = set(columns) if options is None else set(options)
     names = list(dict.fromkeys(columns.values()))
     frame = is_frame(data)
@@ -376,7 +394,7 @@ def read_columns(
                 if getattr(column, "ndim", 1) != 1:
                     raise ValueError(f"more than one column named {name!r} in {what}")
                 out[name] = _series_values(column)
-            elif data.index.name == name:
+            elif data.index.name is not None and data.index.name == name:
                 out[name] = _series_values(data.index)
             else:
                 raise ValueError(_missing_column(what, name, columns, available, renamable))

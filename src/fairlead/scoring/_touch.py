@@ -22,6 +22,7 @@ from fairlead.scoring._rfm import (
     DateLike,
     _py,
     as_array,
+    check_column_name,
     customer_ids,
     is_frame,
     parse_date,
@@ -640,6 +641,7 @@ def _rules(rules: Any) -> TouchRules:
 
 def _read_table(table: Any, customer: str) -> tuple[npt.NDArray[Any], npt.NDArray[np.str_]]:
     """Client ids and segments of an RFM table; ids must be unique."""
+    check_column_name("customer", customer)
     if is_frame(table) and customer not in table.columns:
         columns, _ = read_columns(table, {"segment": "segment"}, what="the RFM table", options=())
         raw_ids = as_array(table.index, "RFM table index")

@@ -1009,15 +1009,22 @@ def test_bad_value_rows():
         ValueError, match=r"^value of lead 'x' for manager 'a' must be finite, got .*inf"
     ):
         router.route({"id": "x", "score": 0.5}, T0, value=[math.inf, 0.1])
-    with pytest.raises(ValueError, match=r"^value of lead 'x' must be numbers, got \['p', 'q'\]$"):
+    with pytest.raises(
+        ValueError, match=r"^value of lead 'x' for manager 'a' must be a real number, got str 'p'$"
+    ):
         router.route({"id": "x", "score": 0.5}, T0, value=["p", "q"])
     with pytest.raises(ValueError, match=r"^value of lead 'w1' for manager 'a' must be finite"):
         router.fit(
             [{"id": "w0", "score": 0.5}, {"id": "w1", "score": 0.5}],
             values=[[0.1, 0.2], [math.nan, 0.1]],
         )
-    with pytest.raises(ValueError, match=r"model values must have shape \(1, 2\)"):
+    with pytest.raises(ValueError, match=r"^values must have shape \(1, 2\) \(leads x managers\)"):
         router.fit([{"id": "w0", "score": 0.5}], values=[[0.1, 0.2, 0.3]])
+    with pytest.raises(ValueError, match=r"^values must be an array of numbers: "):
+        router.reprice([{"id": "w0", "score": 0.5}], values="x")
+    for model in (5, "abc", np.array([[0.3]])):
+        with pytest.raises(ValueError, match=r"^model must be None, a fitted ConversionModel or a"):
+            fl.Router([{"id": "a", "max_active_leads": 1}], model=model)
     assert router.decision("x") is None
     assert np.array_equal(router.prices_, np.zeros(2))
 

@@ -1,7 +1,9 @@
 """The online Router at its edges: holding the night's backlog, team changes, failures
 half-way, restarts after idle calls, mixed workloads, decay of reassigned leads, inputs."""
 
+import re
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -308,7 +310,9 @@ def test_router_settings_are_checked(options, message):
 
 def test_calls_are_checked_and_a_closed_router_refuses_them():
     router = fl.Router([{"id": "a", "max_active_leads": 5}], absences=None)
-    with pytest.raises(ValueError, match=r"^manager id must be a string, got list \['a'\]$"):
+    with pytest.raises(
+        ValueError, match=r"^manager id must be a string or a number, got list \['a'\]$"
+    ):
         router.pause(["a"], at(9))
     with pytest.raises(ValueError, match=r"^unknown manager 'z'$"):
         router.resume("z", at(9))
@@ -317,3 +321,348 @@ def test_calls_are_checked_and_a_closed_router_refuses_them():
         router.route({"id": "l", "score": 0.5}, at(9))
     with pytest.raises(ValueError, match=r"^the router is closed$"):
         router.status(at(9))
+
+
+# -- failures leave nothing behind; ids, reasons, times and stores checked at the door --
+
+
+class Flaky:
+    """A value model (the lead's score for everyone) that raises while ``fail`` is set."""
+
+    def __init__(self):
+        self.fail = False
+
+    def __call__(self, leads, managers):
+        if self.fail:
+            raise RuntimeError("the model is down")
+        return np.array([[lead.score] * len(managers) for lead in leads])
+
+
+def busy_router(store, model):
+    """Four leads held (two each), one waiting, one closed while waiting, one released."""
+    managers = [
+        {"id": "a", "skills": "cards", "max_active_leads": 2},
+        {"id": "b", "skills": "cards", "max_active_leads": 2},
+    ]
+    router = fl.Router(
+        managers, {"balance_tolerance": 0.2}, model, sla=timedelta(minutes=15), store=store
+    )
+    for k in range(6):
+        router.route({"id": f"l{k}", "score": 0.3 + 0.1 * k, "product": "cards"}, at(9, k))
+    router.release("l5", "closed", at(9, 10))
+    router.release("l0", "won", at(9, 20))
+    return router
+
+
+def seen_from_outside(router):
+    ids = [f"l{k}" for k in range(6)] + ["new"]
+    return {
+        "status": router.status(at(10)),
+        "later": router.status(at(10, day=400)),
+        "decisions": {lid: router.decision(lid) for lid in ids},
+        "waiting": router.waiting(),
+        "overdue": router.overdue(at(10)),
+        "prices": router.prices_.tolist(),
+        "clock": router._state.clock,
+    }
+
+
+YEAR_LATER = at(9, day=365)
+NEW = {"id": "new", "score": 0.5, "product": "cards"}
+
+
+def _failing_model(router, model):
+    model.fail = True
+    return router.route(NEW, YEAR_LATER)
+
+
+def _failing_queue(router, model):
+    model.fail = True
+    return router.route_waiting(YEAR_LATER)
+
+
+def _failing_reassignment(router, model):
+    model.fail = True
+    return router.reassign_overdue(YEAR_LATER)
+
+
+FAILURES = {
+    "route, unknown product": lambda r, m: r.route({**NEW, "product": "loans"}, YEAR_LATER),
+    "route, the model fails": _failing_model,
+    "route_waiting, the model fails": _failing_queue,
+    "reassign_overdue, the model fails": _failing_reassignment,
+    "route, bad value row": lambda r, m: r.route(NEW, YEAR_LATER, value=[0.5, None]),
+    "route, time out of range": lambda r, m: r.route(NEW, datetime.max),
+    "route, a lead closed while waiting": lambda r, m: r.route({"id": "l5", "score": 0.5}),
+    "release, another outcome": lambda r, m: r.release("l0", "lost", YEAR_LATER),
+    "release, unknown lead": lambda r, m: r.release("zz", "won", YEAR_LATER),
+    "release, bad outcome": lambda r, m: r.release("l1", "sold", YEAR_LATER),
+    "contact, a waiting lead": lambda r, m: r.contact("l4", YEAR_LATER),
+    "contact, bad lead id": lambda r, m: r.contact(["l1"], YEAR_LATER),
+    "pause, unknown manager": lambda r, m: r.pause("z", YEAR_LATER),
+    "pause, bad reason": lambda r, m: r.pause("a", YEAR_LATER, reason=None),
+    "reprice, bad values": lambda r, m: r.reprice([NEW], now=YEAR_LATER, values=[[np.nan] * 2]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FAILURES))
+@pytest.mark.parametrize("persistent", [False, True], ids=["memory", "sqlite"])
+def test_a_failing_call_leaves_the_router_as_it_was(tmp_path, persistent, kind):
+    model = Flaky()
+    router = busy_router(tmp_path / "r.db" if persistent else None, model)
+    assert router.waiting() == ["l4"]
+    before = seen_from_outside(router)
+    with pytest.raises((ValueError, RuntimeError)):
+        FAILURES[kind](router, model)
+    model.fail = False
+    assert seen_from_outside(router) == before
+    # and the router goes on from there
+    assert router.route(NEW, at(10)).manager_id is not None
+
+
+def test_lead_ids_are_read_as_route_reads_them(tmp_path):
+    for store in (None, tmp_path / "ids.db"):
+        router = fl.Router(
+            [{"id": "a", "max_active_leads": 5}], sla=timedelta(hours=1), store=store
+        )
+        assert router.route({"id": 123, "score": 0.5}, at(9)).lead_id == "123"
+        assert router.decision(123) == router.decision("123") is not None
+        router.contact(123, at(9, 5))
+        router.release(123, "won", at(9, 10))
+        assert router.status(at(10))[0].released == 1
+        router.route({"id": 1.5, "score": 0.5}, at(9))
+        router.release(1.5, "lost", at(9, 10))
+        for bad, shown in [
+            (["123"], r"list \['123'\]"),
+            (None, "NoneType None"),
+            ({"id": 1}, r"dict \{'id': 1\}"),
+            (True, "bool True"),
+        ]:
+            message = rf"^lead id must be a string or a number, got {shown}$"
+            with pytest.raises(ValueError, match=message):
+                router.decision(bad)
+            with pytest.raises(ValueError, match=message):
+                router.release(bad, "won", at(10))
+            with pytest.raises(ValueError, match=message):
+                router.contact(bad, at(10))
+        with pytest.raises(ValueError, match=r"^lead id must not be empty, got str ''$"):
+            router.decision("")
+        with pytest.raises(ValueError, match=r"^lead id must be at most 200 characters"):
+            router.contact("x" * 201, at(10))
+        router.close()
+
+
+def test_manager_ids_are_read_as_the_team_reads_them():
+    router = fl.Router([{"id": 5, "max_active_leads": 5}, {"id": "b", "max_active_leads": 5}])
+    assert router.manager_ids_ == ["5", "b"]
+    router.pause(5, at(9))
+    assert by_id(router, at(9))["5"].paused
+    router.resume(5, at(10))
+    with pytest.raises(ValueError, match=r"^manager id must be a string or a number, got NoneType"):
+        router.pause(None, at(10))
+
+
+@pytest.mark.parametrize("reason", [None, ["sick"], 5])
+@pytest.mark.parametrize("persistent", [False, True], ids=["memory", "sqlite"])
+def test_pause_reason_must_be_text(tmp_path, persistent, reason):
+    store = tmp_path / "p.db" if persistent else None
+    router = fl.Router([{"id": "a", "max_active_leads": 5}], store=store)
+    shown = f"{type(reason).__name__} {reason!r}".replace("[", r"\[").replace("]", r"\]")
+    with pytest.raises(ValueError, match=rf"^pause reason must be a string, got {shown}$"):
+        router.pause("a", at(9), reason=reason)
+    assert not router.status(at(9))[0].paused
+    router.pause("a", at(9), reason="sick")
+    assert router.status(at(9))[0].paused
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo", "Pacific/Kiritimati", "Etc/GMT+12"])
+def test_an_open_ended_absence_runs_to_the_far_future(zone):
+    managers = [{"id": "a", "max_active_leads": 5}, {"id": "b", "max_active_leads": 5}]
+    router = fl.Router(
+        managers,
+        hours={"a": {"timezone": zone, "week": {"mon-sun": "00:00-24:00"}}},
+        absences=[
+            {"manager_id": "a", "start": "2026-11-01", "end": "9999-12-31"},
+            {"manager_id": "b", "start": "0001-01-01", "end": "2026-10-01"},
+        ],
+    )
+    assert router.route({"id": "x", "score": 0.5}, at(9)).manager_id == "b"
+    assert router.route({"id": "y", "score": 0.5}, datetime(9000, 1, 1)).manager_id == "b"
+    assert not by_id(router, datetime(9998, 12, 31, 23))["a"].available
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime.max,
+        datetime.max.replace(tzinfo=UTC),
+        datetime.min,
+        datetime(9999, 1, 1, tzinfo=UTC),
+        datetime(1899, 12, 31, 23, 59),
+    ],
+)
+def test_times_out_of_range_are_refused_with_the_range(now):
+    router = fl.Router(
+        [{"id": "a", "max_active_leads": 5}],
+        hours={"timezone": "Asia/Tokyo", "week": {"mon-sun": "00:00-24:00"}},
+    )
+    message = r"^now must be a datetime between 1900-01-01 and 9999-01-01 \(UTC\), got datetime"
+    with pytest.raises(ValueError, match=message):
+        router.route({"id": "x", "score": 0.5}, now)
+    with pytest.raises(ValueError, match=message):
+        router.status(now)
+    # the last moments of the range work in every zone
+    assert router.route({"id": "x", "score": 0.5}, datetime(9998, 12, 31, 23, 59)).manager_id
+
+
+def test_pandas_times_work_and_nat_is_refused():
+    pd = pytest.importorskip("pandas")
+    router = fl.Router([{"id": "a", "max_active_leads": 5}])
+    assert router.route({"id": "x", "score": 0.5}, pd.Timestamp(at(9))).manager_id == "a"
+    with pytest.raises(ValueError, match=r"^now must be a datetime between .*, got NaT$"):
+        router.route({"id": "y", "score": 0.5}, pd.NaT)
+    with pytest.raises(ValueError, match=r"^now must be a datetime between .*, got NaT$"):
+        router.release("x", "won", pd.NaT)
+
+
+@pytest.mark.parametrize(
+    "horizon", [np.int64(5), np.float64(5.0), 5, 5.0, True, "5", "5.0"], ids=repr
+)
+def test_catch_up_horizon_refuses_every_number(horizon):
+    import decimal
+
+    for value in (horizon, decimal.Decimal(5)):
+        with pytest.raises(
+            ValueError, match=r"^catch_up 'horizon': horizon must be a timedelta .*not a number"
+        ):
+            fl.Router([{"id": "a", "max_active_leads": 5}], catch_up={"horizon": value})
+    assert fl.CatchUp(horizon="P2D").horizon == timedelta(days=2)  # ISO 8601 has a unit
+
+
+DAMAGE = {
+    "ids not json": "UPDATE meta SET value = 'not json' WHERE key = 'manager_ids'",
+    "ids a number": "UPDATE meta SET value = '5' WHERE key = 'manager_ids'",
+    "ids of numbers": "UPDATE meta SET value = '[1, 2]' WHERE key = 'manager_ids'",
+    "state as text": "UPDATE state SET data = 'text'",
+    "state cut": "UPDATE state SET data = x'0001'",
+    "state short": "UPDATE state SET data = zeroblob(16)",
+    "version as text": "UPDATE state SET version = 'x'",
+    "lead row": "UPDATE leads SET routed_at = 'x'",
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_store_says_so(tmp_path, damage):
+    path = tmp_path / "x.db"
+    managers = [{"id": "a", "max_active_leads": 5}]
+    live = fl.Router(managers, store=path)
+    live.route({"id": "l", "score": 0.5}, at(9))
+    with closing(sqlite3.connect(path)) as db:
+        db.execute(DAMAGE[damage])
+        db.execute("UPDATE state SET version = version + 1 WHERE typeof(version) = 'integer'")
+        db.commit()
+    message = rf"^the router store '{re.escape(str(path))}' is damaged: "
+    with pytest.raises(ValueError, match=message):  # another process's commit, seen live
+        live.release("l", "won", at(10))
+    live.close()
+    with pytest.raises(ValueError, match=message), fl.Router(managers, store=path) as again:
+        again.release("l", "won", at(10))  # or on reopening
+
+
+def test_a_damaged_lead_record_says_so(tmp_path):
+    path = tmp_path / "x.db"
+    router = fl.Router([{"id": "a", "max_active_leads": 5}], store=path)
+    router.route({"id": "l", "score": 0.5}, at(9))
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("UPDATE leads SET lead = '{'")
+        db.commit()
+    with pytest.raises(
+        ValueError, match=r"^the router store is damaged: the record of lead 'l' cannot be read"
+    ):
+        router.release("l", "won", at(10))
+
+
+@pytest.mark.parametrize(
+    ("store", "message"),
+    [
+        ("", r"^store='' would not persist anything; use store=None for in-memory state"),
+        (":memory:", r"^store=':memory:' would not persist anything; use store=None"),
+        (5, r"^store must be a file path \(str or Path\) or None .*, got int 5$"),
+        (b"x.db", r"^store must be a file path \(str or Path\) or None .*, got bytes b'x.db'$"),
+    ],
+)
+def test_store_must_be_a_file_path(tmp_path, monkeypatch, store, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=message):
+        fl.Router([{"id": "a", "max_active_leads": 5}], store=store)
+    assert list(tmp_path.iterdir()) == []  # no file named 5 or x.db
+
+
+def events(router):
+    if router.store is None:
+        return [(at_, kind, lead, detail) for at_, kind, lead, _, detail in router._store.events]
+    with closing(sqlite3.connect(router.store)) as db:
+        return list(db.execute("SELECT at, kind, lead_id, detail FROM events"))
+
+
+@pytest.mark.parametrize("persistent", [False, True], ids=["memory", "sqlite"])
+def test_contact_and_release_are_never_before_the_routing(tmp_path, persistent):
+    store = tmp_path / "t.db" if persistent else None
+    router = fl.Router([{"id": "a", "max_active_leads": 5}], sla=timedelta(hours=1), store=store)
+    routed = at(9).timestamp()
+    router.route({"id": "x", "score": 0.5}, at(9))
+    router.route({"id": "y", "score": 0.5}, at(9))
+    router.contact("x", at(9, day=-365))  # a year early: recorded at the routing
+    router.release("y", "won", at(8, 58))  # two minutes early: another process's clock
+    assert router.overdue(at(11)) == []  # x was contacted, y released
+    assert router._store.get("x").contacted_at == routed
+    assert router._store.get("y").released_at == routed
+    log = {(kind, lead): (t, detail) for t, kind, lead, detail in events(router)}
+    note = "dated {} UTC, before the lead was routed"
+    assert log["contact", "x"] == (routed, note.format("2025-11-02 09:00:00"))
+    assert log["release", "y"] == (routed, f"won ({note.format('2026-11-02 08:58:00')})")
+    # on time, nothing is noted
+    router.route({"id": "z", "score": 0.5}, at(9))
+    router.release("z", "lost", at(9, 30))
+    assert events(router)[-1][1:] == ("release", "z", "lost")
+
+
+@pytest.mark.parametrize("persistent", [False, True], ids=["memory", "sqlite"])
+def test_contact_after_release_does_nothing(tmp_path, persistent):
+    store = tmp_path / "t.db" if persistent else None
+    router = fl.Router([{"id": "a", "max_active_leads": 1}], sla=timedelta(hours=1), store=store)
+    router.route({"id": "x", "score": 0.5}, at(9))
+    router.route({"id": "w", "score": 0.5}, at(9))  # waits: no room
+    router.release("x", "won", at(9, 30))
+    router.release("w", "closed", at(9, 30))  # closed while waiting
+    logged = events(router)
+    router.contact("x", at(9, 40))  # out of order webhook: the SLA clock stopped already
+    router.contact("w", at(9, 40))
+    assert events(router) == logged
+    assert router._store.get("x").contacted_at is None
+    with pytest.raises(ValueError, match=r"^lead 'nope' was never routed$"):
+        router.contact("nope", at(9, 40))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ([1, None, 3], r"for manager 'b' must be a real number, got NoneType None$"),
+        (["1", "2", "3"], r"for manager 'a' must be a real number, got str '1'$"),
+        ([True, False, True], r"for manager 'a' must be a real number, got bool True$"),
+        ([0.5, True, 0.2], r"for manager 'b' must be a real number, got bool True$"),
+        (np.array([True, False, True]), r"for manager 'a' must be a real number, got bool True$"),
+        (np.array(["1", "2", "3"]), r"for manager 'a' must be a real number, got str '1'$"),
+        ([1j, 2, 3], r"for manager 'a' must be a real number, got complex 1j$"),
+        ([0.1, 0.2, float("nan")], r"for manager 'c' must be finite, got nan$"),
+        ([0.1, [0.2], 0.3], r"must be numbers, got \[0\.1, \[0\.2\], 0\.3\]$"),
+    ],
+)
+def test_value_rows_must_be_numbers(value, message):
+    managers = [{"id": k, "max_active_leads": 5} for k in "abc"]
+    router = fl.Router(managers)
+    with pytest.raises(ValueError, match=r"^value of lead 'x' " + message):
+        router.route({"id": "x", "score": 0.5}, at(9), value=value)
+    assert router.decision("x") is None
+    ok = router.route({"id": "x", "score": 0.5}, at(9), value=np.array([1, 3, 2], np.int64))
+    assert ok.manager_id == "b"

@@ -140,12 +140,19 @@ class WorkingHours(BaseModel):
 
 
 def _local_bound(value: date | datetime, tz: ZoneInfo, *, end: bool) -> float:
-    """Timestamp of an absence bound: a date is a whole local day (inclusive)."""
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=tz)
-        return aware.timestamp()
-    day = value + timedelta(days=1) if end else value
-    return datetime.combine(day, time(0), tzinfo=tz).timestamp()
+    """Timestamp of an absence bound: a date is a whole local day (inclusive).
+
+    An end at the last day ``datetime`` knows (``9999-12-31``, an open-ended leave)
+    is the far future: ``inf``; a start at the first (``0001-01-01``), the far past.
+    """
+    try:
+        if isinstance(value, datetime):
+            aware = value if value.tzinfo is not None else value.replace(tzinfo=tz)
+            return aware.timestamp()
+        day = value + timedelta(days=1) if end else value
+        return datetime.combine(day, time(0), tzinfo=tz).timestamp()
+    except (OverflowError, ValueError, OSError):
+        return np.inf if end else -np.inf
 
 
 class Absence(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -23,7 +24,11 @@ from fairlead._router_inputs import (
     instant,
     manager_id,
     optional_seconds,
+    pause_reason,
+    record_id,
     sla_seconds,
+    store_path,
+    value_row,
 )
 from fairlead._router_pricing import window_prices
 from fairlead._router_queue import place_queue
@@ -68,7 +73,9 @@ class _Call:
 
     If the call fails, nothing of it stays: the store rolls back, and the state is
     reloaded from it at the next call (SQLite) or restored (in memory, for calls that
-    change several leads; a single route changes nothing before it can no longer fail).
+    change several leads). Calls that are not ``atomic`` take no snapshot: they do
+    everything that can fail (validation, eligibility, the model's values) before they
+    change the state, so that a single route does not pay for a copy.
     A class rather than a generator: it runs on every route.
     """
 
@@ -164,8 +171,9 @@ class Router:
         managers above it could take it (see :meth:`route_waiting`); ``None``: not at all.
         A lead routed on arrival (:meth:`route`) is never held.
     store : str or Path, optional
-        SQLite file for decisions and state; default in memory. An existing file is
-        resumed: its loads and counts win over the managers' ``active_leads``.
+        SQLite file for decisions and state; default (``None``) in memory. An existing
+        file is resumed: its loads and counts win over the managers' ``active_leads``.
+        ``""`` and ``":memory:"`` are refused (they would keep nothing).
     durability : {"normal", "full"}, default "normal"
         ``normal`` survives a process crash; ``full`` also a power cut (an fsync per call).
 
@@ -220,6 +228,7 @@ class Router:
 
         if durability not in ("normal", "full"):
             raise ValueError(f"durability must be 'normal' or 'full', got {durability!r}")
+        path = store_path(store)
         records: list[Manager] = coerce_records(managers, Manager, "manager")
         rules = coerce_policy(policy)
         self._team = TeamTables(records, rules, model)
@@ -235,7 +244,7 @@ class Router:
         self._cache_span = (0.0, 0.0)
         self._cache: tuple[BoolArray, BoolArray] = (np.ones(0, bool), np.ones(0, bool))
         self._store: Store = (
-            MemoryStore() if store is None else SqliteStore(store, durability=durability)
+            MemoryStore() if path is None else SqliteStore(path, durability=durability)
         )
         self._version = 0
         fresh = RouterState.empty(len(self._team.ids))
@@ -259,11 +268,11 @@ class Router:
             loaded = self._store.load_state()
             assert loaded is not None
             self._version, data = loaded
-            old_ids = loads_ids(stored) if stored is not None else self._team.ids
             try:
+                old_ids = loads_ids(stored) if stored is not None else self._team.ids
                 state = RouterState.from_bytes(data, len(old_ids))
             except ValueError as exc:
-                raise ValueError(f"the router store {self.store!r} is damaged: {exc}") from None
+                raise self._damaged(exc) from None
             if old_ids != self._team.ids:
                 state = state.remap(old_ids, self._team.ids)
                 newcomers = [j for j, mid in enumerate(self._team.ids) if mid not in old_ids]
@@ -373,9 +382,11 @@ class Router:
         ----------
         lead : Lead or dict
         now : datetime, optional
-            Default the current time; a naive datetime is read as UTC.
+            Default the current time; a naive datetime is read as UTC. Between
+            1900-01-01 and 9999-01-01 (UTC).
         value : array_like (m,), optional
-            The lead's value for each manager, instead of the router's model.
+            The lead's value for each manager (real numbers, finite), instead of the
+            router's model.
 
         Returns
         -------
@@ -385,7 +396,7 @@ class Router:
         """
         record = coerce_lead(lead)
         ts = instant(now)
-        row = None if value is None else self._team.check_value(value, record.id)
+        row = None if value is None else value_row(value, self._team.ids, record.id)
         with self._call():
             existing = self._store.get(record.id)
             if existing is not None and existing.manager is not None:
@@ -394,8 +405,11 @@ class Router:
                 raise ValueError(
                     f"lead {record.id!r} was closed ({existing.outcome}) before routing"
                 )
+            # Everything that can fail (an unknown product, the model) before the state
+            # moves: this call keeps no snapshot to restore (see _Call).
+            seen = self._look(record, row, strict=existing is None)
             on_shift, away = self._advance(ts)
-            return self._route_one(record, ts, row, existing, on_shift, away)
+            return self._route_one(record, ts, row, existing, on_shift, away, seen)
 
     def route_waiting(self, now: datetime | None = None) -> list[Decision]:
         """Place the leads that found nobody; returns the ones now routed.
@@ -424,7 +438,11 @@ class Router:
             return [e.lead_id for e in self._store.waiting()]
 
     def decision(self, lead_id: str) -> Decision | None:
-        """The current decision for ``lead_id``, or ``None`` if it was never routed."""
+        """The current decision for ``lead_id``, or ``None`` if it was never routed.
+
+        ``lead_id`` is read as :meth:`route` reads a lead's ``id`` (``123`` is ``'123'``).
+        """
+        lead_id = record_id(lead_id)
         with self._call(write=False):
             entry = self._store.get(lead_id)
             return None if entry is None else decision_of(entry, replayed=False)
@@ -453,9 +471,11 @@ class Router:
         existing: Entry | None,
         on_shift: BoolArray,
         away: BoolArray,
+        seen: _Look | None = None,
     ) -> Decision:
         state = self._state
-        seen = self._look(lead, row, strict=existing is None)
+        if seen is None:
+            seen = self._look(lead, row, strict=existing is None)
         candidates = seen.eligible & on_shift & ~away & seen.room
         if not np.count_nonzero(candidates):
             reason = nobody_reason(seen.eligible, on_shift, away, seen.room)
@@ -620,20 +640,36 @@ class Router:
     # -- lead life cycle ----------------------------------------------------------------
 
     def contact(self, lead_id: str, now: datetime | None = None) -> None:
-        """Record the first contact with a lead: its SLA clock stops."""
+        """Record the first contact with a lead: its SLA clock stops.
+
+        Contacting again, or after the lead's release, does nothing. A time before the
+        lead was routed (or reassigned) is recorded as that time (see :meth:`release`).
+        """
+        lead_id = record_id(lead_id)
         ts = instant(now)
         with self._call():
-            entry = self._held(lead_id)
-            if entry.contacted_at is None:
-                self._store.put(replace(entry, contacted_at=ts))
-                self._store.log(ts, "contact", lead_id, entry.manager, "")
+            entry = self._store.get(lead_id)
+            if entry is None:
+                raise ValueError(f"lead {lead_id!r} was never routed")
+            if entry.contacted_at is not None or entry.released_at is not None:
+                return  # the SLA clock has stopped already
+            if entry.manager is None:
+                raise ValueError(f"lead {lead_id!r} is waiting: no manager holds it")
+            at, note = self._not_before_routing(entry, ts)
+            self._store.put(replace(entry, contacted_at=at))
+            self._store.log(at, "contact", lead_id, entry.manager, note)
 
     def release(self, lead_id: str, outcome: Outcome, now: datetime | None = None) -> None:
         """A lead is won, lost or closed: its manager's slot frees up.
 
         Releasing again with the same outcome does nothing; with another, it is an error.
+        ``lead_id`` is read as :meth:`route` reads a lead's ``id``. A time before the
+        lead was routed (its arrival, or when its current manager got it) is recorded
+        as that time, the given one noted in the event log: clocks of threads,
+        processes and CRMs disagree, and reports arrive late.
         """
-        if outcome not in OUTCOMES:
+        lead_id = record_id(lead_id)
+        if not isinstance(outcome, str) or outcome not in OUTCOMES:
             raise ValueError(
                 f"outcome of lead {lead_id!r} must be one of {', '.join(OUTCOMES)}, got {outcome!r}"
             )
@@ -655,9 +691,22 @@ class Router:
                 self._state.open[j] = max(self._state.open[j] - work, 0.0)
                 self._state.released[j] += 1.0
                 self._state.won[j] += outcome == "won"
-            self._store.put(replace(entry, released_at=ts, outcome=outcome))
-            self._store.log(ts, "release", lead_id, entry.manager, outcome)
+            at, note = self._not_before_routing(entry, ts)
+            self._store.put(replace(entry, released_at=at, outcome=outcome))
+            detail = f"{outcome} ({note})" if note else outcome
+            self._store.log(at, "release", lead_id, entry.manager, detail)
             self._save()
+
+    @staticmethod
+    def _not_before_routing(entry: Entry, ts: float) -> tuple[float, str]:
+        """When a contact or release at ``ts`` happened: not before the lead was routed.
+
+        Returns the time to record and, when the given time was earlier, a note for
+        the event log naming it.
+        """
+        if ts >= entry.routed_at:
+            return ts, ""
+        return entry.routed_at, f"dated {utc(ts):%Y-%m-%d %H:%M:%S} UTC, before the lead was routed"
 
     def overdue(self, now: datetime | None = None) -> list[Overdue]:
         """Leads not contacted within the SLA, most overdue first."""
@@ -744,8 +793,11 @@ class Router:
     # -- availability -------------------------------------------------------------------
 
     def pause(self, manager_id: str, now: datetime | None = None, reason: str = "paused") -> None:
-        """Stop routing to a manager until :meth:`resume` (counts as an absence)."""
-        self._set_pause(manager_id, now, True, reason)
+        """Stop routing to a manager until :meth:`resume` (counts as an absence).
+
+        ``reason`` (text) goes to the event log.
+        """
+        self._set_pause(manager_id, now, True, pause_reason(reason))
 
     def resume(self, manager_id: str, now: datetime | None = None) -> None:
         """Route to a paused manager again (catch-up applies from now)."""
@@ -848,14 +900,6 @@ class Router:
             return None
         return ts + self._sla[tier]
 
-    def _held(self, lead_id: str) -> Entry:
-        entry = self._store.get(lead_id)
-        if entry is None:
-            raise ValueError(f"lead {lead_id!r} was never routed")
-        if entry.manager is None:
-            raise ValueError(f"lead {lead_id!r} is waiting: no manager holds it")
-        return entry
-
     def _manager(self, who: str) -> int:
         j = self._index.get(who)
         if j is None:
@@ -867,15 +911,28 @@ class Router:
         if version is None or version == self._version:
             return
         stored = self._store.meta("manager_ids")
-        if stored is not None and loads_ids(stored) != self._team.ids:
+        try:
+            ids = loads_ids(stored) if stored is not None else self._team.ids
+        except ValueError as exc:
+            raise self._damaged(exc) from None
+        if ids != self._team.ids:
             raise ValueError(
                 f"the router store {self.store!r} was reopened by a router with another "
                 "team; restart this router with that team"
             )
         loaded = self._store.load_state()
         if loaded is not None:
-            self._version, data = loaded
-            self._state = RouterState.from_bytes(data, len(self._team.ids))
+            version, data = loaded
+            try:
+                state = RouterState.from_bytes(data, len(self._team.ids))
+            except ValueError as exc:
+                raise self._damaged(exc) from None
+            self._version, self._state = version, state
+
+    def _damaged(self, detail: object) -> ValueError:
+        """The error for a store whose content is not what a router wrote."""
+        where = os.fspath(self.store) if self.store is not None else "in memory"
+        return ValueError(f"the router store {where!r} is damaged: {detail}")
 
     def _save(self) -> None:
         if self._store.persistent:

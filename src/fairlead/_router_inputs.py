@@ -2,25 +2,76 @@
 
 from __future__ import annotations
 
+import numbers
+import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from pydantic import ValidationError
+import numpy as np
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from fairlead._availability import Absence, timestamp
 from fairlead._inputs import InputError, describe_error
-from fairlead._models import Lead, Tier
+from fairlead._models import Id, Lead, Tier
+from fairlead._problem import FloatArray
 from fairlead._router_state import CatchUp
+
+#: The times a router accepts: every time zone's local time and every deadline or
+#: catch-up ramp computed from them stays within what ``datetime`` can represent.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+_EARLIEST_TS = EARLIEST.timestamp()
+_LATEST_TS = LATEST.timestamp()
 
 
 def instant(now: datetime | None) -> float:
-    """Seconds since the epoch of ``now`` (default: the current time; naive is UTC)."""
+    """Seconds since the epoch of ``now`` (default: the current time; naive is UTC).
+
+    ``now`` must lie between :data:`EARLIEST` and :data:`LATEST` (a ``pandas.NaT``,
+    a subclass of ``datetime`` without a time, is an error too).
+    """
     if now is None:
         return datetime.now(UTC).timestamp()
     if not isinstance(now, datetime):
         raise ValueError(f"now must be a datetime, got {type(now).__name__} {now!r}")
-    return timestamp(now)
+    try:
+        ts = timestamp(now)
+    except (ValueError, OverflowError, OSError):
+        ts = float("nan")
+    if not _EARLIEST_TS <= ts < _LATEST_TS:  # NaN fails too
+        raise ValueError(
+            f"now must be a datetime between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} "
+            f"(UTC), got {now!r}"
+        )
+    return ts
+
+
+#: Lead and manager ids are validated as the records validate them (numbers to text).
+_ID = TypeAdapter(Id, config=ConfigDict(coerce_numbers_to_str=True))
+_ID_PROBLEMS = {
+    "string_type": "must be a string or a number",
+    "string_too_short": "must not be empty",
+    "string_too_long": "must be at most 200 characters",
+    "string_unicode": "must be valid text",
+}
+
+
+def record_id(value: Any, what: str = "lead id") -> str:
+    """A lead or manager id given to a call, converted exactly as the records convert it.
+
+    ``route({"id": 123})`` stores the lead as ``'123'``: ``release(123)`` must find it.
+    """
+    if type(value) is str and 0 < len(value) <= 200 and value.isascii():
+        return value  # the common case, without pydantic
+    try:
+        out: str = _ID.validate_python(value)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        problem = _ID_PROBLEMS.get(error["type"], describe_error(error)[1])
+        raise ValueError(f"{what} {problem}, got {type(value).__name__} {value!r}") from None
+    return out
 
 
 def seconds(value: Any, what: str) -> float:
@@ -105,7 +156,69 @@ def absence_list(absences: Any) -> Sequence[Absence | Mapping[str, Any]]:
 
 
 def manager_id(value: Any) -> str:
-    """A manager id given to a call (a string)."""
+    """A manager id given to a call (as :class:`Manager` converts its ``id``)."""
+    return record_id(value, "manager id")
+
+
+def pause_reason(value: Any) -> str:
+    """The reason given to :meth:`Router.pause` (stored in the event log)."""
     if not isinstance(value, str):
-        raise ValueError(f"manager id must be a string, got {type(value).__name__} {value!r}")
+        raise ValueError(f"pause reason must be a string, got {type(value).__name__} {value!r}")
     return value
+
+
+def store_path(store: Any) -> str | None:
+    """The SQLite file of a router, or ``None`` for in-memory state."""
+    if store is None:
+        return None
+    if not isinstance(store, str | os.PathLike):
+        raise ValueError(
+            f"store must be a file path (str or Path) or None for in-memory state, "
+            f"got {type(store).__name__} {store!r}"
+        )
+    path = os.fspath(store)
+    if not isinstance(path, str):
+        raise ValueError(f"store must be a text path, got {type(path).__name__} {path!r}")
+    if path.strip() in ("", ":memory:"):
+        raise ValueError(
+            f"store={store!r} would not persist anything; use store=None for in-memory "
+            "state, or a file path"
+        )
+    return path
+
+
+_NOT_NUMBERS = frozenset({bool, np.bool_, str, bytes, type(None)})
+
+
+def value_row(value: Any, ids: Sequence[str], lead_id: str) -> FloatArray:
+    """A caller's value row for a lead: one finite number per manager.
+
+    Strings, booleans and missing values are errors naming the lead and the manager
+    (numpy would read ``"1"`` as 1.0, ``True`` as 1.0 and ``None`` as NaN).
+    """
+    m = len(ids)
+    try:
+        raw = value if isinstance(value, np.ndarray) else np.asarray(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"value of lead {lead_id!r} must be numbers, got {value!r}") from None
+    if raw.shape != (m,):
+        raise ValueError(
+            f"value of lead {lead_id!r} must have one number per manager "
+            f"({m}), got shape {raw.shape}"
+        )
+    mixed = not isinstance(value, np.ndarray) and not _NOT_NUMBERS.isdisjoint(map(type, value))
+    if raw.dtype.kind not in "iuf" or mixed:
+        for j, x in enumerate(raw.tolist() if isinstance(value, np.ndarray) else value):
+            if isinstance(x, bool | np.bool_) or not isinstance(x, numbers.Real | Decimal):
+                raise ValueError(
+                    f"value of lead {lead_id!r} for manager {ids[j]!r} must be a real number, "
+                    f"got {type(x).__name__} {x!r}"
+                )
+    row = raw.astype(np.float64)
+    bad = np.flatnonzero(~np.isfinite(row))
+    if bad.size:
+        j = int(bad[0])
+        raise ValueError(
+            f"value of lead {lead_id!r} for manager {ids[j]!r} must be finite, got {float(row[j])}"
+        )
+    return row

@@ -70,7 +70,7 @@ def window_prices(
     allowed = np.array([team.eligible(x, t) for x, t in zip(leads, tiers, strict=True)])
     rows: list[FloatArray | None] = [None] * len(leads)
     if values is not None:
-        given = model_value(values, leads, team.managers, tiers)  # checks the shape
+        given = model_value(values, leads, team.managers, tiers, given_as="values")
         bad = np.argwhere(~np.isfinite(given))
         if bad.size:
             i, j = (int(x) for x in bad[0])

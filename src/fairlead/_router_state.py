@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any, Literal
@@ -45,8 +46,16 @@ class CatchUp(BaseModel):
     @field_validator("horizon", mode="before")
     @classmethod
     def _a_duration(cls, value: Any) -> Any:
-        # pydantic reads a bare number as seconds; 5 meant as days would pass silently.
-        if isinstance(value, int | float):
+        # pydantic reads a bare number (or numeric text) as seconds; 5 meant as days would
+        # pass silently. Any number is refused: int, float, numpy scalars, Decimal.
+        numeric = isinstance(value, numbers.Number | np.generic)
+        if isinstance(value, str | bytes):
+            try:
+                float(value)
+                numeric = True
+            except ValueError:
+                pass
+        if numeric:
             raise ValueError("horizon must be a timedelta (e.g. timedelta(days=5)), not a number")
         return value
 
@@ -146,6 +155,8 @@ class RouterState:
     @classmethod
     def from_bytes(cls, data: bytes, m: int) -> RouterState:
         """Unpack :meth:`to_bytes` output for ``m`` managers."""
+        if len(data) % 8:
+            raise ValueError(f"stored router state is {len(data)} bytes, not float64 numbers")
         flat = np.frombuffer(data, dtype=np.float64)
         expected = len(_SCALARS) + m * len(_ARRAYS)
         if flat.size != expected:

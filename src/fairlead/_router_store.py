@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
+from pydantic import ValidationError
 
+from fairlead._inputs import describe_error
 from fairlead._models import Lead
 from fairlead._problem import FloatArray
 
@@ -47,7 +49,14 @@ class Entry:
     @property
     def lead(self) -> Lead:
         """The lead record (kept as JSON: fewer live objects for the garbage collector)."""
-        return Lead.model_validate_json(self.lead_json)
+        try:
+            return Lead.model_validate_json(self.lead_json)
+        except ValidationError as exc:
+            detail = describe_error(exc.errors()[0])[1]
+            raise ValueError(
+                f"the router store is damaged: the record of lead {self.lead_id!r} "
+                f"cannot be read ({detail})"
+            ) from None
 
 
 class Store(Protocol):
@@ -323,7 +332,9 @@ class SqliteStore:
         self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             row = self.db.execute("SELECT version FROM state WHERE id = 1").fetchone()
-            yield None if row is None else int(row[0])
+            if row is not None and not isinstance(row[0], int):
+                raise self.damaged(f"its state version must be an integer, got {row[0]!r}")
+            yield None if row is None else row[0]
             self.db.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:  # SQLite may have rolled back already (disk full)
@@ -352,7 +363,7 @@ class SqliteStore:
         row = self.db.execute(
             f"SELECT {_COLUMNS} FROM leads WHERE lead_id = ?", (lead_id,)
         ).fetchone()
-        return None if row is None else _entry(row)
+        return None if row is None else self._entry(row)
 
     def put(self, entry: Entry) -> None:
         """Insert or replace the lead's entry."""
@@ -398,7 +409,7 @@ class SqliteStore:
             "AND released_at IS NULL AND due_at <= ? ORDER BY due_at, seq",
             (ts,),
         ).fetchall()
-        return [_entry(r) for r in rows]
+        return [self._entry(r) for r in rows]
 
     def waiting(self) -> list[Entry]:
         """Leads no manager could take yet (and not closed), in arrival order."""
@@ -406,25 +417,37 @@ class SqliteStore:
             f"SELECT {_COLUMNS} FROM leads WHERE manager_id IS NULL AND released_at IS NULL "
             "ORDER BY seq"
         ).fetchall()
-        return [_entry(r) for r in rows]
+        return [self._entry(r) for r in rows]
 
     def pending(self) -> list[Entry]:
         """Every lead not released yet."""
         rows = self.db.execute(
             f"SELECT {_COLUMNS} FROM leads WHERE released_at IS NULL ORDER BY seq"
         ).fetchall()
-        return [_entry(r) for r in rows]
+        return [self._entry(r) for r in rows]
 
     def load_state(self) -> tuple[int, bytes] | None:
-        """The stored state and its version."""
+        """The stored state and its version (a ValueError if the row is not one)."""
         row = self.db.execute("SELECT version, data FROM state WHERE id = 1").fetchone()
-        return None if row is None else (int(row[0]), bytes(row[1]))
+        if row is None:
+            return None
+        version, data = row
+        if not isinstance(version, int) or not isinstance(data, bytes):
+            raise self.damaged(
+                "its state row must hold an integer version and a blob, got "
+                f"{type(version).__name__} and {type(data).__name__}"
+            )
+        return version, data
 
     def save_state(self, version: int, data: bytes) -> None:
         """Store the state with its new version."""
         self.db.execute(
             "INSERT OR REPLACE INTO state (id, version, data) VALUES (1, ?, ?)", (version, data)
         )
+
+    def damaged(self, detail: object) -> ValueError:
+        """The error for a file whose content is not what a router wrote."""
+        return ValueError(f"the router store {self.path!r} is damaged: {detail}")
 
     def meta(self, key: str) -> str | None:
         """A stored setting."""
@@ -434,6 +457,12 @@ class SqliteStore:
     def set_meta(self, key: str, value: str) -> None:
         """Store a setting."""
         self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def _entry(self, row: tuple[Any, ...]) -> Entry:
+        try:
+            return _entry(row)
+        except (TypeError, ValueError) as exc:
+            raise self.damaged(f"its row of lead {row[0]!r} cannot be read ({exc})") from None
 
     def close(self) -> None:
         """Checkpoint once more (emptying the log) and close the connection."""
@@ -484,5 +513,12 @@ def dumps_ids(ids: list[str]) -> str:
 
 
 def loads_ids(text: str) -> list[str]:
-    """Manager ids from the meta table."""
-    return [str(x) for x in json.loads(text)]
+    """Manager ids from the meta table (a ValueError if they are not a list of ids)."""
+    try:
+        ids = json.loads(text)
+    except ValueError:
+        ids = None
+    if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise ValueError(f"its manager ids must be a JSON list of strings, got {shown!r}")
+    return ids

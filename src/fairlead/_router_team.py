@@ -137,23 +137,3 @@ class TeamTables:
     def workload(self, lead: Lead) -> FloatArray:
         """Workload of ``lead`` for each manager (its effort times the level factor)."""
         return lead.effort * self.effort_factor
-
-    def check_value(self, value: Any, lead_id: str) -> FloatArray:
-        """A caller's value row for a lead, validated: ``m`` finite numbers."""
-        try:
-            row = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"value of lead {lead_id!r} must be numbers, got {value!r}") from None
-        if row.shape != (len(self.ids),):
-            raise ValueError(
-                f"value of lead {lead_id!r} must have one number per manager "
-                f"({len(self.ids)}), got shape {row.shape}"
-            )
-        bad = np.flatnonzero(~np.isfinite(row))
-        if bad.size:
-            j = int(bad[0])
-            raise ValueError(
-                f"value of lead {lead_id!r} for manager {self.ids[j]!r} must be finite, "
-                f"got {row[j]!r}"
-            )
-        return row

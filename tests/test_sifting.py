@@ -569,6 +569,16 @@ def test_unsupported_features_name_sifting_and_cp_sat(extra, words):
         fl.dual_bound(p, [0.0, 0.0])
 
 
+@pytest.mark.parametrize("method", ["sifting", "min_cost_flow", "cp_sat"])
+def test_a_bound_is_never_below_the_score_of_its_own_solution(method):
+    # prices near 1e17 round the float dual below the optimum of 2
+    p = fl.AssignmentProblem(np.array([[1e17, 1.0], [1.0, -1e17]]), [1, 1])
+    sol = fl.solve(p, method=method)
+    assert sol.status is fl.SolveStatus.OPTIMAL
+    assert sol.objective == 2.0
+    assert sol.bound >= sol.score
+
+
 @pytest.mark.parametrize(
     "prices",
     [[0.0], [0.0, 0.0, 0.0], [[0.0, 0.0]], [np.nan, 0.0], [0.0, np.inf], 1.0, None],

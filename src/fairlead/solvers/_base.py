@@ -50,7 +50,9 @@ class Solution:
     objective : float
         Sum of ``value`` over the chosen pairs, recomputed in floats.
     bound : float or None
-        Proven upper bound on the optimum, when the method proves one.
+        Proven upper bound on the optimum, when the method proves one; never below
+        the score of the solution returned with it (a bound computed in floats that
+        rounds below it is lifted to it).
     status : SolveStatus
         How the solve ended.
     loads : ndarray of float64, shape (m,)
@@ -68,7 +70,8 @@ class Solution:
     unassigned_price : float or None
         With ``allow_unassigned``, the price of leaving a lead out (``sifting``;
         negative when a ``min_load`` forces leads in that would rather stay out);
-        :func:`fairlead.dual_bound` of ``duals`` and this price equals ``bound``.
+        :func:`fairlead.dual_bound` of ``duals`` and this price equals ``bound`` (up
+        to rounding).
     penalty : float
         What the solution pays for soft preferences and soft bands
         (``pair_penalty``, ``load_penalty``, ``value_penalty``); 0 without them.
@@ -189,10 +192,17 @@ class Solver(ABC):
             if broken:
                 status = SolveStatus.FAILED
                 message = f"{self.name} broke a constraint: " + "; ".join(broken[:3])
+        objective = objective_of(problem, manager_of)
+        penalty = penalty_of(problem, manager_of)
+        bound = outcome.bound
+        if bound is not None and status.has_solution:
+            # No bound is below a feasible score; a float bound (a dual evaluated with
+            # prices near huge values) can round there, and is lifted back.
+            bound = max(bound, objective - penalty)
         return Solution(
             manager_of=manager_of,
-            objective=objective_of(problem, manager_of),
-            bound=outcome.bound,
+            objective=objective,
+            bound=bound,
             status=status,
             loads=loads_of(problem, manager_of),
             method=self.name,
@@ -200,7 +210,7 @@ class Solver(ABC):
             message=message,
             duals=outcome.duals,
             timings=outcome.timings,
-            penalty=penalty_of(problem, manager_of),
+            penalty=penalty,
             unassigned_price=outcome.unassigned_price,
         )
 

@@ -7,12 +7,19 @@ import numpy as np
 from fairlead._problem import AssignmentProblem, FloatArray, IntArray
 
 # Loads and value sums are compared with this relative slack, so that a sum of
-# floats that equals a bound up to rounding does not count as a violation.
+# floats that equals a bound up to rounding does not count as a violation. The
+# slack is relative to the bound or to the largest term of the sum, whichever is
+# larger: the rounding of a sum scales with its terms, so values of 1e-9 are
+# checked as strictly as values of 1.
 _RTOL = 1e-9
 
 
-def _exceeds(x: float, limit: float) -> bool:
-    return x > limit + _RTOL * max(1.0, abs(limit))
+def _exceeds(x: float, limit: float, unit: float) -> bool:
+    return x > limit + _RTOL * max(abs(limit), unit)
+
+
+def _largest(terms: FloatArray) -> float:
+    return float(np.abs(terms).max(initial=0.0))
 
 
 def violations(problem: AssignmentProblem, manager_of: IntArray) -> list[str]:
@@ -60,26 +67,29 @@ def violations(problem: AssignmentProblem, manager_of: IntArray) -> list[str]:
     w = problem.weight
     per_lead = w[assigned] if w.ndim == 1 else w[assigned, chosen]
     loads = np.bincount(chosen, weights=per_lead, minlength=m)
+    unit = _largest(per_lead)
     upper = problem.hard_upper_load
     soft_load = problem.load_penalty is not None
     for j in range(m):
         name = problem.manager_name(j)
-        if _exceeds(loads[j], upper[j]):
+        if _exceeds(loads[j], upper[j], unit):
             found.append(f"{name} carries workload {loads[j]:g}, above its limit {upper[j]:g}")
-        if not soft_load and _exceeds(problem.min_load[j], loads[j]):
+        if not soft_load and _exceeds(problem.min_load[j], loads[j], unit):
             found.append(
                 f"{name} carries workload {loads[j]:g}, below its min_load {problem.min_load[j]:g}"
             )
     if problem.has_value_bounds and problem.value_penalty is None:
-        totals = np.bincount(chosen, weights=problem.pair_values(assigned, chosen), minlength=m)
+        chosen_values = problem.pair_values(assigned, chosen)
+        totals = np.bincount(chosen, weights=chosen_values, minlength=m)
+        unit = _largest(chosen_values)
         for j in range(m):
             name = problem.manager_name(j)
-            if problem.max_value is not None and _exceeds(totals[j], problem.max_value[j]):
+            if problem.max_value is not None and _exceeds(totals[j], problem.max_value[j], unit):
                 found.append(
                     f"{name} has total value {totals[j]:g}, above its max_value "
                     f"{problem.max_value[j]:g}"
                 )
-            if problem.min_value is not None and _exceeds(problem.min_value[j], totals[j]):
+            if problem.min_value is not None and _exceeds(problem.min_value[j], totals[j], unit):
                 found.append(
                     f"{name} has total value {totals[j]:g}, below its min_value "
                     f"{problem.min_value[j]:g}"

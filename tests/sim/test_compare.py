@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -188,3 +189,104 @@ def test_interval_format() -> None:
     assert interval.high - interval.mean == pytest.approx(half)
     assert interval.format(".2f") == f"2.00 [{2 - half:.2f}, {2 + half:.2f}]"
     assert Interval(0.05, 0.01, 0.09, 4).format(".1f", percent=True) == "5.0 [1.0, 9.0] %"
+
+
+# --- seeds and strategies are checked up front ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seeds", "pattern"),
+    [
+        ([1.7], r"seeds must be an iterable of distinct non-negative ints; seeds\[0\] is 1\.7$"),
+        ("12", r"seeds must be an iterable of distinct non-negative ints, got '12'$"),
+        (b"12", r"seeds must be an iterable of distinct non-negative ints, got b'12'$"),
+        (5, r"seeds must be an iterable of distinct non-negative ints, got 5$"),
+        ([1, 1], r"seeds\[1\] = 1 repeats seeds\[0\]"),
+        ([3, np.int64(3)], r"seeds\[1\] = 3 repeats seeds\[0\]"),
+        ([2, -1], r"seeds\[1\] is -1$"),
+        ([True], r"seeds\[0\] is True$"),
+        ([np.bool_(False)], r"seeds\[0\] is np\.False_$"),
+        ([None], r"seeds\[0\] is None$"),
+        ([1, "2"], r"seeds\[1\] is '2'$"),
+    ],
+    ids=[
+        "float",
+        "str",
+        "bytes",
+        "int",
+        "repeat",
+        "numpy repeat",
+        "negative",
+        "bool",
+        "numpy bool",
+        "None",
+        "str entry",
+    ],
+)
+def test_bad_seeds_are_refused(seeds: object, pattern: str) -> None:
+    with pytest.raises(ValueError, match=pattern):
+        compare([RoundRobin()], seeds=seeds, config=SMALL, knowledge="oracle")  # type: ignore[arg-type]
+
+
+@settings(deadline=None, max_examples=100)
+@given(seeds=st.lists(st.integers(0, 2**40), unique=True, min_size=1, max_size=8))
+def test_distinct_non_negative_seeds_are_kept_in_order(seeds: list[int]) -> None:
+    from fairlead.sim._compare import _seeds
+
+    assert _seeds(seeds) == seeds
+    assert _seeds(np.asarray(seeds, dtype=np.int64)) == seeds
+    assert all(type(s) is int for s in _seeds(np.asarray(seeds, dtype=np.int64)))
+    with pytest.raises(ValueError, match=rf"seeds\[{len(seeds)}\] = {seeds[0]} repeats seeds\[0\]"):
+        _seeds([*seeds, seeds[0]])
+
+
+def test_numpy_seeds_give_the_same_comparison(comparison: Comparison) -> None:
+    again = compare(_strategies(), seeds=np.array(SEEDS), config=SMALL, knowledge="oracle")
+    assert again.seeds == SEEDS
+    assert all(type(s) is int for s in again.seeds)
+    assert again.rows == comparison.rows
+
+
+@pytest.mark.parametrize(
+    ("strategies", "pattern"),
+    [
+        ([], r"^strategies must not be empty: give at least one Strategy$"),
+        ([None], r"^strategies\[0\] must be a Strategy instance, got None \(NoneType\)$"),
+        ([RoundRobin(), RoundRobin], r"^strategies\[1\] must be a Strategy instance, got <class"),
+    ],
+    ids=["empty", "None", "a class"],
+)
+def test_bad_strategy_lists_are_refused(strategies: list[object], pattern: str) -> None:
+    with pytest.raises(ValueError, match=pattern):
+        compare(strategies, seeds=[1], config=SMALL, knowledge="oracle")  # type: ignore[arg-type]
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_comparison_of_worlds_without_leads_has_no_nan() -> None:
+    def without_leads(seed: int) -> World:
+        # make_world refuses an empty stream; a hand-made world may still have one.
+        world = make_world(SMALL, seed=seed)
+        stream = world.stream
+        cut = {
+            f.name: getattr(stream, f.name)[:0]
+            for f in dataclasses.fields(stream)
+            if isinstance(getattr(stream, f.name), np.ndarray)
+        }
+        return dataclasses.replace(world, stream=dataclasses.replace(stream, **cut))
+
+    result = compare(
+        [RoundRobin(), FairleadBatch()], seeds=[1, 2], world=without_leads, knowledge="oracle"
+    )
+    table = result.table()
+    assert "nan" not in table
+    assert result.interval("round robin", "median_response_min") == Interval(0.0, 0.0, 0.0, 2)
+
+
+def test_an_empty_table_has_a_header() -> None:
+    table = Comparison(strategies=(), seeds=(1,), rows=()).table(["conversions"])
+    assert table.splitlines()[0].startswith("strategy")
+
+
+def test_an_interval_of_nothing_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"Interval\.of needs at least one value, got none"):
+        Interval.of([])

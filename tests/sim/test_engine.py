@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fairlead.sim import (
     DecisionContext,
@@ -491,3 +493,380 @@ def test_a_lead_just_after_a_tick_is_placed(
     time_limit(1.5)  # the whole run takes a few hundredths of that
     record = simulate(world, FairleadBatch(interval=1.0))
     assert record.assigned_at[k] >= arrival[k]
+
+
+# --- what decide returns must be integer indexes ------------------------------------------
+
+
+def _returning(make_pick: Callable[[DecisionContext], object]) -> tuple[Strategy, list]:
+    seen: list[DecisionContext] = []
+
+    class Returning(Strategy):
+        name = "returning"
+
+        def decide(self, context: DecisionContext) -> np.ndarray:
+            seen.append(context)
+            return make_pick(context)  # type: ignore[return-value]
+
+    return Returning(), seen
+
+
+@pytest.mark.parametrize(
+    ("make_pick", "pattern"),
+    [
+        (lambda c: None, r"returned None for \d+ waiting leads \(first: lead (\d+)\)"),
+        (lambda c: {0: 1}, r"returned \{0: 1\} for \d+ waiting leads \(first: lead (\d+)\)"),
+        (lambda c: 0, r"returned 0 for \d+ waiting leads \(first: lead (\d+)\)"),
+        (lambda c: [None] * c.leads.size, r"chose None for lead (\d+); manager indexes must be"),
+        (lambda c: ["a"] * c.leads.size, r"chose 'a' for lead (\d+); manager indexes must be"),
+        (lambda c: [True] * c.leads.size, r"chose True for lead (\d+); manager indexes must be"),
+        (
+            lambda c: np.full(c.leads.size, 10**30, dtype=object),
+            r"chose manager index 10{30} for lead (\d+); valid indexes are -1\.\.5",
+        ),
+        (
+            lambda c: [10**30] * c.leads.size,
+            r"chose manager index 10{30} for lead (\d+); valid indexes are -1\.\.5",
+        ),
+        (
+            lambda c: _first_free(c) + 0.9,
+            r"returned float64 choices \(0\.9 for lead (\d+)\); manager indexes must be integers",
+        ),
+        (
+            lambda c: np.full(c.leads.size, -0.5),
+            r"returned float64 choices \(-0\.5 for lead (\d+)\)",
+        ),
+        (
+            lambda c: np.full(c.leads.size, np.nan),
+            r"returned float64 choices \(nan for lead (\d+)\)",
+        ),
+        (
+            lambda c: np.zeros(c.leads.size),
+            r"returned float64 choices \(0\.0 for lead (\d+)\)",
+        ),
+        (
+            lambda c: np.ones(c.leads.size, dtype=bool),
+            r"returned bool choices \(True for lead (\d+)\)",
+        ),
+        (
+            lambda c: np.full(c.leads.size, 2**64 - 1, dtype=np.uint64),
+            r"chose manager index 18446744073709551615 for lead (\d+)",
+        ),
+    ],
+    ids=[
+        "None",
+        "dict",
+        "scalar",
+        "list of None",
+        "list of str",
+        "list of bool",
+        "object array of a huge int",
+        "list of a huge int",
+        "fractional floats",
+        "negative float",
+        "nan",
+        "whole floats",
+        "bool array",
+        "uint64 too large",
+    ],
+)
+def test_choices_that_are_not_integer_indexes_are_refused(
+    small_world: World, make_pick: Callable[[DecisionContext], object], pattern: str
+) -> None:
+    strategy, seen = _returning(make_pick)
+    with pytest.raises(StrategyError, match=r"^strategy 'returning' ") as info:
+        simulate(small_world, strategy)
+    found = re.search(pattern, str(info.value))
+    assert found is not None, str(info.value)
+    assert int(found.group(1)) == int(seen[-1].leads[0])
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    bad=st.one_of(
+        st.none(),
+        st.booleans(),
+        st.floats(),
+        st.text(max_size=3),
+        st.integers(min_value=6) | st.integers(max_value=-2),
+        st.lists(st.integers(0, 3), max_size=2),
+    ),
+    where=st.integers(0, 1000),
+)
+def test_any_element_that_is_not_an_index_is_refused(
+    small_world: World, bad: object, where: int
+) -> None:
+    # One bad entry among valid choices, in a list of Python ints.
+    def pick(context: DecisionContext) -> list[object]:
+        choices: list[object] = _first_free(context).tolist()
+        choices[where % len(choices)] = bad
+        return choices
+
+    strategy, seen = _returning(pick)
+    with pytest.raises(StrategyError, match=r"^strategy 'returning' chose ") as info:
+        simulate(small_world, strategy)
+    lead = int(seen[-1].leads[where % seen[-1].leads.size])
+    assert f" for lead {lead};" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda p: p.tolist(),
+        lambda p: tuple(p.tolist()),
+        lambda p: [np.int16(x) for x in p],
+        lambda p: p.astype(np.int8),
+        lambda p: p.astype(np.int32),
+        lambda p: p.astype(object),
+    ],
+    ids=["list", "tuple", "list of numpy ints", "int8", "int32", "object array of ints"],
+)
+def test_integer_choices_of_any_kind_give_the_same_run(
+    tight_world: World, convert: Callable[[np.ndarray], object]
+) -> None:
+    plain, _ = _returning(_first_free)
+    converted, _ = _returning(lambda c: convert(_first_free(c)))
+    assert _same_run(simulate(tight_world, plain), simulate(tight_world, converted))
+
+
+# --- the context is read-only; the engine checks against its own state ----------------------
+
+_CONTEXT_ARRAYS = (
+    "leads",
+    "waited",
+    "tier",
+    "product",
+    "deal_value",
+    "value",
+    "eligible",
+    "room",
+    "open",
+    "capacity",
+    "received",
+    "available_minutes",
+)
+
+
+def test_the_context_arrays_are_read_only(tight_world: World) -> None:
+    capacity = tight_world.team.capacity.copy()
+
+    def scribble(context: DecisionContext) -> np.ndarray:
+        for field in _CONTEXT_ARRAYS:
+            array = getattr(context, field)
+            assert not array.flags.writeable, field
+            with pytest.raises(ValueError, match="read-only"):
+                array[...] = 0
+        return _first_free(context)
+
+    strategy, seen = _returning(scribble)
+    simulate(tight_world, strategy)
+    assert seen
+    np.testing.assert_array_equal(tight_world.team.capacity, capacity)
+
+
+def _unlock(context: DecisionContext) -> None:
+    for field in _CONTEXT_ARRAYS:
+        getattr(context, field).flags.writeable = True
+
+
+def test_writing_into_the_context_cannot_break_capacity(tight_world: World) -> None:
+    # Switching writing back on and granting everyone room: the engine still refuses.
+    capacity = tight_world.team.capacity.copy()
+
+    def cheat(context: DecisionContext) -> np.ndarray:
+        _unlock(context)
+        context.eligible[:] = True
+        context.room[:] = 10**6
+        context.capacity[:] = 1000
+        return np.zeros(context.leads.size, dtype=np.int64)
+
+    strategy, _ = _returning(cheat)
+    with pytest.raises(StrategyError, match=r"^strategy 'returning' gave "):
+        simulate(tight_world, strategy)
+    np.testing.assert_array_equal(tight_world.team.capacity, capacity)
+
+
+def test_writing_into_the_context_changes_nothing_else(tight_world: World) -> None:
+    # A strategy that uses the context as scratch space (room decremented as it places,
+    # leads overwritten) gets exactly the run of one that copies first.
+    def scratch(context: DecisionContext) -> np.ndarray:
+        pick = _first_free(context)
+        _unlock(context)
+        for j in pick[pick >= 0].tolist():
+            context.room[j] -= 1
+        context.leads[:] = 0
+        context.open[:] = 0
+        context.received[:] = 0
+        return pick
+
+    plain, _ = _returning(_first_free)
+    scribbler, _ = _returning(scratch)
+    first = simulate(tight_world, plain)
+    assert _same_run(first, simulate(tight_world, scribbler))
+
+
+# --- interval, and whose fault a lead left at the end is -------------------------------------
+
+
+class Every(Strategy):
+    """First free manager, deciding every ``interval`` minutes (whatever that is)."""
+
+    name = "every"
+
+    def __init__(self, interval: object) -> None:
+        self.interval = interval  # type: ignore[assignment]
+
+    def decide(self, context: DecisionContext) -> np.ndarray:
+        return _first_free(context)
+
+
+@pytest.mark.parametrize(
+    ("interval", "shown"),
+    [
+        (0, "0"),
+        (-5, "-5"),
+        (float("inf"), "inf"),
+        (float("nan"), "nan"),
+        ("5", "'5'"),
+        (True, "True"),
+        (None, None),
+    ],
+)
+def test_a_bad_interval_is_refused(
+    small_world: World, time_limit: Callable[[float], None], interval: object, shown: str | None
+) -> None:
+    time_limit(5.0)
+    if shown is None:
+        simulate(small_world, Every(interval))
+        return
+    with pytest.raises(
+        ValueError,
+        match=rf"^strategy 'every' has interval {re.escape(shown)}; interval must be None "
+        r"\(decide at every arrival\) or a finite number of minutes > 0$",
+    ):
+        simulate(small_world, Every(interval))
+
+
+@pytest.mark.parametrize("interval", [10080, 1e9, np.float64(20000.0)])
+def test_an_interval_as_long_as_the_arrivals_is_refused(
+    small_world: World, time_limit: Callable[[float], None], interval: float
+) -> None:
+    from fairlead.sim import FairleadBatch
+
+    time_limit(5.0)
+    assert small_world.config.weeks == 1
+    for strategy in (Every(interval), FairleadBatch(interval=float(interval), name="every")):
+        with pytest.raises(
+            ValueError,
+            match=r"^strategy 'every' has interval [\d.e+]+ minutes; interval must be shorter "
+            r"than the 10080 minutes in which leads arrive",
+        ):
+            simulate(small_world, strategy)
+
+
+def test_a_strategy_that_holds_leads_is_blamed_online(small_world: World) -> None:
+    n = small_world.stream.size
+    with pytest.raises(
+        StrategyError,
+        match=rf"^{n} lead\(s\) found no manager before the schedule ended \(first: lead 0\); "
+        rf"strategy 'never' kept {n} of them waiting although a qualified manager on shift "
+        r"had room \(first: lead 0\)$",
+    ):
+        simulate(small_world, Never(None))
+
+
+def test_a_strategy_that_holds_leads_is_blamed_with_its_interval(small_world: World) -> None:
+    with pytest.raises(StrategyError, match=r"strategy 'never' \(interval 5 min\) kept \d+ of"):
+        simulate(small_world, Never(5.0))
+
+
+def test_an_interval_that_skips_every_shift_is_blamed(small_world: World) -> None:
+    # Every decision falls at midnight of company time, when nobody works.
+    with pytest.raises(
+        StrategyError,
+        match=r"found no manager before the schedule ended \(first: lead 0\); strategy 'every' "
+        r"decides every 1440 min, and none of its decisions after lead 0 arrived fell within "
+        r"a shift of a qualified manager",
+    ):
+        simulate(small_world, Every(1440.0))
+
+
+def test_a_team_without_anyone_on_shift_is_blamed() -> None:
+    away = make_world(SimConfig(n_managers=4, weeks=1, sick_day_rate=1.0), seed=1)
+    for strategy in (RoundRobin(), Every(5.0), Never(None)):
+        with pytest.raises(RuntimeError, match="the team has no qualified manager") as info:
+            simulate(away, strategy)
+        assert not isinstance(info.value, StrategyError)
+
+
+# --- values and strategy arguments ------------------------------------------------------------
+
+
+def test_values_as_nested_lists_give_the_same_run(tight_world: World) -> None:
+    values = np.random.default_rng(1).random((tight_world.stream.size, tight_world.team.size))
+    from fairlead.sim import Greedy
+
+    a = simulate(tight_world, Greedy(), values)
+    b = simulate(tight_world, Greedy(), values.tolist())  # type: ignore[arg-type]
+    assert _same_run(a, b)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_values_that_are_not_finite_are_refused(tight_world: World, bad: float) -> None:
+    values = np.zeros((tight_world.stream.size, tight_world.team.size))
+    values[3, 2] = bad
+    with pytest.raises(ValueError, match=rf"values must be finite; lead 3, manager 2 has {bad}"):
+        simulate(tight_world, RoundRobin(), values)
+
+
+def test_values_that_are_not_numbers_are_refused(small_world: World) -> None:
+    with pytest.raises(ValueError, match="values must be an array of numbers"):
+        simulate(small_world, RoundRobin(), [["a"]])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [None, RoundRobin, "round robin"])
+def test_something_other_than_a_strategy_is_refused(small_world: World, bad: object) -> None:
+    with pytest.raises(ValueError, match="strategy must be a Strategy instance, got "):
+        simulate(small_world, bad)  # type: ignore[arg-type]
+
+
+# --- metrics of degenerate runs -----------------------------------------------------------------
+
+
+def _without_leads(world: World) -> World:
+    """The world with an empty stream (make_world refuses one; a hand-made world may not)."""
+    stream = world.stream
+    cut = {
+        f.name: getattr(stream, f.name)[:0]
+        for f in dataclasses.fields(stream)
+        if isinstance(getattr(stream, f.name), np.ndarray)
+    }
+    return dataclasses.replace(world, stream=dataclasses.replace(stream, **cut))
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_run_without_leads_has_zero_metrics() -> None:
+    from fairlead.sim import METRICS
+
+    empty = _without_leads(make_world(SimConfig(n_managers=4, weeks=1), seed=1))
+    assert empty.stream.size == 0
+    metrics = simulate(empty, RoundRobin()).metrics()
+    assert metrics == dict.fromkeys(METRICS, 0.0)
+
+
+@pytest.mark.filterwarnings("error")
+def test_metrics_when_nobody_worked_while_leads_arrived() -> None:
+    away = make_world(SimConfig(n_managers=4, weeks=1, vacation_probability=1.0), seed=1)
+    record = simulate(away, RoundRobin())
+    assert not record.available_minutes.any()
+    metrics = record.metrics()
+    assert all(math.isfinite(v) for v in metrics.values())
+    # Shares fall back to capacity alone, over the whole team.
+    capacity = away.team.capacity
+    share = capacity / capacity.sum()
+    from fairlead._fairness import gini
+
+    assert metrics["count_gini"] == pytest.approx(gini(record.received / share))
+    worth = away.stream.deal_value * away.stream.base
+    got = np.bincount(record.manager, weights=worth, minlength=capacity.size) / worth.sum()
+    assert metrics["value_share_dev"] == pytest.approx(np.max(np.abs(got / share - 1.0)))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from fairlead.sim import (
     FairleadBatch,
+    SimConfig,
     World,
     estimate_values,
     learned_values,
+    make_world,
     oracle_values,
     simulate,
 )
@@ -81,3 +85,51 @@ def test_history_is_the_same_team_over_other_leads(small_world: World) -> None:
 def test_unknown_knowledge_is_refused(small_world: World) -> None:
     with pytest.raises(ValueError, match=r"knowledge must be 'learned' or 'oracle', got 'psychic'"):
         estimate_values(small_world, knowledge="psychic")
+
+
+@pytest.mark.parametrize("knowledge", ["learned", "oracle"])
+@pytest.mark.parametrize("weeks", [0, -1, math.nan, 1.5, 100_000, 521, True, "26", None])
+def test_a_bad_history_length_is_refused(small_world: World, knowledge: str, weeks: object) -> None:
+    with pytest.raises(ValueError, match=r"^history_weeks must be an integer in 1\.\.520, got "):
+        estimate_values(small_world, knowledge=knowledge, history_weeks=weeks)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^history_weeks must be an integer"):
+        learned_values(small_world, history_weeks=weeks)  # type: ignore[arg-type]
+
+
+def test_a_numpy_history_length_is_an_int(small_world: World) -> None:
+    values = estimate_values(small_world, history_weeks=np.int64(2))  # type: ignore[arg-type]
+    np.testing.assert_array_equal(values, learned_values(small_world, history_weeks=2))
+
+
+def test_an_empty_history_is_refused() -> None:
+    world = make_world(SimConfig(n_managers=4, weeks=1, leads_per_weekday=1e-9), seed=1)
+    with pytest.raises(
+        ValueError,
+        match=r"^the history is empty: history_weeks=26 at leads_per_weekday=1e-09 gave no lead",
+    ):
+        estimate_values(world)
+    assert estimate_values(world, knowledge="oracle").shape == (0, 4)
+
+
+def test_a_history_of_one_outcome_is_refused() -> None:
+    world = make_world(
+        SimConfig(n_managers=4, weeks=1, leads_per_weekday=10, base_rate=1e-9), seed=1
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"^the history of history_weeks=2 holds \d+ lead\(s\) and 0 win\(s\): a model "
+        r"cannot learn from outcomes of one class",
+    ):
+        estimate_values(world, history_weeks=2)
+
+
+def test_a_history_too_large_to_simulate_is_refused() -> None:
+    world = make_world(SimConfig(n_managers=4, weeks=1, leads_per_weekday=2000), seed=1)
+    with pytest.raises(
+        ValueError,
+        match=r"^history_weeks=100 at leads_per_weekday=2000 expects 1,120,000 leads of history, "
+        r"more than the 1,000,000 a run may hold",
+    ):
+        estimate_values(world, history_weeks=100)
+    # The oracle needs no history, whatever its length.
+    assert estimate_values(world, knowledge="oracle", history_weeks=100).shape[1] == 4

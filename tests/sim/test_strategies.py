@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 import numpy as np
@@ -261,6 +262,20 @@ def test_fair_band_evens_out_counts_on_a_team() -> None:
         ({"stale_after": -1.0}, "stale_after"),
         ({"max_hold": float("nan")}, "max_hold"),
         ({"max_hold": -5.0}, "max_hold"),
+        ({"interval": "5"}, "interval must be a positive number of minutes or None, got '5'"),
+        ({"interval": True}, "interval must be a positive number of minutes or None, got True"),
+        ({"tolerance": True}, "tolerance must be >= 0 or None, got True"),
+        ({"tolerance": "0.1"}, "tolerance must be >= 0 or None, got '0.1'"),
+        ({"stale_after": "1"}, "stale_after must be >= 0 minutes or None, got '1'"),
+        ({"max_hold": None}, "max_hold must be >= 0 minutes, got None"),
+        ({"method": "nope"}, r"method 'nope' is unknown; FairleadBatch needs an exact method: "),
+        ({"method": None}, r"method None is unknown; FairleadBatch needs an exact method: "),
+        (
+            {"method": "greedy"},
+            r"method 'greedy' is a heuristic, which may break the fair band; FairleadBatch "
+            r"needs an exact method: 'auto', .*'min_cost_flow'",
+        ),
+        ({"method": "round_robin"}, r"method 'round_robin' is a heuristic"),
     ],
 )
 def test_fairlead_rejects_bad_parameters(kwargs: dict[str, float], field: str) -> None:
@@ -327,3 +342,41 @@ def test_weighted_random_draws_in_proportion_to_free_slots() -> None:
     share = np.bincount(draws, minlength=3) / draws.size
     assert share[2] == 0.0
     assert share[1] == pytest.approx(0.75, abs=0.03)
+
+
+def test_exact_methods_are_the_registry_s_exact_ones() -> None:
+    import fairlead as fl
+    from fairlead.sim._strategies import exact_methods
+    from fairlead.solvers import get_solver
+
+    names = exact_methods()
+    assert names[0] == "auto"
+    assert "min_cost_flow" in names
+    assert set(names[1:]) == {m for m in fl.list_methods() if get_solver(m).exact}
+    for heuristic in set(fl.list_methods()) - set(names):
+        with pytest.raises(ValueError, match=f"method '{heuristic}' is a heuristic"):
+            FairleadBatch(method=heuristic)
+
+
+@pytest.mark.parametrize("method", ["auto", "sifting", "cp_sat"])
+def test_every_exact_method_gives_the_optimum(method: str) -> None:
+    from fairlead.sim._strategies import exact_methods
+
+    if method not in exact_methods():
+        pytest.skip(f"{method} is not available here")
+    world = make_world(SimConfig(n_managers=4, weeks=1, leads_per_weekday=10), seed=1)
+    flow = simulate(world, FairleadBatch()).metrics()
+    other = simulate(world, FairleadBatch(method=method)).metrics()
+    assert other["expected_conversions"] == pytest.approx(flow["expected_conversions"], rel=0.05)
+    assert other["count_gini"] <= 0.1
+
+
+@pytest.mark.parametrize("interval", [10080.0, 30000.0, 1e9])
+def test_an_interval_as_long_as_the_arrivals_is_refused_when_run(interval: float) -> None:
+    world = make_world(SimConfig(n_managers=4, weeks=1, leads_per_weekday=10), seed=1)
+    with pytest.raises(
+        ValueError,
+        match=re.escape(f"strategy 'fairlead batch {interval:g} min ±10%' has interval ")
+        + r"[\d.e+]+ minutes; interval must be shorter than the 10080 minutes in which leads",
+    ):
+        simulate(world, FairleadBatch(interval=interval))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pytest
@@ -231,3 +232,177 @@ def test_response_is_slower_above_the_comfortable_load(small_world: World) -> No
     assert world.response_minutes(0, 0, 1.0) == pytest.approx(
         easy * (1.0 + world.config.load_slowdown)
     )
+
+
+#: No absences, one time zone, full-timers: Monday 09:00-18:00 is minute 540-1080.
+STEADY = make_world(
+    SimConfig(
+        n_managers=3,
+        weeks=1,
+        leads_per_weekday=10,
+        vacation_probability=0.0,
+        sick_day_rate=0.0,
+        part_time_share=0.0,
+        timezones=(0,),
+        timezone_weights=(1.0,),
+    ),
+    seed=0,
+)
+
+
+def test_zero_work_from_a_shift_start_is_contact_at_once() -> None:
+    # Tuesday 09:00: the boundaries since Monday 18:00 all have the same worked minutes,
+    # and a search for the first of them went back to Monday evening.
+    schedule = STEADY.schedule
+    tuesday_nine = 24 * 60 + 9 * 60.0
+    assert schedule.after_working(0, tuesday_nine, 0.0) == tuesday_nine
+    assert schedule.after_working(0, tuesday_nine, 1e-300) == tuesday_nine
+    # Off shift (Monday 18:00 to Tuesday 09:00), contact waits for the next shift.
+    assert schedule.after_working(0, 18 * 60.0, 0.0) == tuesday_nine
+    assert schedule.after_working(0, 20 * 60.0, 1e-300) == tuesday_nine
+    # Work that ends exactly at the end of a shift ends there, not the next morning.
+    assert schedule.after_working(0, 17 * 60.0, 60.0) == 18 * 60.0
+
+
+def _first_on_shift(schedule: Schedule, manager: int, minute: float) -> float:
+    slots = schedule.on_shift.shape[0]
+    slot = min(int(minute // SLOT_MINUTES), slots - 1)
+    if schedule.on_shift[slot, manager]:
+        return minute
+    later = np.flatnonzero(schedule.on_shift[slot:, manager])
+    return float((slot + later[0]) * SLOT_MINUTES) if later.size else schedule.end
+
+
+works = st.one_of(
+    st.just(0.0),
+    st.sampled_from([5e-324, 1e-300, 1e-12, 1e-6]),
+    st.floats(0.0, 1e-3),
+    st.floats(0.0, 3000.0),
+)
+# Starts on a slot boundary hit the idle stretches exactly; others fall anywhere.
+starts = st.one_of(
+    st.integers(0, 7 * 24 * 4).map(lambda slot: float(slot * SLOT_MINUTES)),
+    st.floats(0.0, 7 * 24 * 60),
+)
+
+
+@settings(deadline=None, max_examples=300)
+@given(steady=st.booleans(), manager=st.integers(0, 2), minute=starts, work=works)
+def test_contact_is_never_before_the_start(
+    steady: bool, manager: int, minute: float, work: float
+) -> None:
+    schedule = (STEADY if steady else WORLD).schedule
+    done = schedule.after_working(manager, minute, work)
+    assert done >= minute
+    before = _worked(schedule, manager, minute)
+    total = float(schedule.worked_before[-1, manager])
+    if before + work == before:  # no work to do, or too little to count
+        assert done == _first_on_shift(schedule, manager, minute)
+    elif before + work > total:  # past the schedule, work goes on as if always on shift
+        assert done == pytest.approx(schedule.end + before + work - total, abs=1e-6)
+    else:
+        assert _worked(schedule, manager, done) - before == pytest.approx(work, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        # Log-normal response times with sigma 10 draw a few near-zero working minutes.
+        SimConfig(n_managers=6, weeks=2, response_sigma=10.0),
+        SimConfig(
+            n_managers=4, weeks=1, leads_per_weekday=10, response_median_minutes=(1e-300,) * 2
+        ),
+    ],
+)
+def test_a_run_with_instant_responses_contacts_after_assignment(config: SimConfig) -> None:
+    from fairlead.sim import RoundRobin, simulate
+
+    world = make_world(config, seed=3)
+    record = simulate(world, RoundRobin(), values=np.zeros((world.stream.size, world.team.size)))
+    assert np.all(record.contact_at >= record.assigned_at)
+    assert np.all(record.contact_at >= world.stream.arrival)
+
+
+@pytest.mark.parametrize("seed", [-1, None, 1.5, True, "3", [1, 2], np.float64(2.0)])
+def test_a_bad_seed_is_refused(seed: object) -> None:
+    with pytest.raises(ValueError, match=r"^seed must be a non-negative integer, got "):
+        make_world(SMALL, seed=seed)  # type: ignore[arg-type]
+
+
+def test_a_numpy_seed_is_the_int_seed() -> None:
+    a, b = make_world(SMALL, seed=np.int64(5)), make_world(SMALL, seed=5)  # type: ignore[arg-type]
+    assert type(a.seed) is int
+    assert a.seed == 5
+    _assert_same(a.stream, b.stream)
+    _assert_same(a.team, b.team)
+
+
+@pytest.mark.parametrize(
+    ("hot", "warm", "counts"),
+    [
+        (0.0, 0.35, lambda n: (0, None)),
+        (0.0, 0.0, lambda n: (0, 0)),
+        (0.15, 0.0, lambda n: (None, 0)),
+        (1.0, 0.0, lambda n: (n, 0)),
+    ],
+)
+def test_a_zero_share_gives_no_lead_of_that_tier(hot: float, warm: float, counts: Any) -> None:
+    world = make_world(SMALL.model_copy(update={"hot_share": hot, "warm_share": warm}), seed=3)
+    tiers = np.bincount(world.stream.tier, minlength=3)
+    for tier, expected in enumerate(counts(world.stream.size)):
+        if expected is not None:
+            assert tiers[tier] == expected, (tier, tiers)
+    if hot > 0:
+        assert tiers[0] > 0
+    if warm > 0:
+        assert tiers[1] > 0
+
+
+def test_the_default_tiers_are_unchanged() -> None:
+    # The quantile cuts still decide when both shares are positive.
+    s = make_world(SMALL, seed=3).stream
+    hot, warm = np.quantile(s.score, [0.85, 0.5])
+    np.testing.assert_array_equal(s.tier == 0, s.score >= hot)
+    np.testing.assert_array_equal(s.tier == 2, s.score < warm)
+
+
+#: Values at the upper bounds of SimConfig: a run stays finite, without numpy warnings.
+EXTREMES = st.fixed_dictionaries(
+    {},
+    optional={
+        "load_slowdown": st.sampled_from([0.0, 100.0]),
+        "product_skill_sigma": st.sampled_from([0.0, 10.0]),
+        "deal_value_sigma": st.sampled_from([0.0, 10.0]),
+        "deal_value_median": st.sampled_from([(0.01,) * 3, (1e12,) * 3]),
+        "response_sigma": st.sampled_from([0.0, 10.0]),
+        "response_median_minutes": st.sampled_from([(1e-300, 1e-300), (10_000.0, 10_000.0)]),
+        "portfolio_by_level": st.sampled_from([(0.0,) * 3, (100_000.0,) * 3]),
+        "portfolio_load": st.sampled_from([0.0, 100.0]),
+        "quality_effect": st.sampled_from([0.0, 50.0]),
+        "score_noise": st.sampled_from([0.0, 10.0]),
+        "level_lift_hot": st.sampled_from([(1e-300,) * 3, (1000.0,) * 3]),
+        "product_lift": st.sampled_from([(1e-300,) * 3, (1000.0,) * 3]),
+        "source_shares": st.sampled_from([(1e9, 1e9, 1e9, 1e9, 1e9), (1e-300, 0, 0, 0, 0)]),
+        "timezones": st.sampled_from([(-12, 14), (14,), (-12,)]),
+        "weekend_factor": st.sampled_from([0.0, 10.0]),
+    },
+)
+
+
+@pytest.mark.filterwarnings("error")
+@settings(deadline=None, max_examples=40)
+@given(extremes=EXTREMES, seed=st.integers(0, 3))
+def test_a_config_at_its_bounds_runs_finite(extremes: dict[str, Any], seed: int) -> None:
+    from fairlead.sim import RoundRobin, simulate
+
+    if "timezones" in extremes:
+        extremes["timezone_weights"] = (1.0,) * len(extremes["timezones"])
+    # Leads close within the hour, so even a team with one slot each serves the stream.
+    config = SimConfig(
+        n_managers=3, weeks=1, leads_per_weekday=5, open_days_median=0.02, **extremes
+    )
+    world = make_world(config, seed=seed)
+    record = simulate(world, RoundRobin(), values=np.zeros((world.stream.size, 3)))
+    assert all(np.isfinite(v) for v in record.metrics().values())
+    assert np.all((record.probability >= 0) & (record.probability <= 1))
+    assert np.all(record.contact_at >= record.assigned_at)

@@ -7,14 +7,17 @@ from dataclasses import replace
 import numpy as np
 
 from fairlead._problem import FloatArray, IntArray
-from fairlead.sim._config import TIERS, SimConfig
+from fairlead.sim._config import MAX_SIGMA, MAX_WEEKS, TIERS, SimConfig
 from fairlead.sim._world import (
     MINUTES_PER_DAY,
     Stream,
     World,
     _arrivals,
+    check_seed,
     make_schedule,
     make_team,
+    tier_cuts,
+    tiers_of,
 )
 
 #: Age bands (years) that split the bank's clients into the segments managers differ on.
@@ -51,7 +54,7 @@ def _stream(
     age = bank_features["age"][rows]
     segment = np.searchsorted(np.asarray(AGE_BANDS), age, side="right").astype(np.int64)
     s = score[rows]
-    tier = np.where(s >= cuts[0], 0, np.where(s >= cuts[1], 1, 2)).astype(np.int64)
+    tier = tiers_of(s, cuts)
     balance = bank_features["balance"][rows].astype(np.float64)
     deal_value = np.clip(balance, 500.0, 20_000.0)
     open_days = config.open_days_median * np.exp(config.open_days_sigma * rng.standard_normal(n))
@@ -90,6 +93,16 @@ def bank_world(
     lift, delay and load multipliers (:meth:`World.outcome`). One product, which every
     manager may sell; tiers come from a logistic score fitted on the history rows.
 
+    The history arrives at the config's rate too, so it spans as many weeks as that rate
+    needs for its 2,712 leads; more than 520 weeks (``leads_per_weekday`` below about
+    0.94) is an error.
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is not a non-negative integer, ``segment_lift_sigma`` is not a finite
+        number in [0, 10], or the history would span more than 520 weeks.
+
     Examples
     --------
     >>> world = bank_world(SimConfig(n_managers=4, weeks=1), seed=0)
@@ -98,6 +111,14 @@ def bank_world(
     """
     from fairlead.datasets import load_bank_marketing
 
+    seed = check_seed(seed)
+    sigma = segment_lift_sigma
+    if isinstance(sigma, bool) or not (
+        isinstance(sigma, int | float | np.integer | np.floating) and 0.0 <= sigma <= MAX_SIGMA
+    ):
+        raise ValueError(
+            f"segment_lift_sigma must be a finite number in [0, {MAX_SIGMA:g}], got {sigma!r}"
+        )
     base_config = config or SimConfig()
     config = base_config.model_copy(
         update={
@@ -125,7 +146,8 @@ def bank_world(
     y = bank.y
     score = _score(bank.features, y, past_rows)
     past_scores = score[past_rows]
-    cuts = (
+    cuts = tier_cuts(
+        config,
         float(np.quantile(past_scores, 1.0 - config.hot_share)),
         float(np.quantile(past_scores, 1.0 - config.hot_share - config.warm_share)),
     )
@@ -138,6 +160,12 @@ def bank_world(
     rows = stream_pool[stream_rng.integers(0, stream_pool.size, size=arrival.size)]
     stream = _stream(rows, arrival, bank.features, y, score, cuts, segment_rate, stream_rng, config)
     history_weeks = max(1, int(np.ceil(past_rows.size / (config.leads_per_weekday * 5.6))))
+    if history_weeks > MAX_WEEKS:
+        raise ValueError(
+            f"leads_per_weekday={config.leads_per_weekday:g} spreads the {past_rows.size:,} "
+            f"history leads over {history_weeks:,} weeks, more than {MAX_WEEKS}: use "
+            f"leads_per_weekday >= {np.ceil(100 * past_rows.size / (5.6 * MAX_WEEKS)) / 100:.2f}"
+        )
     past_arrival = np.sort(
         split_rng.uniform(0.0, history_weeks * 7 * MINUTES_PER_DAY, past_rows.size)
     )

@@ -42,6 +42,8 @@ class Interval:
         from scipy.stats import t
 
         a = np.asarray(values, dtype=np.float64)
+        if a.size == 0:
+            raise ValueError("Interval.of needs at least one value, got none")
         mean = float(a.mean())
         if a.size < 2:
             return cls(mean, mean, mean, int(a.size))
@@ -106,7 +108,7 @@ class Comparison:
     def table(self, metrics: Iterable[str] = tuple(METRICS)) -> str:
         """A text table: one row per strategy, ``mean ± half-width`` per metric."""
         metrics = list(metrics)
-        width = max(len(s) for s in self.strategies)
+        width = max((len(s) for s in self.strategies), default=len("strategy"))
         head = f"{'strategy':<{width}}  " + "  ".join(f"{m:>22}" for m in metrics)
         lines = [head, "-" * len(head)]
         for s in self.strategies:
@@ -124,6 +126,38 @@ def _fmt(x: float) -> str:
     if abs(x) >= 10:
         return f"{x:.1f}"
     return f"{x:.3f}"
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _seeds(seeds: object) -> list[int]:
+    """``seeds`` as a list of distinct non-negative ints, or a ValueError naming the bad one.
+
+    Examples
+    --------
+    >>> _seeds(range(3))
+    [0, 1, 2]
+    """
+    rule = "seeds must be an iterable of distinct non-negative ints"
+    if isinstance(seeds, str | bytes) or not isinstance(seeds, Iterable):
+        raise ValueError(f"{rule}, got {_short(seeds)}")
+    seen: dict[int, int] = {}
+    for k, seed in enumerate(seeds):
+        whole = isinstance(seed, int | np.integer) and not isinstance(seed, bool)
+        if not whole or seed < 0:
+            raise ValueError(f"{rule}; seeds[{k}] is {_short(seed)}")
+        if int(seed) in seen:
+            raise ValueError(
+                f"{rule}; seeds[{k}] = {int(seed)} repeats seeds[{seen[int(seed)]}] "
+                "(a world counted twice would narrow the intervals falsely)"
+            )
+        seen[int(seed)] = k
+    if not seen:
+        raise ValueError("seeds must not be empty")
+    return list(seen)
 
 
 def _run_seed(
@@ -179,15 +213,22 @@ def compare(
     >>> result.interval("round robin", "conversions").n
     2
     """
+    strategies = list(strategies)
+    if not strategies:
+        raise ValueError("strategies must not be empty: give at least one Strategy")
+    for k, strategy in enumerate(strategies):
+        if not isinstance(strategy, Strategy):
+            raise ValueError(
+                f"strategies[{k}] must be a Strategy instance, got {_short(strategy)} "
+                f"({type(strategy).__name__})"
+            )
     names = [s.name for s in strategies]
     if len(set(names)) != len(names):
         raise ValueError(f"strategy names must differ, got {names}")
     if knowledge not in ("learned", "oracle"):
         raise ValueError(f"knowledge must be 'learned' or 'oracle', got {knowledge!r}")
-    seed_list = [int(s) for s in seeds]
-    if not seed_list:
-        raise ValueError("seeds must not be empty")
-    args = [(s, list(strategies), config, world, knowledge) for s in seed_list]
+    seed_list = _seeds(seeds)
+    args = [(s, strategies, config, world, knowledge) for s in seed_list]
     if processes > 1:
         with ProcessPoolExecutor(max_workers=processes) as pool:
             chunks = list(pool.map(_run_seed, *zip(*args, strict=True)))

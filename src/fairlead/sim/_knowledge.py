@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fairlead._problem import FloatArray
+from fairlead.sim._config import MAX_LEADS, MAX_WEEKS, expected_leads
 from fairlead.sim._world import MINUTES_PER_WEEK, World, make_schedule, make_stream
 
 #: Response-time draws used to average the delay multiplier for the oracle.
@@ -58,19 +59,63 @@ def history_world(world: World, *, weeks: int) -> World:
     )
 
 
+def _check_history_weeks(history_weeks: object) -> int:
+    """``history_weeks`` as an int within the bounds of ``SimConfig.weeks``, or a ValueError."""
+    if (
+        isinstance(history_weeks, bool)
+        or not isinstance(history_weeks, int | np.integer)
+        or not 1 <= history_weeks <= MAX_WEEKS
+    ):
+        raise ValueError(
+            f"history_weeks must be an integer in 1..{MAX_WEEKS}, got {history_weeks!r}"
+        )
+    return int(history_weeks)
+
+
+def _check_history_volume(world: World, weeks: int) -> None:
+    """Raise when a drawn history of ``weeks`` expects more leads than a run may hold."""
+    if world.history is None and expected_leads(world.config, weeks) > MAX_LEADS:
+        raise ValueError(
+            f"history_weeks={weeks} at leads_per_weekday={world.config.leads_per_weekday:g} "
+            f"expects {expected_leads(world.config, weeks):,.0f} leads of history, more than "
+            f"the {MAX_LEADS:,} a run may hold"
+        )
+
+
 def learned_values(world: World, *, history_weeks: int = 26) -> FloatArray:
     """Chances a :class:`~fairlead.scoring.ConversionModel` learns from a round-robin history.
 
     The team worked ``history_weeks`` of other leads under round robin; the model learns a
     base rate from the leads' features and each manager's effect per tier (shrunk by
     empirical Bayes), then predicts the current stream. Ineligible pairs get 0.
+
+    Raises
+    ------
+    ValueError
+        If ``history_weeks`` is not an integer in 1..520 (or expects more leads than a run
+        may hold), or if the history holds no lead, or only wins or only losses: a model
+        cannot learn from outcomes of one class.
     """
     from fairlead.scoring import ConversionModel
     from fairlead.sim._engine import simulate
     from fairlead.sim._strategies import RoundRobin
 
+    history_weeks = _check_history_weeks(history_weeks)
+    _check_history_volume(world, history_weeks)
     past = history_world(world, weeks=history_weeks)
+    if past.stream.size == 0:
+        raise ValueError(
+            f"the history is empty: history_weeks={history_weeks} at leads_per_weekday="
+            f"{world.config.leads_per_weekday:g} gave no lead; raise history_weeks"
+        )
     record = simulate(past, RoundRobin(), values=np.zeros((past.stream.size, past.team.size)))
+    wins = int(record.won.sum())
+    if wins in (0, record.won.size):
+        raise ValueError(
+            f"the history of history_weeks={history_weeks} holds {record.won.size} lead(s) and "
+            f"{wins} win(s): a model cannot learn from outcomes of one class; raise "
+            "history_weeks"
+        )
     ids = np.asarray(world.team.ids, dtype=object)
     model = ConversionModel()
     model.fit(
@@ -108,6 +153,7 @@ def estimate_values(
     >>> estimate_values(world, knowledge="oracle").shape == (world.stream.size, 3)
     True
     """
+    _check_history_weeks(history_weeks)
     if knowledge == "oracle":
         return oracle_values(world)
     if knowledge == "learned":

@@ -11,7 +11,8 @@ from fairlead._problem import FloatArray, IntArray
 from fairlead.sim._strategy import fair_share
 from fairlead.sim._world import World
 
-#: The measures of :meth:`RunRecord.metrics`, in table order, with their meaning.
+#: The measures of :meth:`RunRecord.metrics`, in table order, with their meaning (a run
+#: without leads has 0 for each; see :meth:`RunRecord.metrics`).
 METRICS: dict[str, str] = {
     "conversions": "leads won",
     "expected_conversions": "sum of the true conversion chances (less noisy than wins)",
@@ -64,6 +65,14 @@ class RunRecord:
     def metrics(self) -> dict[str, float]:
         """The measures of :data:`METRICS` for this run.
 
+        Degenerate runs have defined values, never NaN:
+
+        - **No lead:** every measure is 0 (nothing won, nobody got more or less than
+          their share, no lead above the comfortable load or waiting).
+        - **Nobody on shift while leads arrived** (every manager away, say): the fair
+          share falls back to capacity alone, over the whole team, as if everyone had
+          worked equally long.
+
         Examples
         --------
         >>> from fairlead.sim import SimConfig, make_world, simulate, RoundRobin
@@ -72,21 +81,34 @@ class RunRecord:
         True
         """
         stream = self.world.stream
+        capacity = self.world.team.capacity
         worth = stream.deal_value * stream.base
         minutes = self.available_minutes
         on = minutes > 0
-        share = fair_share(minutes, self.world.team.capacity)[on]
-        worth_got = np.bincount(self.manager, weights=worth, minlength=minutes.size)[on]
-        comfort = self.world.config.comfort_load
-        # The load a lead joins: holding it puts the manager one lead further.
-        after = self.load_at_assign + 1.0 / self.world.team.capacity[self.manager]
-        return {
+        if not on.any():
+            # Nobody worked while leads arrived: shares by capacity, everyone counts.
+            on = np.ones(minutes.size, dtype=bool)
+            minutes = np.ones(minutes.size)
+        share = fair_share(minutes, capacity)[on]
+        counts = {
             "conversions": float(self.won.sum()),
             "expected_conversions": float(self.probability.sum()),
             "revenue": float((self.won * stream.deal_value).sum()),
             "count_gini": gini(self.received[on] / share),
-            "value_share_dev": float(np.max(np.abs(worth_got / worth.sum() / share - 1.0))),
-            "peak_load": float(self.peak_load.mean()),
-            "overload_share": float(np.mean(after > comfort + 1e-9)),
-            "median_response_min": float(np.median(self.contact_at - stream.arrival)),
+            "value_share_dev": 0.0,
+            "peak_load": float(self.peak_load.mean()) if self.peak_load.size else 0.0,
+            "overload_share": 0.0,
+            "median_response_min": 0.0,
         }
+        if self.manager.size == 0:
+            return counts
+        total = float(worth.sum())
+        if total > 0:
+            worth_got = np.bincount(self.manager, weights=worth, minlength=minutes.size)[on]
+            counts["value_share_dev"] = float(np.max(np.abs(worth_got / total / share - 1.0)))
+        comfort = self.world.config.comfort_load
+        # The load a lead joins: holding it puts the manager one lead further.
+        after = self.load_at_assign + 1.0 / capacity[self.manager]
+        counts["overload_share"] = float(np.mean(after > comfort + 1e-9))
+        counts["median_response_min"] = float(np.median(self.contact_at - stream.arrival))
+        return counts

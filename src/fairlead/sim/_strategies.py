@@ -4,16 +4,38 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from numbers import Real
 
 import numpy as np
 
 from fairlead._problem import AssignmentProblem, BoolArray, FloatArray, IntArray
 from fairlead.sim._strategy import DecisionContext, Strategy
 from fairlead.sim._world import World
-from fairlead.solvers import SolveStatus, solve
+from fairlead.solvers import SolveStatus, get_solver, list_methods, solve
 
 #: Past this tolerance the band is dropped: leads then go to anyone with room.
 _WIDEST_BAND = 4.0
+
+
+def _number(value: object) -> bool:
+    """A finite real number, not a bool."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, Real):
+        return False
+    return math.isfinite(value)
+
+
+def exact_methods() -> list[str]:
+    """The registered exact methods available here, and ``"auto"`` (which picks one).
+
+    :class:`FairleadBatch` needs every batch's floors and ceilings kept and the optimum
+    found; heuristics (greedy, round robin ...) may break the band.
+
+    Examples
+    --------
+    >>> "min_cost_flow" in exact_methods(), "greedy" in exact_methods()
+    (True, False)
+    """
+    return ["auto", *(name for name in list_methods() if get_solver(name).exact)]
 
 
 def _floors_that_fit(lower: np.ndarray, leads: int) -> np.ndarray:
@@ -187,7 +209,9 @@ class FairleadBatch(Strategy):
     max_hold : float, default 180
         Minutes a stale lead may be held for the band.
     method : str, default "min_cost_flow"
-        Solver for each batch (any exact method that supports ``allow_unassigned``).
+        Solver for each batch: an exact method of :func:`fairlead.list_methods`
+        (``"min_cost_flow"``, ``"sifting"``, ``"cp_sat"``) or ``"auto"``; heuristics are
+        refused, since they may break the band.
     name : str, optional
         Label in reports; by default built from the interval and the band.
 
@@ -209,16 +233,24 @@ class FairleadBatch(Strategy):
         method: str = "min_cost_flow",
         name: str | None = None,
     ) -> None:
-        if interval is not None and not (math.isfinite(interval) and interval > 0):
+        if interval is not None and not (_number(interval) and interval > 0):
             raise ValueError(
                 f"interval must be a positive number of minutes or None, got {interval!r}"
             )
-        if tolerance is not None and not (math.isfinite(tolerance) and tolerance >= 0):
+        if tolerance is not None and not (_number(tolerance) and tolerance >= 0):
             raise ValueError(f"tolerance must be >= 0 or None, got {tolerance!r}")
-        if stale_after is not None and not (math.isfinite(stale_after) and stale_after >= 0):
+        if stale_after is not None and not (_number(stale_after) and stale_after >= 0):
             raise ValueError(f"stale_after must be >= 0 minutes or None, got {stale_after!r}")
-        if not (math.isfinite(max_hold) and max_hold >= 0):
+        if not (_number(max_hold) and max_hold >= 0):
             raise ValueError(f"max_hold must be >= 0 minutes, got {max_hold!r}")
+        exact = exact_methods()
+        if method not in exact:
+            heuristic = isinstance(method, str) and method in list_methods()
+            why = "is a heuristic, which may break the fair band" if heuristic else "is unknown"
+            raise ValueError(
+                f"method {method!r} {why}; FairleadBatch needs an exact method: "
+                + ", ".join(repr(name) for name in exact)
+            )
         self.interval = None if interval is None else float(interval)
         self.tolerance = tolerance
         self.stale_after = stale_after

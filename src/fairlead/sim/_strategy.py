@@ -15,6 +15,11 @@ from fairlead.sim._world import World
 class DecisionContext:
     """What a strategy sees when it decides: the waiting leads and the team right now.
 
+    The arrays are read-only copies made for this decision: a strategy that keeps track
+    of what it has placed copies them first (``room = context.room.copy()``). Writing
+    into them, even after switching ``writeable`` back on, changes nothing in the
+    simulator, which checks every choice against its own state.
+
     Attributes
     ----------
     now : float
@@ -87,10 +92,13 @@ class Strategy(ABC):
     """A way to hand leads to managers, run by :func:`fairlead.sim.simulate`.
 
     Subclass it and implement :meth:`decide`; set ``interval`` to decide in batches every
-    so many minutes (``None`` decides at every arrival, like a CRM's routing rule).
-    ``decide`` returns, for each waiting lead, the index of its manager or -1 to keep it
-    waiting; the simulator rejects a choice of a manager who is not eligible or has no
-    room left.
+    so many minutes (a finite number > 0, shorter than the weeks in which leads arrive;
+    ``None`` decides at every arrival, like a CRM's routing rule).
+    ``decide`` returns an integer array (numpy integers, or a list of Python ints): for
+    each waiting lead, the index of its manager or -1 to keep it waiting. The simulator
+    raises :class:`StrategyError` for anything else, for a choice of a manager who is not
+    eligible or has no room left, and for leads kept waiting until the schedule ends
+    although a manager could take them.
 
     Examples
     --------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -111,11 +112,16 @@ class Schedule:
         )
         target = done + work_minutes
         if target > cum[-1]:
-            return self.end + (target - float(cum[-1]))
-        k = int(np.searchsorted(cum, target, side="left"))  # first boundary with cum >= target
-        k = max(k, 1)
-        # Slot k-1 holds the target minute: it is a working slot with cum[k-1] < target.
-        return float((k - 1) * SLOT_MINUTES + (target - float(cum[k - 1])))
+            return max(minute, self.end + (target - float(cum[-1])))
+        # With work to do, the first boundary with cum >= target closes the working slot
+        # that holds the target minute (finishing at a shift's end is that end). With none
+        # (zero, or too small to change ``done`` in floating point), every boundary of the
+        # idle stretch since the last shift has cum == target; the first with cum > target
+        # closes the first working slot at or after ``minute``, where contact begins.
+        side: Literal["left", "right"] = "left" if target > done else "right"
+        k = max(int(np.searchsorted(cum, target, side=side)), 1)
+        # Slot k-1 is a working slot with cum[k-1] <= target; never before ``minute``.
+        return max(minute, float((k - 1) * SLOT_MINUTES + (target - float(cum[k - 1]))))
 
 
 @dataclass(frozen=True)
@@ -321,6 +327,31 @@ def _arrivals(config: SimConfig, weeks: int, rng: np.random.Generator) -> FloatA
     return np.sort(day * MINUTES_PER_DAY + hour * 60.0)
 
 
+def tier_cuts(config: SimConfig, cut_hot: float, cut_warm: float) -> tuple[float, float]:
+    """The score cuts of hot and warm leads, moved above every score for a zero share.
+
+    A cut is the score quantile at ``1 - share``; at share 0 that is the top score, which
+    ``>=`` would still let one lead reach.
+    """
+    if config.hot_share == 0.0:
+        cut_hot = float("inf")
+    if config.hot_share + config.warm_share == 0.0:
+        cut_warm = float("inf")
+    return cut_hot, cut_warm
+
+
+def tiers_of(score: FloatArray, cuts: tuple[float, float]) -> IntArray:
+    """Tier of each score: hot (0) at or above the first cut, warm (1) above the second."""
+    return np.where(score >= cuts[0], 0, np.where(score >= cuts[1], 1, 2)).astype(np.int64)
+
+
+def check_seed(seed: object) -> int:
+    """``seed`` as an int, or a ValueError naming it (a non-negative integer, not a bool)."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
 def make_stream(config: SimConfig, weeks: int, rng: np.random.Generator) -> Stream:
     """Draw the leads of ``weeks``: arrival, source, product, quality, tier, value, draws."""
     arrival = _arrivals(config, weeks, rng)
@@ -339,7 +370,7 @@ def make_stream(config: SimConfig, weeks: int, rng: np.random.Generator) -> Stre
         if n
         else (0.0, 0.0)
     )
-    tier = np.where(score >= cut_hot, 0, np.where(score >= cut_warm, 1, 2)).astype(np.int64)
+    tier = tiers_of(score, tier_cuts(config, float(cut_hot), float(cut_warm)))
     logit0 = np.log(config.base_rate / (1.0 - config.base_rate))
     base = 1.0 / (1.0 + np.exp(-(logit0 + config.quality_effect * quality)))
     base = base * np.asarray(config.source_lift)[source] * np.asarray(config.product_lift)[product]
@@ -380,6 +411,11 @@ def make_world(config: SimConfig | None = None, *, seed: int = 0) -> World:
     The team, the schedule and the stream come from independent random streams, so a
     config change to the leads leaves the team as it was.
 
+    Raises
+    ------
+    ValueError
+        If ``seed`` is not a non-negative integer.
+
     Examples
     --------
     >>> a = make_world(SimConfig(weeks=1), seed=7)
@@ -387,15 +423,17 @@ def make_world(config: SimConfig | None = None, *, seed: int = 0) -> World:
     >>> bool((a.stream.arrival == b.stream.arrival).all()), a.team.ids[:3]
     (True, ('m01', 'm02', 'm03'))
     """
+    seed = check_seed(seed)
     config = config or SimConfig()
     team_rng, schedule_rng, stream_rng = (
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)
     )
     team = make_team(config, team_rng)
+    stream = make_stream(config, config.weeks, stream_rng)
     return World(
         config=config,
         team=team,
         schedule=make_schedule(config, team, config.weeks, schedule_rng),
-        stream=make_stream(config, config.weeks, stream_rng),
+        stream=stream,
         seed=seed,
     )

@@ -123,6 +123,17 @@ def test_a_history_of_one_outcome_is_refused() -> None:
         estimate_values(world, history_weeks=2)
 
 
+def test_a_history_the_team_cannot_work_says_so() -> None:
+    # six managers cannot take 26 weeks of 45 leads a day under round robin
+    world = make_world(SimConfig(n_managers=6, weeks=1), seed=3)
+    with pytest.raises(
+        ValueError,
+        match=r"^the round-robin history for learned values \(history_weeks=26, \d+ leads\) "
+        r"could not be simulated: \d+ lead\(s\) found no manager .*knowledge='oracle'$",
+    ):
+        estimate_values(world)
+
+
 def test_a_history_too_large_to_simulate_is_refused() -> None:
     world = make_world(SimConfig(n_managers=4, weeks=1, leads_per_weekday=2000), seed=1)
     with pytest.raises(

@@ -94,7 +94,8 @@ def learned_values(world: World, *, history_weeks: int = 26) -> FloatArray:
     ValueError
         If ``history_weeks`` is not an integer in 1..520 (or expects more leads than a run
         may hold), or if the history holds no lead, or only wins or only losses: a model
-        cannot learn from outcomes of one class.
+        cannot learn from outcomes of one class; or if the team cannot work the
+        history's leads (some would find no manager before its schedule ends).
     """
     from fairlead.scoring import ConversionModel
     from fairlead.sim._engine import simulate
@@ -108,7 +109,14 @@ def learned_values(world: World, *, history_weeks: int = 26) -> FloatArray:
             f"the history is empty: history_weeks={history_weeks} at leads_per_weekday="
             f"{world.config.leads_per_weekday:g} gave no lead; raise history_weeks"
         )
-    record = simulate(past, RoundRobin(), values=np.zeros((past.stream.size, past.team.size)))
+    try:
+        record = simulate(past, RoundRobin(), values=np.zeros((past.stream.size, past.team.size)))
+    except RuntimeError as exc:  # the team cannot work the history's leads
+        raise ValueError(
+            f"the round-robin history for learned values (history_weeks={history_weeks}, "
+            f"{past.stream.size} leads) could not be simulated: {exc}; use fewer leads per "
+            "weekday, more managers, or knowledge='oracle'"
+        ) from None
     wins = int(record.won.sum())
     if wins in (0, record.won.size):
         raise ValueError(

@@ -153,6 +153,17 @@ def test_too_many_expected_leads_are_refused() -> None:
     SimConfig(weeks=100, leads_per_weekday=1000.0)  # 560,000: allowed
 
 
+def test_too_many_manager_weeks_are_refused() -> None:
+    # the schedule holds a slot per manager and 15 minutes: memory grows with both
+    with pytest.raises(
+        ValidationError,
+        match=r"n_managers=10000 over weeks=6 is 60,000 manager-weeks, more than the "
+        r"50,000 a run may span",
+    ):
+        SimConfig(n_managers=10_000, weeks=6, leads_per_weekday=10.0)
+    SimConfig(n_managers=10_000, weeks=5, leads_per_weekday=10.0)  # 50,000: allowed
+
+
 @pytest.mark.parametrize(
     ("timezones", "message"),
     [

@@ -123,6 +123,16 @@ def test_a_history_of_one_outcome_is_refused() -> None:
         estimate_values(world, history_weeks=2)
 
 
+def test_a_history_of_too_many_manager_weeks_is_refused() -> None:
+    world = make_world(SimConfig(n_managers=2000, weeks=1, leads_per_weekday=10), seed=1)
+    with pytest.raises(
+        ValueError,
+        match=r"^history_weeks=26 for 2000 managers is 52,000 manager-weeks, more than the "
+        r"50,000 a run may span$",
+    ):
+        estimate_values(world)
+
+
 def test_a_history_the_team_cannot_work_says_so() -> None:
     # six managers cannot take 26 weeks of 45 leads a day under round robin
     world = make_world(SimConfig(n_managers=6, weeks=1), seed=3)

@@ -14,6 +14,9 @@ MAX_WEEKS = 520
 #: Most leads a run (or a history) may expect: ``leads_per_weekday * (5 + 2 *
 #: weekend_factor) * weeks``. Beyond it memory and run time blow up.
 MAX_LEADS = 1_000_000
+#: Most manager-weeks a run (or a history) may span: the working schedule holds one
+#: 15-minute slot per manager, so 50,000 manager-weeks take about 2 GB to build.
+MAX_MANAGER_WEEKS = 50_000
 #: Largest log-normal sigma (skill, deal value, response time, open days) and score noise:
 #: at 10 the 1-in-a-million draw is already e^50 times the median.
 MAX_SIGMA = 10.0
@@ -195,6 +198,12 @@ class SimConfig(BaseModel):
         low, high = self.response_median_minutes
         if low > high:
             raise ValueError(f"response_median_minutes must be (low, high), got {(low, high)}")
+        if self.n_managers * self.weeks > MAX_MANAGER_WEEKS:
+            raise ValueError(
+                f"n_managers={self.n_managers} over weeks={self.weeks} is "
+                f"{self.n_managers * self.weeks:,} manager-weeks, more than the "
+                f"{MAX_MANAGER_WEEKS:,} a run may span"
+            )
         leads = expected_leads(self, self.weeks)
         if leads > MAX_LEADS:
             raise ValueError(

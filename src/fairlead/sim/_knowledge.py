@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fairlead._problem import FloatArray
-from fairlead.sim._config import MAX_LEADS, MAX_WEEKS, expected_leads
+from fairlead.sim._config import MAX_LEADS, MAX_MANAGER_WEEKS, MAX_WEEKS, expected_leads
 from fairlead.sim._world import MINUTES_PER_WEEK, World, make_schedule, make_stream
 
 #: Response-time draws used to average the delay multiplier for the oracle.
@@ -73,7 +73,13 @@ def _check_history_weeks(history_weeks: object) -> int:
 
 
 def _check_history_volume(world: World, weeks: int) -> None:
-    """Raise when a drawn history of ``weeks`` expects more leads than a run may hold."""
+    """Raise when a history of ``weeks`` is larger than a run may be (leads or schedule)."""
+    if world.team.size * weeks > MAX_MANAGER_WEEKS:
+        raise ValueError(
+            f"history_weeks={weeks} for {world.team.size} managers is "
+            f"{world.team.size * weeks:,} manager-weeks, more than the "
+            f"{MAX_MANAGER_WEEKS:,} a run may span"
+        )
     if world.history is None and expected_leads(world.config, weeks) > MAX_LEADS:
         raise ValueError(
             f"history_weeks={weeks} at leads_per_weekday={world.config.leads_per_weekday:g} "

@@ -612,7 +612,8 @@ def test_model_does_not_override_eligibility():
         (np.ones((2, 3)), r"must have shape \(2, 2\) \(leads x managers\), got \(2, 3\)"),
         (np.ones(2), r"model values must have shape \(2, 2\).*got \(2,\)"),
         (lambda leads, managers: np.ones((3, 2)), r"got \(3, 2\)"),
-        ([["a", "b"], ["c", "d"]], r"model must give an array of numbers"),
+        ([["a", "b"], ["c", "d"]], r"model values must hold numbers, got <U1 \(e\.g\. 'a'\)"),
+        ([[True, False], [False, True]], r"model values must hold numbers, got booleans"),
         (np.array([[0.1, np.nan], [0.2, 0.3]]), r"must be finite, got nan"),
     ],
 )  # fmt: skip

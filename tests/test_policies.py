@@ -1,5 +1,7 @@
 """Rich policies at the domain level: workloads, soft rules, value band, max-min."""
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pytest
 
@@ -76,6 +78,24 @@ def test_effort_by_level_keeps_the_balance_band_feasible(effort, low, high):
     assert plan.capacity.min_load.tolist() == low
     assert plan.capacity.max_load.tolist() == high
     assert all(lo <= loads[mg] <= hi for mg, lo, hi in zip(("sen", "mid"), low, high, strict=True))
+
+
+def test_router_and_batch_share_by_the_same_effort_room():
+    # a junior at factor 2 has room for half the lead effort of a senior at factor 1
+    managers = [
+        {"id": "jun", "level": "junior", "max_active_leads": 20},
+        {"id": "sen", "level": "senior", "max_active_leads": 20},
+    ]
+    policy = {"balance_tolerance": 0.2, "effort_by_level": {"junior": 2.0}}
+    leads = [{"id": f"l{i}", "score": 0.3} for i in range(9)]
+    plan = fl.assign(leads, managers, policy=policy)
+    np.testing.assert_allclose(plan.capacity.target_share, [1 / 3, 2 / 3])
+    router = fl.Router(managers, policy=policy, share_half_life=None)
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    for lead in leads:
+        router.route(lead, now)
+    targets = {s.manager_id: s.target for s in router.status(now)}
+    assert targets == pytest.approx({"jun": 3.0, "sen": 6.0})  # 1/3 and 2/3 of 9
 
 
 def test_soft_hot_rule_pays_instead_of_failing():

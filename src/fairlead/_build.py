@@ -52,10 +52,7 @@ def build_problem(
     allowed = eligibility(leads, managers, tiers, policy)
     weight = workloads(leads, managers, policy)
     effort = None if weight is None else np.array([lead.effort for lead in leads])
-    factor = effort_factors(managers, policy)
-    capacity = plan_capacity(
-        managers, policy, len(leads), allowed, effort=effort, effort_factor=factor
-    )
+    capacity = plan_capacity(managers, policy, len(leads), allowed, effort=effort)
     soft = policy.balance == "soft"
     penalty = None
     if policy.hot_rule == "soft":

@@ -57,6 +57,14 @@ def effort_factors(managers: Sequence[Manager], policy: Policy) -> FloatArray:
     return np.array([by_level.get(mg.level, 1.0) for mg in managers], dtype=np.float64)
 
 
+def effort_room(managers: Sequence[Manager], policy: Policy, free: FloatArray) -> FloatArray:
+    """Lead effort each manager has room for: ``free`` workload over their level's factor.
+
+    Fair shares are shares of this room, in the batch and in the router alike.
+    """
+    return free / effort_factors(managers, policy)
+
+
 def water_fill(weights: FloatArray, caps: FloatArray, total: float) -> FloatArray:
     """Split ``total`` in proportion to ``weights``, nobody above their cap.
 
@@ -107,21 +115,20 @@ def plan_capacity(
     eligible: BoolArray | None = None,
     *,
     effort: FloatArray | None = None,
-    effort_factor: FloatArray | None = None,
 ) -> CapacityPlan:
     """Free capacity, target shares and the balance band for a batch of ``n_leads``.
 
     With ``eligible`` (leads x managers), nobody's target exceeds the number of leads
     they may take, and leads nobody may take are not shared out: a specialist with
     three matching leads is not asked to take four. With ``effort`` (workload per
-    lead) targets and bands are in workload units. ``effort_factor`` (per manager,
-    ``Policy.effort_by_level``) scales a lead's effort into that manager's workload:
-    the batch's effort is shared out by the room each manager has for it, and the
-    target and band come back in each manager's own workload.
+    lead) targets and bands are in workload units. ``Policy.effort_by_level`` scales a
+    lead's effort into each manager's workload: the batch's effort is shared out by the
+    room each manager has for it (:func:`effort_room`), and the target and band come
+    back in each manager's own workload.
     """
     free = free_capacity(managers, policy)
-    factor = np.ones_like(free) if effort_factor is None else effort_factor
-    room = free / factor  # lead effort each manager has room for
+    factor = effort_factors(managers, policy)
+    room = effort_room(managers, policy, free)
     weights = share_weights(managers, policy, room)
     work = np.ones(n_leads) if effort is None else np.asarray(effort, dtype=np.float64)
     caps = room

@@ -31,15 +31,17 @@ def _name(labels: Sequence[str] | None, kind: str, index: int) -> str:
     return f"{kind} {labels[index]!r}"
 
 
-def _check_numeric_dtype(field: str, array: np.ndarray[Any, Any]) -> None:
+def check_numeric_dtype(field: str, array: np.ndarray[Any, Any]) -> None:
+    """Refuse an array of booleans, text or anything but integers and floats, naming ``field``."""
     if array.dtype == np.bool_:
         raise ValueError(f"{field} must hold numbers, got booleans")
     if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
-        sample = array.flat[0] if array.size else None
+        sample = array.reshape(-1)[0].item() if array.size else None
         raise ValueError(f"{field} must hold numbers, got {array.dtype} (e.g. {sample!r})")
 
 
-def _to_array(field: str, data: Any) -> np.ndarray[Any, Any]:
+def to_array(field: str, data: Any) -> np.ndarray[Any, Any]:
+    """``data`` as an array; an object array must hold numbers (converted to float64)."""
     try:
         array = np.asarray(data)
     except (ValueError, TypeError, OverflowError) as exc:
@@ -381,12 +383,12 @@ def _validate_soft(
             "from the stored values instead"
         )
     if pair_penalty is not None:
-        penalty = _to_array("pair_penalty", pair_penalty)
+        penalty = to_array("pair_penalty", pair_penalty)
         if penalty.shape != (n, m):
             raise ValueError(
                 f"pair_penalty must have shape ({n}, {m}) like value, got {penalty.shape}"
             )
-        _check_numeric_dtype("pair_penalty", penalty)
+        check_numeric_dtype("pair_penalty", penalty)
         penalty = np.array(penalty, dtype=np.float64)
         bad = ~(np.isfinite(penalty) & (penalty >= 0))
         if bad.any():
@@ -412,12 +414,12 @@ def _validate_soft(
         total = upper.sum()
         target = (upper / total) * n if total > 0 else np.zeros(m)
     else:
-        target = _to_array("target_load", target_load)
+        target = to_array("target_load", target_load)
         if target.shape != (m,):
             raise ValueError(
                 f"target_load must have shape ({m},) (one per manager), got {target.shape}"
             )
-        _check_numeric_dtype("target_load", target)
+        check_numeric_dtype("target_load", target)
         target = np.array(target, dtype=np.float64)
         bad_target = ~(np.isfinite(target) & (target >= 0))
         if bad_target.any():
@@ -454,10 +456,10 @@ def _validate(
     shape = tuple(value.shape) if sparse else None  # type: ignore[union-attr]
     v: DenseValue | None = None
     if not sparse:
-        raw = _to_array("value", value)
+        raw = to_array("value", value)
         if raw.ndim != 2:
             raise ValueError(f"value must be a 2-d array (leads x managers), got shape {raw.shape}")
-        _check_numeric_dtype("value", raw)
+        check_numeric_dtype("value", raw)
         shape = raw.shape
     assert shape is not None
     n, m = int(shape[0]), int(shape[1])
@@ -491,12 +493,12 @@ def _validate(
             raise ValueError(f"value of {lead(i)} for {manager(j)} must be finite, got {v[i, j]:g}")
 
     def per_manager(field: str, data: npt.ArrayLike, *, lower: float | None) -> FloatArray:
-        arr = _to_array(field, data)
+        arr = to_array(field, data)
         if arr.ndim == 0:
             arr = np.full(m, arr)
         if arr.shape != (m,):
             raise ValueError(f"{field} must have shape ({m},) (one per manager), got {arr.shape}")
-        _check_numeric_dtype(field, arr)
+        check_numeric_dtype(field, arr)
         arr = arr.astype(np.float64)
         nan = np.isnan(arr)
         if nan.any():
@@ -542,10 +544,10 @@ def _validate(
     if weight is None:
         w = np.ones(n, dtype=np.float64)
     else:
-        w = _to_array("weight", weight)
+        w = to_array("weight", weight)
         if w.shape not in ((n,), (n, m)):
             raise ValueError(f"weight must have shape ({n},) or ({n}, {m}), got {w.shape}")
-        _check_numeric_dtype("weight", w)
+        check_numeric_dtype("weight", w)
         w = w.astype(np.float64)
         bad_w = ~(np.isfinite(w) & (w > 0))
         if bad_w.any():

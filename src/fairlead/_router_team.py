@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from fairlead._capacity import effort_factors, share_weights
+from fairlead._capacity import effort_factors, effort_room, share_weights
 from fairlead._eligibility import hot_below_level
 from fairlead._inputs import InputError
 from fairlead._models import Lead, Level, Manager, Policy, Tier
@@ -24,7 +24,8 @@ class TeamTables:
     ----------
     capacity : (m,) most workload each manager may hold at once (``max_active_leads``
         less the portfolio and planned touches the policy charges).
-    weights : (m,) relative fair share (the policy's ``target_share``).
+    weights : (m,) relative fair share (the policy's ``target_share`` of the lead effort
+        each manager has room for, as in the batch).
     """
 
     def __init__(self, managers: Sequence[Manager], policy: Policy, model: Any) -> None:
@@ -44,7 +45,10 @@ class TeamTables:
         touches = np.array([mg.planned_touches for mg in managers], dtype=np.float64)
         busy = np.floor(portfolio * policy.portfolio_load + touches * policy.touch_load + 1e-9)
         self.capacity: FloatArray = np.maximum(maximum - busy, 0.0)
-        self.weights: FloatArray = share_weights(managers, policy, self.capacity)
+        # shares of the lead effort each has room for, as in the batch (plan_capacity)
+        self.weights: FloatArray = share_weights(
+            managers, policy, effort_room(managers, policy, self.capacity)
+        )
         levels = list(Level)
         level_of = np.array([levels.index(mg.level) for mg in managers], dtype=np.int64)
         table = np.array(

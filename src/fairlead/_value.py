@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 import numpy as np
 
 from fairlead._models import Lead, Level, Manager, Policy, Tier
-from fairlead._problem import FloatArray
+from fairlead._problem import FloatArray, check_numeric_dtype, to_array
 
 if TYPE_CHECKING:
     # Not at run time: fairlead.scoring pulls in scipy.stats (~0.5 s on `import fairlead`).
@@ -109,14 +109,12 @@ def model_value(
         raw: Any = conversion_value(model, leads, managers, tiers, manager_ids)
     else:
         raw = model(leads, managers) if callable(model) else model
-    try:
-        values = np.asarray(raw, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        what = "model must give" if given_as is None else f"{given_as} must be"
-        raise ValueError(f"{what} an array of numbers: {exc}") from None
+    what = "model values" if given_as is None else given_as
+    array = to_array(what, raw)  # numbers only: not booleans, not numeric text
+    check_numeric_dtype(what, array)
+    values = array.astype(np.float64, copy=False)
     expected = (len(leads), len(managers))
     if values.shape != expected:
-        what = "model values" if given_as is None else given_as
         raise ValueError(
             f"{what} must have shape {expected} (leads x managers), got {values.shape}"
         )

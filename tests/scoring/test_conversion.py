@@ -183,6 +183,16 @@ def test_a_remembered_team_is_forgotten_by_a_new_fit(history):
     )
 
 
+def test_a_remembered_team_follows_a_change_of_unknown_managers(history):
+    X, y, who = history
+    cm = ConversionModel(unknown_managers="prior").fit(X[:3000], y[:3000], managers=who[:3000])
+    X_new = np.zeros((2, 2))
+    cm.predict_proba(X_new, managers=["a", "zz"])  # remembered with the stranger
+    cm.set_params(unknown_managers="error")
+    with pytest.raises(ValueError, match=r"unknown manager id\(s\) \['zz'\]"):
+        cm.predict_proba(X_new, managers=["a", "zz"])
+
+
 def test_trials_and_successes_count_the_history(history, fitted):
     _, y, who = history
     np.testing.assert_array_equal(

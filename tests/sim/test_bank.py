@@ -191,3 +191,10 @@ def test_a_zero_hot_share_gives_no_hot_lead() -> None:
     assert not np.any(world.stream.tier == 0)
     assert not np.any(world.history.tier == 0)
     assert np.any(world.stream.tier == 1)
+
+
+def test_a_bank_history_of_too_many_manager_weeks_is_refused(world: World) -> None:
+    # a bank world's own history, spread thin by a low rate, sets the history's length
+    big = bank_world(SimConfig(n_managers=1000, weeks=1, leads_per_weekday=1.0), seed=1)
+    with pytest.raises(ValueError, match=r"^the history spans \d+ weeks for 1000 managers: "):
+        estimate_values(big, history_weeks=26)

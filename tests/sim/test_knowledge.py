@@ -127,8 +127,8 @@ def test_a_history_of_too_many_manager_weeks_is_refused() -> None:
     world = make_world(SimConfig(n_managers=2000, weeks=1, leads_per_weekday=10), seed=1)
     with pytest.raises(
         ValueError,
-        match=r"^history_weeks=26 for 2000 managers is 52,000 manager-weeks, more than the "
-        r"50,000 a run may span$",
+        match=r"^the history spans 26 weeks for 2000 managers: 52,000 manager-weeks, more "
+        r"than the 50,000 a run may span$",
     ):
         estimate_values(world)
 

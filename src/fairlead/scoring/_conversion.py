@@ -345,20 +345,27 @@ class ConversionModel(ParamsMixin):
         """Each manager's column in the effect table, and whether the history knew them.
 
         A list or tuple of ids is resolved once and remembered (a router asks for the
-        same team on every lead); the cache is emptied by :meth:`fit`.
+        same team on every lead); the cache is emptied by :meth:`fit`. Unknown ids are
+        refused on every call, so a change of ``unknown_managers`` takes effect at once.
         """
         key = tuple(managers) if isinstance(managers, list | tuple) else None
         try:
-            cached = self._resolved_managers.get(key) if key is not None else None
+            resolved = self._resolved_managers.get(key) if key is not None else None
         except TypeError:  # an unhashable entry: resolved (and reported) below
-            key = cached = None
-        if cached is not None:
-            return cached
-        resolved = self._resolve_managers(managers)
-        if key is not None:
-            if len(self._resolved_managers) >= _RESOLVED_TEAMS:
-                self._resolved_managers.clear()
-            self._resolved_managers[key] = resolved
+            key = resolved = None
+        if resolved is None:
+            resolved = self._resolve_managers(managers)
+            if key is not None:
+                if len(self._resolved_managers) >= _RESOLVED_TEAMS:
+                    self._resolved_managers.clear()
+                self._resolved_managers[key] = resolved
+        known = resolved[1]
+        if not known.all() and self.unknown_managers == "error":
+            ids = np.asarray(managers).astype(str)
+            raise ValueError(
+                f"unknown manager id(s) {ids[~known][:5].tolist()} not in the history; pass "
+                "unknown_managers='prior' to give them the segment baseline"
+            )
         return resolved
 
     def _resolve_managers(
@@ -371,12 +378,6 @@ class ConversionModel(ParamsMixin):
         ids = given.astype(str)
         position = {m: k for k, m in enumerate(self.manager_ids_.tolist())}
         known = np.array([m in position for m in ids.tolist()], dtype=np.bool_)
-        if not known.all() and self.unknown_managers == "error":
-            unknown = [m for m in ids.tolist() if m not in position]
-            raise ValueError(
-                f"unknown manager id(s) {unknown[:5]} not in the history; pass "
-                "unknown_managers='prior' to give them the segment baseline"
-            )
         columns = np.array([position.get(m, 0) for m in ids.tolist()], dtype=np.int64)
         columns.flags.writeable = known.flags.writeable = False
         return columns, known

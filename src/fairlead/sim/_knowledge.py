@@ -50,6 +50,12 @@ def history_world(world: World, *, weeks: int) -> World:
         config = world.config.model_copy(update={"weeks": weeks})
     else:
         stream = make_stream(config, weeks, stream_rng)
+    if world.team.size * weeks > MAX_MANAGER_WEEKS:  # the schedule's memory
+        raise ValueError(
+            f"the history spans {weeks} weeks for {world.team.size} managers: "
+            f"{world.team.size * weeks:,} manager-weeks, more than the "
+            f"{MAX_MANAGER_WEEKS:,} a run may span"
+        )
     return replace(
         world,
         config=config,
@@ -73,13 +79,7 @@ def _check_history_weeks(history_weeks: object) -> int:
 
 
 def _check_history_volume(world: World, weeks: int) -> None:
-    """Raise when a history of ``weeks`` is larger than a run may be (leads or schedule)."""
-    if world.team.size * weeks > MAX_MANAGER_WEEKS:
-        raise ValueError(
-            f"history_weeks={weeks} for {world.team.size} managers is "
-            f"{world.team.size * weeks:,} manager-weeks, more than the "
-            f"{MAX_MANAGER_WEEKS:,} a run may span"
-        )
+    """Raise when a drawn history of ``weeks`` expects more leads than a run may hold."""
     if world.history is None and expected_leads(world.config, weeks) > MAX_LEADS:
         raise ValueError(
             f"history_weeks={weeks} at leads_per_weekday={world.config.leads_per_weekday:g} "

@@ -8,9 +8,10 @@ from fairlead._problem import AssignmentProblem, FloatArray, IntArray
 
 # Loads and value sums are compared with this relative slack, so that a sum of
 # floats that equals a bound up to rounding does not count as a violation. The
-# slack is relative to the bound or to the largest term of the sum, whichever is
-# larger: the rounding of a sum scales with its terms, so values of 1e-9 are
-# checked as strictly as values of 1.
+# slack is relative to the bound or to the problem's largest weight or value,
+# whichever is larger: rounding (in sums, and in the solvers' integer scaling)
+# scales with the problem, so values of 1e-9 are checked as strictly as values of 1,
+# and a value of 1e-192 next to values of 1e4 is rounding.
 _RTOL = 1e-9
 
 
@@ -67,7 +68,7 @@ def violations(problem: AssignmentProblem, manager_of: IntArray) -> list[str]:
     w = problem.weight
     per_lead = w[assigned] if w.ndim == 1 else w[assigned, chosen]
     loads = np.bincount(chosen, weights=per_lead, minlength=m)
-    unit = _largest(per_lead)
+    unit = _largest(w)
     upper = problem.hard_upper_load
     soft_load = problem.load_penalty is not None
     for j in range(m):
@@ -81,7 +82,7 @@ def violations(problem: AssignmentProblem, manager_of: IntArray) -> list[str]:
     if problem.has_value_bounds and problem.value_penalty is None:
         chosen_values = problem.pair_values(assigned, chosen)
         totals = np.bincount(chosen, weights=chosen_values, minlength=m)
-        unit = _largest(chosen_values)
+        unit = max(_largest(chosen_values), problem.value_blocks().largest_magnitude())
         for j in range(m):
             name = problem.manager_name(j)
             if problem.max_value is not None and _exceeds(totals[j], problem.max_value[j], unit):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -272,7 +271,7 @@ class Router:
                 old_ids = loads_ids(stored) if stored is not None else self._team.ids
                 state = RouterState.from_bytes(data, len(old_ids))
             except ValueError as exc:
-                raise self._damaged(exc) from None
+                raise self._store.damaged(exc) from None
             if old_ids != self._team.ids:
                 state = state.remap(old_ids, self._team.ids)
                 newcomers = [j for j, mid in enumerate(self._team.ids) if mid not in old_ids]
@@ -914,7 +913,7 @@ class Router:
         try:
             ids = loads_ids(stored) if stored is not None else self._team.ids
         except ValueError as exc:
-            raise self._damaged(exc) from None
+            raise self._store.damaged(exc) from None
         if ids != self._team.ids:
             raise ValueError(
                 f"the router store {self.store!r} was reopened by a router with another "
@@ -926,13 +925,8 @@ class Router:
             try:
                 state = RouterState.from_bytes(data, len(self._team.ids))
             except ValueError as exc:
-                raise self._damaged(exc) from None
+                raise self._store.damaged(exc) from None
             self._version, self._state = version, state
-
-    def _damaged(self, detail: object) -> ValueError:
-        """The error for a store whose content is not what a router wrote."""
-        where = os.fspath(self.store) if self.store is not None else "in memory"
-        return ValueError(f"the router store {where!r} is damaged: {detail}")
 
     def _save(self) -> None:
         if self._store.persistent:

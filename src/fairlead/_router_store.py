@@ -90,6 +90,8 @@ class Store(Protocol):
 
     def set_meta(self, key: str, value: str) -> None: ...  # pragma: no cover
 
+    def damaged(self, detail: object) -> ValueError: ...  # pragma: no cover
+
     def close(self) -> None: ...  # pragma: no cover
 
 
@@ -202,6 +204,10 @@ class MemoryStore:
     def set_meta(self, key: str, value: str) -> None:
         """Store a setting."""
         self._meta[key] = value
+
+    def damaged(self, detail: object) -> ValueError:
+        """The error for state that is not what a router wrote."""
+        return ValueError(f"the router store 'in memory' is damaged: {detail}")
 
     def close(self) -> None:
         """Nothing to close."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fairlead.sim._config import SimConfig
-from fairlead.sim._engine import simulate
+from fairlead.sim._engine import short_repr, simulate
 from fairlead.sim._knowledge import estimate_values
 from fairlead.sim._result import METRICS
 from fairlead.sim._strategy import Strategy
@@ -128,11 +128,6 @@ def _fmt(x: float) -> str:
     return f"{x:.3f}"
 
 
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _seeds(seeds: object) -> list[int]:
     """``seeds`` as a list of distinct non-negative ints, or a ValueError naming the bad one.
 
@@ -143,12 +138,12 @@ def _seeds(seeds: object) -> list[int]:
     """
     rule = "seeds must be an iterable of distinct non-negative ints"
     if isinstance(seeds, str | bytes) or not isinstance(seeds, Iterable):
-        raise ValueError(f"{rule}, got {_short(seeds)}")
+        raise ValueError(f"{rule}, got {short_repr(seeds)}")
     seen: dict[int, int] = {}
     for k, seed in enumerate(seeds):
         whole = isinstance(seed, int | np.integer) and not isinstance(seed, bool)
         if not whole or seed < 0:
-            raise ValueError(f"{rule}; seeds[{k}] is {_short(seed)}")
+            raise ValueError(f"{rule}; seeds[{k}] is {short_repr(seed)}")
         if int(seed) in seen:
             raise ValueError(
                 f"{rule}; seeds[{k}] = {int(seed)} repeats seeds[{seen[int(seed)]}] "
@@ -219,7 +214,7 @@ def compare(
     for k, strategy in enumerate(strategies):
         if not isinstance(strategy, Strategy):
             raise ValueError(
-                f"strategies[{k}] must be a Strategy instance, got {_short(strategy)} "
+                f"strategies[{k}] must be a Strategy instance, got {short_repr(strategy)} "
                 f"({type(strategy).__name__})"
             )
     names = [s.name for s in strategies]

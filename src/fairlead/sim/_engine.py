@@ -88,7 +88,7 @@ def simulate(world: World, strategy: Strategy, values: FloatArray | None = None)
 
     if not isinstance(strategy, Strategy):
         raise ValueError(
-            f"strategy must be a Strategy instance, got {_describe(strategy)} "
+            f"strategy must be a Strategy instance, got {short_repr(strategy)} "
             f"({type(strategy).__name__})"
         )
     team, stream, schedule = world.team, world.stream, world.schedule
@@ -251,10 +251,17 @@ def _next_epoch(
     return tick if tick >= target else tick + interval
 
 
-def _describe(value: object) -> str:
-    """A short repr of what a strategy returned, for error messages."""
+def short_repr(value: object) -> str:
+    """A repr cut to 60 characters, for error messages."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _out_of_range(name: str, leads: IntArray, row: int, index: int, m: int) -> NoReturn:
+    raise StrategyError(
+        f"strategy {name!r} chose manager index {index} for lead {int(leads[row])}; "
+        f"valid indexes are -1..{m - 1}"
+    )
 
 
 def _is_index(value: object) -> bool:
@@ -279,7 +286,7 @@ def _check_pick(
     else:
         first = f" (first: lead {int(leads[0])})" if k else ""
         raise StrategyError(
-            f"strategy {name!r} returned {_describe(raw)} for {k} waiting leads{first}; "
+            f"strategy {name!r} returned {short_repr(raw)} for {k} waiting leads{first}; "
             "decide must return an integer array: one manager index per lead, -1 to wait"
         )
     if array.shape != (k,):
@@ -291,16 +298,13 @@ def _check_pick(
         if wrong:
             row = wrong[0]
             raise StrategyError(
-                f"strategy {name!r} chose {_describe(array[row])} for lead {int(leads[row])}; "
+                f"strategy {name!r} chose {short_repr(array[row])} for lead {int(leads[row])}; "
                 "manager indexes must be integers (-1 to wait)"
             )
+        # Python ints may not fit int64: out-of-range ones are reported before the cast.
         too_far = [r for r, v in enumerate(array.tolist()) if not -1 <= int(v) < m]
         if too_far:
-            row = too_far[0]
-            raise StrategyError(
-                f"strategy {name!r} chose manager index {int(array[row])} for lead "
-                f"{int(leads[row])}; valid indexes are -1..{m - 1}"
-            )
+            _out_of_range(name, leads, too_far[0], int(array[too_far[0]]), m)
         array = np.asarray(array.tolist(), dtype=np.int64).reshape(k)
     elif array.dtype.kind not in "iu":
         row = 0
@@ -308,17 +312,14 @@ def _check_pick(
             fractional = np.flatnonzero(array != np.round(array.real))
             row = int(fractional[0]) if fractional.size else 0
         raise StrategyError(
-            f"strategy {name!r} returned {array.dtype} choices ({_describe(array[row].item())} "
+            f"strategy {name!r} returned {array.dtype} choices ({short_repr(array[row].item())} "
             f"for lead {int(leads[row])}); manager indexes must be integers "
             "(a numpy integer array or Python ints, -1 to wait)"
         )
     bad = (array < -1) | (array >= m)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise StrategyError(
-            f"strategy {name!r} chose manager index {int(array[row])} for lead "
-            f"{int(leads[row])}; valid indexes are -1..{m - 1}"
-        )
+        _out_of_range(name, leads, row, int(array[row]), m)
     pick = np.asarray(array, dtype=np.int64)
     chosen = np.flatnonzero(pick >= 0)
     allowed = eligible[chosen, pick[chosen]]

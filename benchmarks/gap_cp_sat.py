@@ -13,7 +13,7 @@ status, wall time of ``fl.solve`` (model building included) and peak RSS. Each
 instance runs in a fresh subprocess, so its peak RSS (``VmHWM``, reset by ``exec``)
 is its own; the ``baseline`` line is a child that only imports fairlead, OR-Tools and
 numpy and reads the instance -- the difference is the solve's memory. Every
-solution is checked against every constraint (``fairlead._check.violations``).
+solution is checked against every constraint (``fairlead.core._check.violations``).
 
 Run (about 1-2 min on 2 cores; ``--all`` about 2-3 min; exit status 1 on a FAIL)::
 
@@ -60,7 +60,7 @@ def child(path: str, indices: list[int], time_limit: float, workers: int | None)
     """Solve instances of one file; print one JSON record per instance, then the RSS."""
     import fairlead as fl
     import fairlead.solvers.cp_sat
-    from fairlead._check import violations
+    from fairlead.core._check import violations
     from fairlead.datasets._gap import read_gap
 
     for index in indices:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fairlead as fl
-from fairlead._capacity import free_capacity, plan_capacity, water_fill
+from fairlead.policy._capacity import free_capacity, plan_capacity, water_fill
 
 EPS = 1e-7
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import fairlead as fl
-from fairlead._demo import run_demo
-from fairlead._io import render_records
+from fairlead.app import render_records
+from fairlead.app._demo import run_demo
 from fairlead.cli import main
 from fairlead.datasets import load_demo
 from fairlead.solvers import get_solver

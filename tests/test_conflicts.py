@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 import fairlead as fl
-from fairlead._conflicts import Conflict, Constraint, explain, find_conflict
-from fairlead._infeasibility import explain_infeasible
+from fairlead.diagnose._conflicts import Conflict, Constraint, explain, find_conflict
+from fairlead.diagnose._infeasibility import explain_infeasible
 
 # ------------------------------------------------------------------ an independent check
 

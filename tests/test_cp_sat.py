@@ -32,9 +32,9 @@ from hypothesis.extra.numpy import arrays
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 import fairlead as fl
-from fairlead._check import penalty_of
-from fairlead._infeasibility import explain_infeasible
+from fairlead.core._check import penalty_of
 from fairlead.datasets._gap import ORLIB_OPTIMA, gap_instances, read_gap
+from fairlead.diagnose._infeasibility import explain_infeasible
 from fairlead.solvers.cp_sat import model_scales
 
 TOL = 1e-9
@@ -760,7 +760,7 @@ def test_weighted_infeasibility_names_the_constraint_groups():
     p = fl.AssignmentProblem(value=np.ones((3, 2)), capacity=[3, 3], weight=[2, 2, 2])
     sol = cp_sat(p)
     assert sol.status is fl.SolveStatus.INFEASIBLE
-    # a minimal conflicting set, in words (fairlead._conflicts)
+    # a minimal conflicting set, in words (fairlead.diagnose._conflicts)
     assert sol.message == (
         "3 leads (lead 0, lead 1, lead 2) can only go to the 2 managers (manager 0, "
         "manager 1), whose capacity totals 6, room for 2 leads of workload 2; short by 1"

@@ -39,7 +39,7 @@ def test_assign_without_a_model_does_not_import_scoring():
 
 
 def test_a_conversion_model_is_still_recognised():
-    from fairlead._value import is_conversion_model
+    from fairlead.policy._value import is_conversion_model
     from fairlead.scoring import ConversionModel
 
     assert is_conversion_model(ConversionModel())

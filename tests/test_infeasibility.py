@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import fairlead as fl
-from fairlead._infeasibility import explain_infeasible
+from fairlead.diagnose._infeasibility import explain_infeasible
 
 
 def infeasible(**kwargs):

@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 
 import fairlead as fl
-from fairlead import _io
-from fairlead._io import (
+from fairlead import records
+from fairlead.app import _files, assign_files, render_records, write_records
+from fairlead.datasets import Demo, load_demo
+from fairlead.records import (
     FileError,
-    assign_files,
     coerce_table,
     file_format,
     parse_policy,
@@ -17,17 +18,14 @@ from fairlead._io import (
     read_records,
     read_table,
     read_text,
-    render_records,
-    write_records,
 )
-from fairlead.datasets import Demo, load_demo
 
 
-def csv_table(text: str, source: str = "leads.csv") -> _io.Table:
+def csv_table(text: str, source: str = "leads.csv") -> records.Table:
     return parse_table(text, source=source, format="csv")
 
 
-def json_table(text: str, source: str = "leads.json") -> _io.Table:
+def json_table(text: str, source: str = "leads.json") -> records.Table:
     return parse_table(text, source=source, format="json")
 
 
@@ -60,7 +58,7 @@ def test_file_format_rejects_other_suffixes(name: str, message: str) -> None:
 
 
 def test_policy_must_be_json() -> None:
-    err = error_of(_io.read_policy, "policy.csv")
+    err = error_of(records.read_policy, "policy.csv")
     assert str(err) == "policy.csv: unknown file type '.csv'; use a .json file"
 
 
@@ -423,7 +421,7 @@ def test_write_replaces_atomically_and_cleans_up_on_error(
     def fail(src: str, dst: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(_io.os, "replace", fail)
+    monkeypatch.setattr(_files.os, "replace", fail)
     err = error_of(write_records, path, RECORDS)
     assert str(err) == f"{path}: cannot write: Permission denied"
     assert path.read_text() == "old\n"

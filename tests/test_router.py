@@ -3,7 +3,7 @@
 Every routing decision is checked against ``Reference``, an independent brute-force
 re-implementation of the documented rule written with plain Python loops: among the
 eligible managers who are not paused and have room, the fair band (behind first, else
-within, else relaxed; see :func:`fairlead._routing.pick`) selects a pool and the lead
+within, else relaxed; see :func:`fairlead.router._pick.pick`) selects a pool and the lead
 goes to the best ``value - price`` in it. Prices are checked against the duals of an
 exact ``sifting`` batch solve built here from the same window. Availability, absences
 and catch-up are in ``test_router_calendar.py``; persistence in ``test_router_store.py``.
@@ -732,7 +732,7 @@ def test_fit_prices_are_the_duals_of_the_batch_solve(data, team):
 
 def test_default_window_bounds_are_the_fair_band_of_capacity_shares():
     """Ten leads, capacities 6, 3, 1, band ±20 %: shares 6, 3, 1 -> [4, 8], [2, 4], [0, 2]."""
-    from fairlead._router_pricing import window_bounds
+    from fairlead.router._pricing import window_bounds
 
     low, high = window_bounds(np.array([6.0, 3.0, 1.0]), np.ones((10, 3), bool), 0.2)
     assert low.tolist() == [4.0, 2.0, 0.0]

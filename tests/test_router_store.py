@@ -31,7 +31,7 @@ import numpy as np
 import pytest
 
 import fairlead as fl
-from fairlead._router_state import RouterState
+from fairlead.router._state import RouterState
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 WORKER = Path(__file__).with_name("router_worker.py")

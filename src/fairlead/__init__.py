@@ -1,15 +1,21 @@
 """fairlead: fair, explainable, conversion-maximizing assignment of leads to managers."""
 
-from fairlead._assign import InfeasibleError, assign
-from fairlead._availability import Absence, WorkingHours
-from fairlead._conflicts import Conflict, find_conflict
-from fairlead._fairness import FairnessReport, gini, jain, max_min_ratio
-from fairlead._inputs import InputError
-from fairlead._models import Lead, Level, Manager, Policy, Tier
-from fairlead._plan import Alternative, Explanation, Plan
-from fairlead._problem import AssignmentProblem
-from fairlead._router import Decision, ManagerStatus, Overdue, Router
-from fairlead._router_state import CatchUp
+from fairlead.core import AssignmentProblem
+from fairlead.diagnose import Conflict, find_conflict
+from fairlead.plan import (
+    Alternative,
+    Explanation,
+    FairnessReport,
+    InfeasibleError,
+    Plan,
+    assign,
+    gini,
+    jain,
+    max_min_ratio,
+)
+from fairlead.policy import Absence, WorkingHours
+from fairlead.records import InputError, Lead, Level, Manager, Policy, Tier
+from fairlead.router import CatchUp, Decision, ManagerStatus, Overdue, Router
 from fairlead.solvers import Solution, SolveStatus, dual_bound, list_methods, solve
 
 __version__ = "0.1.0"

@@ -854,7 +854,7 @@ def test_metrics_when_nobody_worked_while_leads_arrived() -> None:
     # Shares fall back to capacity alone, over the whole team.
     capacity = away.team.capacity
     share = capacity / capacity.sum()
-    from fairlead._fairness import gini
+    from fairlead.plan._fairness import gini
 
     assert metrics["count_gini"] == pytest.approx(gini(record.received / share))
     worth = away.stream.deal_value * away.stream.base

@@ -12,9 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from fairlead._io import Table, coerce_table, parse_policy, parse_table
-from fairlead._models import Lead, Manager, Policy
 from fairlead.datasets._bank import BankMarketing, load_bank_marketing
+from fairlead.records import Lead, Manager, Policy, Table, coerce_table, parse_policy, parse_table
 
 __all__ = ["DEMO_NOW", "BankMarketing", "Demo", "load_bank_marketing", "load_demo"]
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fairlead._problem import AssignmentProblem, IntArray
+from fairlead.core import AssignmentProblem, IntArray
 
 __all__ = ["ORLIB_OPTIMA", "gap_instances", "read_gap"]
 

@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from fairlead._inputs import InputError
+from fairlead.records import InputError
 from fairlead.scoring._calibration import (
     Calibrator,
     FloatArray,
@@ -354,7 +354,7 @@ class RuleConfig(BaseModel):
     >>> RuleConfig.from_dict({"tiers": {"hot": 10, "warm": 10}})
     Traceback (most recent call last):
     ...
-    fairlead._inputs.InputError: rule config 'tiers': the hot threshold (10) must be greater \
+    fairlead.InputError: rule config 'tiers': the hot threshold (10) must be greater \
 than the warm one (10)
     """
 

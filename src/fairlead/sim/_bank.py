@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from fairlead._problem import FloatArray, IntArray
+from fairlead.core import FloatArray, IntArray
 from fairlead.sim._config import MAX_SIGMA, MAX_WEEKS, TIERS, SimConfig
 from fairlead.sim._world import (
     MINUTES_PER_DAY,

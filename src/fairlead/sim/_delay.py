@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from fairlead._problem import FloatArray
+from fairlead.core import FloatArray
 
 #: The published contrasts the default curve reproduces, as (first bucket, second
 #: bucket, ratio): mean multiplier over the first bucket of delays (hours, uniform)

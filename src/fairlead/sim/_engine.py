@@ -9,7 +9,7 @@ from typing import NoReturn
 
 import numpy as np
 
-from fairlead._problem import FloatArray, IntArray
+from fairlead.core import FloatArray, IntArray
 from fairlead.sim._result import RunRecord
 from fairlead.sim._strategy import DecisionContext, Strategy
 from fairlead.sim._world import SLOT_MINUTES, World

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from fairlead._problem import FloatArray
+from fairlead.core import FloatArray
 from fairlead.sim._config import MAX_LEADS, MAX_MANAGER_WEEKS, MAX_WEEKS, expected_leads
 from fairlead.sim._world import MINUTES_PER_WEEK, World, make_schedule, make_stream
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fairlead._fairness import gini
-from fairlead._problem import FloatArray, IntArray
+from fairlead.core import FloatArray, IntArray
+from fairlead.plan import gini
 from fairlead.sim._strategy import fair_share
 from fairlead.sim._world import World
 

@@ -6,10 +6,8 @@ import math
 
 import numpy as np
 
-from fairlead._problem import FloatArray, IntArray
-from fairlead._router_pricing import batch_prices, window_bounds
-from fairlead._router_queue import place_queue
-from fairlead._routing import band_bounds, pick
+from fairlead.core import FloatArray, IntArray
+from fairlead.router import band_bounds, batch_prices, pick, place_queue, window_bounds
 from fairlead.sim._strategy import DecisionContext, Strategy
 from fairlead.sim._world import World
 
@@ -33,11 +31,11 @@ class OnlineRouter(Strategy):
 
     A lead arriving now goes to the eligible manager with room who maximizes
     ``value - price``, steered by the fair band of the router's choice
-    (``fairlead._routing.pick``): managers a whole lead below ``(1 - tolerance)`` times
+    (``fairlead.router._pick.pick``): managers a whole lead below ``(1 - tolerance)`` times
     their fair count come first, then those who stay within ``(1 + tolerance)`` times
     it plus one lead; if every candidate is above, the band is relaxed, so a new lead
     never waits while someone can take it. Leads that had to wait are placed together
-    first, as :meth:`fairlead.Router.route_waiting` does (``fairlead._router_queue``):
+    first, as :meth:`fairlead.Router.route_waiting` does (``fairlead.router._queue``):
     within the band, then by room; one that only managers above their band could take
     is held up to ``max_hold`` minutes from when it was first offered.
 
@@ -50,7 +48,7 @@ class OnlineRouter(Strategy):
     leads the router has seen (their value rows, and who could take them when first
     seen), redone every ``reprice_every`` new leads. In that solve each manager takes
     between ``floor((1 - t) s_j)`` and ``ceil((1 + t) s_j)`` of the window's leads
-    (``fairlead._router_pricing.window_bounds``), ``s_j`` their share of the window by
+    (``fairlead.router._pricing.window_bounds``), ``s_j`` their share of the window by
     capacity times time on shift *during the window*, so a vacation inside the window
     lowers it and one before does not; a manager not on shift at all in the window keeps
     their old price, as :meth:`fairlead.Router.reprice` does for managers away. Without

@@ -8,7 +8,7 @@ from numbers import Real
 
 import numpy as np
 
-from fairlead._problem import AssignmentProblem, BoolArray, FloatArray, IntArray
+from fairlead.core import AssignmentProblem, BoolArray, FloatArray, IntArray
 from fairlead.sim._strategy import DecisionContext, Strategy
 from fairlead.sim._world import World
 from fairlead.solvers import SolveStatus, get_solver, list_methods, solve

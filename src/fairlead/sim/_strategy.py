@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fairlead._problem import BoolArray, FloatArray, IntArray
+from fairlead.core import BoolArray, FloatArray, IntArray
 from fairlead.sim._world import World
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from fairlead._problem import BoolArray, FloatArray, IntArray
+from fairlead.core import BoolArray, FloatArray, IntArray
 from fairlead.sim._config import TIERS, SimConfig
 
 SLOT_MINUTES = 15

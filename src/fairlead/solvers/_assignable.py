@@ -11,8 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_flow
 
-from fairlead._matrix import csr_row_of
-from fairlead._problem import AssignmentProblem, IntArray
+from fairlead.core import AssignmentProblem, IntArray, csr_row_of
 
 
 def max_assignable_count(problem: AssignmentProblem, high: IntArray) -> int:

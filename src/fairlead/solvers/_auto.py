@@ -6,7 +6,7 @@ import dataclasses
 import inspect
 from typing import Any
 
-from fairlead._problem import AssignmentProblem
+from fairlead.core import AssignmentProblem
 from fairlead.solvers._base import Solution, get_solver, list_methods
 
 # Above this many eligible pairs CP-SAT's model is too large for interactive use;

@@ -12,8 +12,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from fairlead._check import penalty_of, violations
-from fairlead._problem import AssignmentProblem, FloatArray, IntArray, require_problem
+from fairlead.core import (
+    AssignmentProblem,
+    FloatArray,
+    IntArray,
+    penalty_of,
+    require_problem,
+    violations,
+)
 
 
 class SolveStatus(enum.Enum):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fairlead._flow import transport_network
-from fairlead._problem import IntArray
+from fairlead.core import IntArray
+from fairlead.formulation import transport_network
 
 
 class CostRangeError(RuntimeError):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fairlead._problem import IntArray
+from fairlead.core import IntArray
 
 # "No arc": large enough to dominate any path, small enough that adding a
 # distance (>= -2**62 / 4 in practice) cannot overflow int64.

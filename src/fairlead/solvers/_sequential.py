@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import numpy.typing as npt
 
-from fairlead._problem import AssignmentProblem, BoolArray, FloatArray, IntArray
+from fairlead.core import AssignmentProblem, BoolArray, FloatArray, IntArray
 from fairlead.solvers._base import Outcome, SolveStatus
 
 # Choose a manager for lead ``i`` among ``fits`` (non-empty mask) given the loads.

@@ -36,8 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fairlead._matrix import FloatArray, ValueBlocks
-from fairlead._problem import BoolArray, IntArray
+from fairlead.core import BoolArray, FloatArray, IntArray, ValueBlocks
 from fairlead.solvers._core_flow import solve_core
 from fairlead.solvers._exchange import exchange_prices, exchange_weights
 

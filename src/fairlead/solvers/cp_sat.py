@@ -29,7 +29,7 @@ constraint coefficients (weights, value-bound coefficients) to ``2**40`` (or as
 high as int64 sums allow).
 
 * Hard bounds get just under the relative slack of
-  :func:`fairlead._check.violations` (``0.9e-9 * max(1, |bound|)``; the check allows
+  :func:`fairlead.core._check.violations` (``0.9e-9 * max(1, |bound|)``; the check allows
   ``1e-9``): float sums that equal a bound, such as ``1/3 + 1/3 + 1/3`` against
   ``1``, pass.
 * A scaled weight within a relative ``1e-11`` of an integer counts as one: the
@@ -72,9 +72,8 @@ import numpy as np
 # make ``import fairlead`` slow; the proto is built in bulk anyway.
 from ortools.sat.python import cp_model_helper as cmh
 
-from fairlead._check import penalty_of, violations
-from fairlead._conflicts import explain as conflict_explain
-from fairlead._problem import AssignmentProblem, FloatArray, IntArray
+from fairlead.core import AssignmentProblem, FloatArray, IntArray, penalty_of, violations
+from fairlead.diagnose import explain_conflict as conflict_explain
 from fairlead.solvers._base import Outcome, Solver, SolveStatus, infeasible_outcome, register
 from fairlead.solvers.greedy import GreedySolver
 from fairlead.solvers.min_cost_flow import MinCostFlowSolver
@@ -92,12 +91,12 @@ _SNAP = 1e-11  # a scaled number within this (relative) of an integer is that in
 _RESOLUTION = 2.0**30  # inexact values: the largest magnitude maps to this
 # Inexact constraint coefficients (weights, value bounds) are scaled as finely as
 # int64 sums allow, so that conservative rounding costs less than the 1e-9 slack
-# fairlead._check grants (k leads lose at most k units of 2**-40 of the largest).
+# fairlead.core._check grants (k leads lose at most k units of 2**-40 of the largest).
 _FINE = 2.0**40
 _EXACT_LIMIT = 2.0**40  # a round scale may map the largest magnitude up to this
 _TOTAL_LIMIT = 2.0**60  # any sum in the model stays below this (CP-SAT needs int64)
 _DOMAIN = 2**62
-# Slack on hard bounds, relative to max(1, |bound|): just under fairlead._check's
+# Slack on hard bounds, relative to max(1, |bound|): just under fairlead.core._check's
 # 1e-9 for the model that must satisfy it, just over it for the relaxation.
 _MODEL_RTOL = 0.9e-9
 _RELAX_RTOL = 1.1e-9
@@ -547,7 +546,7 @@ def _clamp(y: float) -> float:
 
 
 def _upper_rhs(bound: float, scale: float, rtol: float) -> int:
-    """Largest scaled sum allowed by ``sum <= bound`` with ``fairlead._check``'s slack."""
+    """Largest scaled sum allowed by ``sum <= bound`` with ``fairlead.core._check``'s slack."""
     return math.floor(_clamp((bound + rtol * max(1.0, abs(bound))) * scale))
 
 
@@ -857,7 +856,7 @@ def _explain(problem: AssignmentProblem) -> str:
     """Why ``problem`` has no solution, in one sentence.
 
     Weighted problems first get a few certain checks on totals; then
-    :func:`fairlead._conflicts.explain` names a minimal conflicting set (the
+    :func:`fairlead.diagnose._conflicts.explain` names a minimal conflicting set (the
     flow-based reason for unit workloads); if that runs out of time, a sentence
     naming the constraint groups that cannot hold together.
     """

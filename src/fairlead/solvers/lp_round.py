@@ -25,12 +25,12 @@ its objective) is divided the same way, so that HiGHS's absolute tolerances
 (``1e-6``) are relative to the problem. Multiplying every value by a positive
 constant gives the same assignment (up to ties and float rounding). A pair whose
 workload alone exceeds the manager's hard upper load (beyond the slack of
-:func:`fairlead._check.violations`) is never used, and a band that no choice of
+:func:`fairlead.core._check.violations`) is never used, and a band that no choice of
 leads can reach is dropped. A repair that breaks a band by HiGHS's tolerance is
 solved once more with the bands tightened by it.
 
 Status. ``INFEASIBLE`` only with a proven conflict (a flow witness, or a set of
-constraints from :func:`fairlead._conflicts.find_conflict`), whose sentence is the
+constraints from :func:`fairlead.diagnose._conflicts.find_conflict`), whose sentence is the
 message; ``TIME_LIMIT`` only when ``time_limit`` ran out before a repair was found;
 otherwise a failed repair is ``FAILED``, with HiGHS's words.
 """
@@ -47,10 +47,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.special import logsumexp, softmax
 
-from fairlead._check import _RTOL, violations
-from fairlead._conflicts import _UNKNOWN_REASON, find_conflict
-from fairlead._infeasibility import explain_infeasible
-from fairlead._problem import AssignmentProblem, BoolArray, FloatArray, IntArray
+from fairlead.core import RTOL, AssignmentProblem, BoolArray, FloatArray, IntArray, violations
+from fairlead.diagnose import UNKNOWN_REASON, explain_infeasible, find_conflict
 from fairlead.solvers._base import Outcome, Solver, SolveStatus, register
 
 _NEG = -1e30
@@ -372,11 +370,11 @@ def _conflict_reason(problem: AssignmentProblem, time_limit: float) -> str | Non
     """A proven reason why ``problem`` has no assignment, or ``None`` if none was found.
 
     A flow witness for unit workloads without value bands, else a conflicting set of
-    constraints from :func:`fairlead._conflicts.find_conflict`.
+    constraints from :func:`fairlead.diagnose._conflicts.find_conflict`.
     """
     if problem.unit_weights and not problem.has_value_bounds:
         reason = explain_infeasible(problem)
-        if reason != _UNKNOWN_REASON:  # a flow witness was found
+        if reason != UNKNOWN_REASON:  # a flow witness was found
             return reason
     try:
         conflict = find_conflict(problem, time_limit=time_limit)
@@ -388,7 +386,7 @@ def _conflict_reason(problem: AssignmentProblem, time_limit: float) -> str | Non
 def _fits(problem: AssignmentProblem) -> BoolArray:
     """Eligible pairs whose workload alone stays within the manager's hard upper load."""
     upper = problem.hard_upper_load
-    slack = upper + _RTOL * np.maximum(1.0, np.abs(upper))
+    slack = upper + RTOL * np.maximum(1.0, np.abs(upper))
     fits: BoolArray = problem.eligible & (problem.weight_matrix() <= slack)
     return fits
 

@@ -17,9 +17,9 @@ import time
 
 import numpy as np
 
-from fairlead._flow import build_network, check_unit_problem, flow_assignment, max_assignable
-from fairlead._infeasibility import explain_infeasible
-from fairlead._problem import AssignmentProblem
+from fairlead.core import AssignmentProblem
+from fairlead.diagnose import explain_infeasible
+from fairlead.formulation import build_network, check_unit_problem, flow_assignment, max_assignable
 from fairlead.solvers._base import Outcome, Solver, SolveStatus, infeasible_outcome, register
 
 # OR-Tools' accepted cost range depends a little on the instance; on the rare

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fairlead._problem import AssignmentProblem, BoolArray, FloatArray
+from fairlead.core import AssignmentProblem, BoolArray, FloatArray
 from fairlead.solvers._base import Outcome, Solver, register
 from fairlead.solvers._sequential import next_in_rotation, place_one_by_one
 

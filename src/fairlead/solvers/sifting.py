@@ -16,9 +16,9 @@ import time
 import numpy as np
 import numpy.typing as npt
 
-from fairlead._flow import check_unit_problem, scale_for
-from fairlead._infeasibility import explain_infeasible
-from fairlead._problem import AssignmentProblem, FloatArray, IntArray, require_problem
+from fairlead.core import AssignmentProblem, FloatArray, IntArray, require_problem
+from fairlead.diagnose import explain_infeasible
+from fairlead.formulation import check_unit_problem, scale_for
 from fairlead.solvers._assignable import max_assignable_count
 from fairlead.solvers._base import Outcome, Solver, SolveStatus, infeasible_outcome, register
 from fairlead.solvers._core_flow import CostRangeError

@@ -1,0 +1,502 @@
+"""The ``fairlead`` command: a demo, assignment of leads from files, the list of methods.
+
+Exit codes: 0 success, 2 bad input or usage (one line on stderr starting with
+``fairlead: error:``), 3 no assignment satisfies the policy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
+from typing import TextIO
+
+import fairlead as fl
+from fairlead.app._demo import DemoRun, run_demo
+from fairlead.app._files import assign_files, write_plan
+from fairlead.records import file_format
+from fairlead.solvers import get_solver
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+EXIT_INFEASIBLE = 3
+EXIT_POLICY_BROKEN = 4  # plan written, but the chosen heuristic broke the policy
+
+_SEED = 0  # of the weighted_random baseline in the demo
+_WIDTH = 100
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], left: Collection[int] = (0,)
+) -> list[str]:
+    """Lines of an aligned table; columns in ``left`` left-aligned, the others right."""
+    widths = [max(len(row[k]) for row in (header, *rows)) for k in range(len(header))]
+
+    def line(row: Sequence[str]) -> str:
+        cells = (
+            cell.ljust(width) if k in left else cell.rjust(width)
+            for k, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        return "  ".join(cells).rstrip()
+
+    return [line(header), *(line(row) for row in rows)]
+
+
+def _wrap(text: str, indent: str = "  ") -> list[str]:
+    return textwrap.wrap(
+        text, width=_WIDTH, initial_indent=indent, subsequent_indent=indent + "  "
+    ) or [indent]
+
+
+def _ratio(x: float) -> str:
+    return "inf" if x == float("inf") else f"{x:.2f}"
+
+
+def _policy_words(policy: fl.Policy) -> str:
+    share = "by free capacity" if policy.target_share == "capacity" else "equal"
+    parts = [f"shares {share}"]
+    if policy.balance_tolerance is None:
+        parts.append("no balance band")
+    else:
+        parts.append(f"balance band +/-{100 * policy.balance_tolerance:g}%")
+    if policy.hot_min_level is not None:
+        parts.append(f"hot leads to {policy.hot_min_level.value} level and up")
+    if policy.qualification_required:
+        parts.append("product skill required")
+    if policy.portfolio_load:
+        parts.append(f"existing clients take {policy.portfolio_load:g} slot each")
+    return ", ".join(parts)
+
+
+# ------------------------------------------------------------------------------ demo
+
+
+def _manager_rows(plan: fl.Plan) -> list[list[str]]:
+    per = {mg.id: Counter[str]() for mg in plan.managers}
+    value = dict.fromkeys(per, 0.0)
+    for record, tier in zip(plan.to_records(), plan.tiers, strict=True):
+        mid = record["manager_id"]
+        if mid is not None:
+            per[mid][tier.value] += 1
+            value[mid] += record["expected_value"]
+    report = plan.fairness
+    rows = []
+    for j, mg in enumerate(plan.managers):
+        count = per[mg.id]
+        rows.append(
+            [
+                mg.id,
+                mg.name or "",
+                mg.level.value,
+                f"{plan.capacity.free[j]:.0f}",
+                f"{report.loads[j]:.0f}",
+                f"{report.targets[j]:.1f}",
+                str(count["hot"]),
+                str(count["warm"]),
+                str(count["cold"]),
+                f"{value[mg.id]:.2f}",
+                "" if mg.available else "away",
+            ]
+        )
+    total = sum(per.values(), Counter[str]())
+    rows.append(
+        [
+            "total",
+            "",
+            "",
+            f"{plan.capacity.free.sum():.0f}",
+            f"{report.loads.sum():.0f}",
+            f"{report.targets.sum():.1f}",
+            str(total["hot"]),
+            str(total["warm"]),
+            str(total["cold"]),
+            f"{plan.expected_value:.2f}",
+            "",
+        ]
+    )
+    return rows
+
+
+def _examples(plan: fl.Plan) -> list[str]:
+    """The first hot, warm and cold lead of the batch."""
+    chosen: dict[fl.Tier, str] = {}
+    for lead, tier in zip(plan.leads, plan.tiers, strict=True):
+        chosen.setdefault(tier, lead.id)
+    return [chosen[t] for t in fl.Tier if t in chosen]
+
+
+def _strategies(run: DemoRun, label: str) -> list[tuple[str, fl.Plan]]:
+    """Fairlead with and without the band, and the CRM baselines (no band, seeded).
+
+    Every strategy is valued with the same conversion model.
+    """
+    free = run.demo.policy.model_copy(update={"balance_tolerance": None, "seed": _SEED})
+
+    def again(method: str) -> fl.Plan:
+        return fl.assign(run.leads, run.managers, policy=free, model=run.model, method=method)
+
+    runs: list[tuple[str, fl.Plan]] = [
+        (label, run.plan),
+        ("fairlead, no band (optimum)", again("auto")),
+    ]
+    for name, label in [
+        ("round_robin", "round_robin"),
+        ("least_loaded", "least_loaded"),
+        ("weighted_random", f"weighted_random (seed {_SEED})"),
+        ("greedy", "greedy"),
+    ]:
+        runs.append((label, again(name)))
+    return runs
+
+
+def _scoring_lines(run: DemoRun) -> list[str]:
+    plan = run.plan
+    rows = []
+    for tier in fl.Tier:
+        scores = [lead.score for lead, t in zip(plan.leads, plan.tiers, strict=True) if t is tier]
+        if scores:
+            rows.append(
+                [
+                    tier.value,
+                    str(len(scores)),
+                    f"{sum(scores) / len(scores):.3f}",
+                    f"{min(scores):.3f}",
+                    f"{max(scores):.3f}",
+                ]
+            )
+    history = len(run.demo.history)
+    return [
+        *_wrap(
+            "Lead scoring: default rules (source, response speed, engagement, purchases, "
+            f"contacts), calibrated on {history} past leads (isotonic)",
+            indent="",
+        ),
+        *_table(["tier", "leads", "mean p", "min p", "max p"], rows),
+    ]
+
+
+def _touch_lines(run: DemoRun) -> list[str]:
+    segments = Counter(run.segments.values())
+    per = run.touches.per_manager()
+    reasons: dict[str, Counter[str]] = {}
+    for task in run.touches.tasks:
+        reasons.setdefault(task.manager_id, Counter())[task.reason_code] += 1
+    load = run.plan.policy.touch_load
+    rows = [
+        [
+            mg["id"],
+            str(per.get(mg["id"], 0)),
+            f"{per.get(mg['id'], 0) * load:.0f}",
+            ", ".join(f"{code} {n}" for code, n in reasons.get(mg["id"], Counter()).most_common(4)),
+        ]
+        for mg in run.managers
+    ]
+    first = run.touches.tasks[0] if run.touches.tasks else None
+    lines = [
+        *_wrap(
+            f"Client base: {len(run.segments)} clients; RFM segments: "
+            + ", ".join(f"{name} {n}" for name, n in segments.most_common()),
+            indent="",
+        ),
+        f"Touch plan this week ({len(run.touches.tasks)} contacts; each takes "
+        f"{load:g} of a lead slot)",
+        *_table(["manager", "touches", "slots", "why"], rows, left=(0, 3)),
+    ]
+    if first is not None:
+        lines += _wrap(f"e.g. {first.manager_id} -> {first.customer}: {first.why}; {first.action}")
+    return lines
+
+
+def _performance_lines(run: DemoRun) -> list[str]:
+    perf = run.performance
+    rows = []
+    for row in perf.to_records():
+        rows.append(
+            [
+                row["manager_id"],
+                str(row["leads"]),
+                f"{100 * row['conversion']:.1f}%",
+                f"{100 * row['conversion_shrunk']:.1f}%",
+                f"{row.get('avg_deal_shrunk', float('nan')):.0f}",
+                f"{row.get('response_minutes_shrunk', float('nan')):.0f}",
+                f"{row['index']:.2f}",
+            ]
+        )
+    return [
+        "Manager performance over the history (shrunk towards the team by empirical Bayes)",
+        *_table(["manager", "leads", "conv", "conv*", "deal*", "reply min*", "index"], rows),
+    ]
+
+
+def _comparison(runs: list[tuple[str, fl.Plan]]) -> list[str]:
+    base = next(p for label, p in runs if label == "round_robin").expected_value
+    header = [
+        "strategy",
+        "placed",
+        "exp.conv",
+        "vs RR",
+        "Gini",
+        "Jain",
+        "max/min",
+        "max dev pp",
+        "status",
+    ]
+    rows = []
+    for label, p in runs:
+        report = p.fairness
+        if label == "round_robin":
+            uplift = "base"
+        elif base > 0:
+            uplift = f"{100 * (p.expected_value / base - 1):+.1f}%"
+        else:
+            uplift = "n/a"
+        placed = len(p.leads) - len(p.unassigned)
+        rows.append(
+            [
+                label,
+                f"{placed}/{len(p.leads)}",
+                f"{p.expected_value:.2f}",
+                uplift,
+                f"{report.gini:.3f}",
+                f"{report.jain:.3f}",
+                _ratio(report.max_min_ratio),
+                f"{100 * report.max_abs_deviation:.1f}",
+                p.status.value,
+            ]
+        )
+    lines = _table(header, rows, left=(0, len(header) - 1))
+    lines += _wrap(
+        "vs RR: expected conversions against round_robin; Gini, Jain, max/min: of each "
+        "manager's leads / target; max dev: largest |share - target share|"
+    )
+    for _, p in runs:
+        if not p.status.has_solution:
+            lines += _wrap(f"{p.status.value}: {p.message}")
+    return lines
+
+
+def _run_demo(args: argparse.Namespace, out: TextIO) -> int:
+    run = run_demo(args.method)
+    plan = run.plan
+    explain: list[str] = args.explain or _examples(plan)
+    unknown = [lead_id for lead_id in explain if lead_id not in plan.assignments]
+    if unknown:
+        first, last = plan.leads[0].id, plan.leads[-1].id
+        raise ValueError(f"no lead {unknown[0]!r} in the demo data (ids {first} to {last})")
+    label = "fairlead" if args.method == "auto" else plan.method
+    runs = _strategies(run, f"{label}, balance band")
+
+    tiers = Counter(t.value for t in plan.tiers)
+    products = Counter(lead.product for lead in plan.leads if lead.product)
+    available = sum(mg.available for mg in plan.managers)
+    lines = [
+        "fairlead demo: a fictional bank's retail sales team (fairlead.datasets.load_demo())",
+        *_wrap(
+            f"{len(plan.leads)} new leads: {tiers['hot']} hot, {tiers['warm']} warm, "
+            f"{tiers['cold']} cold; products: "
+            + ", ".join(f"{name} {n}" for name, n in products.most_common())
+        ),
+        *_wrap(
+            f"{len(plan.managers)} managers ({available} available, "
+            f"{plan.capacity.free.sum():.0f} free slots); policy: {_policy_words(plan.policy)}"
+        ),
+        "",
+        *_scoring_lines(run),
+        "",
+        *_touch_lines(run),
+        "",
+        *_performance_lines(run),
+        "",
+        "Values: a conversion model learned from the history (manager effects per tier, shrunk)",
+        f"Assignment by {plan.method} ({plan.status.value}): "
+        f"{len(plan.leads) - len(plan.unassigned)} of {len(plan.leads)} leads placed, "
+        f"{plan.expected_value:.2f} expected conversions",
+        *_table(
+            [
+                "id",
+                "name",
+                "level",
+                "free",
+                "leads",
+                "target",
+                "hot",
+                "warm",
+                "cold",
+                "exp.conv",
+                "",
+            ],
+            _manager_rows(plan),
+            left=(0, 1, 2, 10),
+        ),
+    ]
+    if plan.message:
+        lines += _wrap(plan.message)
+    lines += [
+        "",
+        "Fairness: each manager's share of the placed leads against their target share",
+        str(plan.fairness),
+        "",
+        "Why these managers (see also: fairlead demo --explain LEAD_ID ...)",
+    ]
+    for lead_id in explain:
+        lines += _wrap(str(plan.explain(lead_id)))
+    lines += [
+        "",
+        "Strategies on the same data (baselines keep eligibility and capacity, no balance band)",
+        *_comparison(runs),
+    ]
+    print("\n".join(lines), file=out)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- assign
+
+
+def _run_assign(args: argparse.Namespace, out: TextIO) -> int:
+    file_format(args.out)  # an unknown suffix fails before any work
+    plan = assign_files(args.leads, args.managers, args.policy, method=args.method)
+    write_plan(args.out, plan)
+    print(f"wrote {len(plan.leads)} rows to {args.out}", file=out)
+    # The fairness table ends with the Gini / Jain line that plan.summary() also
+    # carries: print that line once, under the table.
+    gini_line = plan.fairness.summary()
+    print("\n".join(x for x in plan.summary().splitlines() if x != gini_line), file=out)
+    print(file=out)
+    print(plan.fairness, file=out)
+    if not plan.status.has_solution:
+        warning = f"fairlead: warning: {plan.method} {plan.status.value}: {plan.message}"
+        print(" ".join(warning.split()), file=sys.stderr)
+        return EXIT_POLICY_BROKEN
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- methods
+
+
+def _run_methods(args: argparse.Namespace, out: TextIO) -> int:
+    names = fl.list_methods()
+    width = max(len(n) for n in [*names, "auto"])
+    lines = [
+        f"{'auto':<{width}}  the default: sifting for unit lead weights, else lp_round "
+        "(large) or cp_sat"
+    ]
+    lines += [f"{name:<{width}}  {get_solver(name).description}" for name in names]
+    print("\n".join(lines), file=out)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------ main
+
+
+def _parser() -> argparse.ArgumentParser:
+    methods = ["auto", *fl.list_methods()]
+    parser = argparse.ArgumentParser(
+        prog="fairlead",
+        description=(
+            "Assign sales leads to managers: maximum expected conversion, a fair share each."
+        ),
+        epilog=(
+            "exit codes: 0 ok, 2 bad input or usage, 3 no assignment satisfies the policy, "
+            "4 plan written but the chosen method broke the policy"
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"fairlead {fl.__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = commands.add_parser(
+        "demo",
+        help="run on the embedded demo data and compare with CRM strategies",
+        description="Assign the embedded demo leads and compare fairlead with CRM baselines.",
+    )
+    demo.add_argument(
+        "--method",
+        default="auto",
+        choices=methods,
+        metavar="NAME",
+        help="solver of the main plan (default: auto); see 'fairlead methods'",
+    )
+    demo.add_argument(
+        "--explain",
+        nargs="+",
+        metavar="LEAD_ID",
+        help="leads to explain (default: the first hot, warm and cold lead)",
+    )
+    demo.set_defaults(run=_run_demo)
+
+    run = commands.add_parser(
+        "assign",
+        help="assign leads from files and write the plan",
+        description=(
+            "Read leads and managers (CSV or JSON, by suffix) and a policy (JSON), "
+            "assign, and write one row per lead to --out (CSV or JSON)."
+        ),
+    )
+    run.add_argument("--leads", required=True, metavar="FILE", help="leads, .csv or .json")
+    run.add_argument("--managers", required=True, metavar="FILE", help="managers, .csv or .json")
+    run.add_argument("--policy", metavar="FILE", help="policy settings, .json (default: defaults)")
+    run.add_argument("--out", required=True, metavar="FILE", help="the plan, .csv or .json")
+    run.add_argument(
+        "--method",
+        default="auto",
+        choices=methods,
+        metavar="NAME",
+        help="solver (default: auto); see 'fairlead methods'",
+    )
+    run.set_defaults(run=_run_assign)
+
+    listing = commands.add_parser("methods", help="list the assignment methods")
+    listing.set_defaults(run=_run_methods)
+    return parser
+
+
+def _error(message: str) -> None:
+    print(f"fairlead: error: {' '.join(message.split())}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``fairlead`` command with ``argv`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 success, 2 bad input or usage, 3 infeasible policy, 4 a plan
+        was written but the chosen method (a heuristic) broke the policy.
+
+    Examples
+    --------
+    >>> from fairlead.cli import main
+    >>> code = main(["methods"])  # doctest: +ELLIPSIS
+    auto ...the default...min_cost_flow ...round_robin ...
+    >>> code
+    0
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_INPUT
+    command: Callable[[argparse.Namespace, TextIO], int] = args.run
+    try:
+        return command(args, sys.stdout)
+    except fl.InfeasibleError as exc:
+        _error(str(exc))
+        return EXIT_INFEASIBLE
+    except ValueError as exc:  # InputError, FileError, unknown lead id ...
+        _error(str(exc))
+        return EXIT_INPUT
+    except BrokenPipeError:  # e.g. `fairlead demo | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""The method end to end on the embedded demo data: score, plan touches, weigh, assign.
+
+1. Lead scoring: :data:`~fairlead.scoring.DEFAULT_RULES` points, calibrated to a
+   conversion probability on the 12-week history; tiers from the points.
+2. Client base: RFM segments of each manager's clients and the week's touch plan;
+   planned touches take capacity (``Policy.touch_load``).
+3. Manager performance from the history, shrunk towards the team.
+4. A conversion model p(lead, manager) learned from the history (manager effects
+   per tier, shrunk by empirical Bayes) gives the value of each pair.
+5. :func:`fairlead.assign` with that model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from fairlead.datasets import Demo, load_demo
+from fairlead.plan import Plan, assign
+from fairlead.scoring import (
+    ConversionModel,
+    ManagerPerformance,
+    RuleScorer,
+    TouchPlan,
+    manager_performance,
+    rfm,
+    touch_plan,
+)
+
+FEATURES = ("points", "source", "product")
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """Everything the demo computed, for printing or for a notebook."""
+
+    demo: Demo
+    scorer: RuleScorer
+    model: ConversionModel
+    performance: ManagerPerformance
+    touches: TouchPlan
+    segments: dict[str, str]
+    leads: list[dict[str, Any]]
+    managers: list[dict[str, Any]]
+    plan: Plan
+
+
+def _history_frame(demo: Demo, scorer: RuleScorer) -> dict[str, Any]:
+    created = [datetime.fromisoformat(row["created_at"]) for row in demo.history]
+    points = scorer.points(demo.history, now=created)
+    return {
+        "X": {
+            "points": points,
+            "source": [row["source"] for row in demo.history],
+            "product": [row["product"] for row in demo.history],
+        },
+        "tiers": scorer.tier(demo.history, now=created),
+    }
+
+
+def prepare(demo: Demo | None = None) -> tuple[Demo, RuleScorer, list[dict[str, Any]]]:
+    """Fit the rule scorer on the history and score the new leads with it."""
+    demo = load_demo() if demo is None else demo
+    created = [datetime.fromisoformat(row["created_at"]) for row in demo.history]
+    outcome = [row["converted"] for row in demo.history]
+    scorer = RuleScorer().fit(demo.history, outcome, now=created)
+    points = scorer.points(demo.lead_activity, now=demo.now)
+    score = scorer.predict_proba(demo.lead_activity, now=demo.now)
+    tier = scorer.tier(demo.lead_activity, now=demo.now)
+    base = {row["id"]: row for row in demo.leads}
+    leads = []
+    for k, activity in enumerate(demo.lead_activity):
+        lead = dict(base[activity["id"]])
+        lead.update(score=float(score[k]), tier=str(tier[k]), points=float(points[k]))
+        leads.append(lead)
+    return demo, scorer, leads
+
+
+def run_demo(method: str = "auto", demo: Demo | None = None) -> DemoRun:
+    """Run the whole method on the demo data (see the module docstring).
+
+    Examples
+    --------
+    >>> from fairlead.app._demo import run_demo
+    >>> run = run_demo()
+    >>> run.plan.status.value, len(run.plan.unassigned)
+    ('optimal', 0)
+    """
+    demo, scorer, leads = prepare(demo)
+    history = _history_frame(demo, scorer)
+    who = [row["manager_id"] for row in demo.history]
+    outcome = [row["converted"] for row in demo.history]
+    model = ConversionModel().fit(history["X"], outcome, managers=who, segments=history["tiers"])
+
+    transactions = {
+        key: [row[key] for row in demo.transactions] for key in ("customer_id", "date", "amount")
+    }
+    table = rfm(transactions, now=demo.now.date())
+    owners = {row["customer_id"]: row["manager_id"] for row in demo.clients}
+    last_contact = {row["customer_id"]: row["last_contact"] for row in demo.clients}
+    touches = touch_plan(table, owners=owners, last_contact=last_contact, now=demo.now)
+    per_manager = touches.per_manager()
+
+    performance = manager_performance(
+        {
+            "manager_id": who,
+            "converted": outcome,
+            "deal_value": [row["deal_value"] for row in demo.history],
+            "first_response_minutes": [row["first_response_minutes"] for row in demo.history],
+        },
+        deal_value="deal_value",
+        response_minutes="first_response_minutes",
+    )
+    index = performance.as_mapping()
+    managers = [
+        {**mg, "planned_touches": per_manager.get(mg["id"], 0), "performance": index.get(mg["id"])}
+        for mg in demo.managers
+    ]
+    plan = assign(leads, managers, policy=demo.policy, model=model, method=method)
+    segments = dict(
+        zip(table["customer_id"].tolist(), np.asarray(table["segment"]).tolist(), strict=True)
+    )
+    return DemoRun(
+        demo=demo,
+        scorer=scorer,
+        model=model,
+        performance=performance,
+        touches=touches,
+        segments=segments,
+        leads=leads,
+        managers=managers,
+        plan=plan,
+    )

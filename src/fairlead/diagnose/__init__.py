@@ -1,0 +1,19 @@
+"""Why a problem has no solution, in words a head of sales can act on.
+
+:func:`explain_infeasible` runs the quick checks (totals, per lead, per manager, and
+groups of leads that only a few managers may take); :func:`find_conflict` finds a
+minimal set of rules that cannot hold together, for any problem.
+"""
+
+from fairlead.diagnose._conflicts import UNKNOWN_REASON, Conflict, Constraint, find_conflict
+from fairlead.diagnose._conflicts import explain as explain_conflict
+from fairlead.diagnose._infeasibility import explain_infeasible
+
+__all__ = [
+    "UNKNOWN_REASON",
+    "Conflict",
+    "Constraint",
+    "explain_conflict",
+    "explain_infeasible",
+    "find_conflict",
+]

@@ -1,0 +1,21 @@
+"""From a solved problem back to ids: the :class:`Plan`, its fairness and explanations.
+
+:func:`assign` runs the whole batch path (records → policy → solver → plan).
+"""
+
+from fairlead.plan._assign import InfeasibleError, assign
+from fairlead.plan._fairness import FairnessReport, fairness_report, gini, jain, max_min_ratio
+from fairlead.plan._plan import Alternative, Explanation, Plan
+
+__all__ = [
+    "Alternative",
+    "Explanation",
+    "FairnessReport",
+    "InfeasibleError",
+    "Plan",
+    "assign",
+    "fairness_report",
+    "gini",
+    "jain",
+    "max_min_ratio",
+]

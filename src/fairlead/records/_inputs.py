@@ -1,0 +1,144 @@
+"""Turn what callers pass (models, dicts, DataFrames) into validated records."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from fairlead.records._models import Lead, Manager, Policy
+
+RecordT = TypeVar("RecordT", Lead, Manager)
+
+
+class InputError(ValueError):
+    """Bad input record. ``row`` (0-based), ``field`` and ``value`` say where.
+
+    The message names the record kind, its id (when it has one), the row, the field
+    and the offending value.
+    """
+
+    # Shown in tracebacks as the public name, wherever the class lives.
+    __module__ = "fairlead"
+
+    def __init__(
+        self, message: str, *, row: int | None = None, field: str | None = None, value: Any = None
+    ) -> None:
+        super().__init__(message)
+        self.row = row
+        self.field = field
+        self.value = value
+
+
+def _rows(items: Any, kind: str) -> list[Any]:
+    if hasattr(items, "to_dict") and hasattr(items, "columns"):
+        records = items.to_dict(orient="records")
+        # A missing cell means "not given": the field's default applies.
+        return [{k: v for k, v in r.items() if _none_if_missing(v) is not None} for r in records]
+    if isinstance(items, Mapping | str | bytes) or not isinstance(items, Iterable):
+        raise InputError(
+            f"{kind}s must be a list of {kind.capitalize()} records, dicts or a DataFrame, "
+            f"got {type(items).__name__}"
+        )
+    return list(items)
+
+
+def _none_if_missing(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if type(value).__name__ in ("NaTType", "NAType"):
+        return None
+    return value
+
+
+def describe_error(error: Mapping[str, Any]) -> tuple[str, str, Any]:
+    """Field (dotted), message and offending input of one pydantic error."""
+    field = ".".join(str(part) for part in error["loc"]) or "record"
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return field, message, error.get("input")
+
+
+def _with_features(item: Mapping[str, Any], feature_columns: Sequence[str]) -> dict[str, Any]:
+    record = dict(item)
+    features = dict(record.pop("features", None) or {})
+    for name in feature_columns:
+        if name in Lead.model_fields:
+            continue  # a lead's own field, read from the record itself
+        if name in record:
+            features[name] = record.pop(name)
+    record["features"] = features
+    return record
+
+
+def coerce_records(
+    items: Any,
+    model: type[RecordT],
+    kind: str,
+    *,
+    feature_columns: Sequence[str] | None = None,
+) -> list[RecordT]:
+    """Validate ``items`` as ``model`` records; reject empty input and duplicate ids.
+
+    ``feature_columns`` (for leads) are keys gathered into the record's ``features``.
+
+    Raises
+    ------
+    InputError
+        Naming the kind, id, row, field and value of the first bad record.
+    """
+    rows = _rows(items, kind)
+    if not rows:
+        raise InputError(f"no {kind}s given; at least one is needed")
+    records: list[RecordT] = []
+    seen: dict[str, int] = {}
+    for row, item in enumerate(rows):
+        if isinstance(item, model):
+            record = item
+        elif isinstance(item, Mapping):
+            data = _with_features(item, feature_columns) if feature_columns else dict(item)
+            try:
+                record = model.model_validate(data)
+            except ValidationError as exc:
+                field, message, value = describe_error(exc.errors()[0])
+                ident = item.get("id")
+                who = f"{kind} {ident!r} (row {row})" if ident is not None else f"{kind} row {row}"
+                shown = "" if field == "record" else f"{field!r} "
+                raise InputError(
+                    f"{who}: {shown}{message}, got {value!r}", row=row, field=field, value=value
+                ) from None
+        else:
+            raise InputError(
+                f"{kind} row {row} must be a {model.__name__} or a dict, got {type(item).__name__}",
+                row=row,
+            )
+        if record.id in seen:
+            raise InputError(
+                f"duplicate {kind} id {record.id!r} (rows {seen[record.id]} and {row})",
+                row=row,
+                field="id",
+                value=record.id,
+            )
+        seen[record.id] = row
+        records.append(record)
+    return records
+
+
+def coerce_policy(policy: Policy | Mapping[str, Any] | None) -> Policy:
+    """A :class:`Policy` from an instance, a dict or ``None`` (the defaults)."""
+    if policy is None:
+        return Policy()
+    if isinstance(policy, Policy):
+        return policy
+    if isinstance(policy, Mapping):
+        try:
+            return Policy.model_validate(dict(policy))
+        except ValidationError as exc:
+            field, message, value = describe_error(exc.errors()[0])
+            raise InputError(
+                f"policy {field!r}: {message}, got {value!r}", field=field, value=value
+            ) from None
+    raise InputError(f"policy must be a Policy or a dict, got {type(policy).__name__}")

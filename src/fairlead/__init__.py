@@ -1,5 +1,8 @@
 """fairlead: fair, explainable, conversion-maximizing assignment of leads to managers."""
 
+import importlib
+from types import ModuleType
+
 from fairlead.core import AssignmentProblem
 from fairlead.diagnose import Conflict, find_conflict
 from fairlead.plan import (
@@ -19,6 +22,20 @@ from fairlead.router import CatchUp, Decision, ManagerStatus, Overdue, Router
 from fairlead.solvers import Solution, SolveStatus, dual_bound, list_methods, solve
 
 __version__ = "0.1.0"
+
+# Sub-packages loaded on first use: scoring pulls in scipy.stats, sim and datasets
+# are for notebooks and benchmarks; `import fairlead` stays light without them.
+_ON_DEMAND = frozenset({"datasets", "scoring", "sim"})
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in _ON_DEMAND:
+        return importlib.import_module(f"fairlead.{name}")
+    raise AttributeError(f"module 'fairlead' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_ON_DEMAND})
 
 __all__ = [
     "Absence",

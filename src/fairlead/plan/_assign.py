@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,9 +14,10 @@ from fairlead.policy import (
     lead_tiers,
     level_factor_value,
     model_value,
+    with_value_band,
 )
 from fairlead.records import Lead, Manager, Policy, coerce_policy, coerce_records
-from fairlead.solvers import Solution, SolveStatus, get_solver, solve
+from fairlead.solvers import Solution, SolveStatus, solve, usable_options
 
 
 class InfeasibleError(ValueError):
@@ -34,8 +34,7 @@ def _solve(problem: AssignmentProblem, method: str, policy: Policy) -> Solution:
     options = {k: v for k, v in options.items() if v is not None}
     if method == "auto":
         return solve(problem, "auto", **options)
-    taken = inspect.signature(get_solver(method).run).parameters
-    given = {k: v for k, v in options.items() if k in taken and v is not None}
+    given = usable_options(method, options)
     if policy.objective != "value" and "objective" not in given:
         raise ValueError(
             f"method {method!r} cannot pursue the objective {policy.objective!r}; "
@@ -107,15 +106,13 @@ def assign(
         values = level_factor_value(lead_records, manager_records, tiers, rules)
     else:
         values = model_value(model, lead_records, manager_records, tiers)
-    reference = None
+    built = build_problem(lead_records, manager_records, tiers, rules, values)
     if rules.value_tolerance is not None:
-        # The value band is a share of what the plan is worth without it.
+        # Two solves by design: the value band is a share of what the plan is worth
+        # without it, which only a solve of the problem without the band can tell.
         free_of_band = rules.model_copy(update={"value_tolerance": None})
-        first = build_problem(lead_records, manager_records, tiers, free_of_band, values)
-        reference = _solve(first.problem, method, free_of_band).score
-    built = build_problem(
-        lead_records, manager_records, tiers, rules, values, value_reference=reference
-    )
+        reference = _solve(built.problem, method, free_of_band).score
+        built = with_value_band(built, rules, reference)
     problem, capacity = built.problem, built.capacity
     solution = _solve(problem, method, rules)
     if solution.status is SolveStatus.INFEASIBLE:

@@ -7,7 +7,7 @@ Who may take which lead (eligibility), how much each manager can take and should
 """
 
 from fairlead.policy._availability import Absence, Calendar, WorkingHours, timestamp
-from fairlead.policy._build import build_problem
+from fairlead.policy._build import Built, build_problem, with_value_band
 from fairlead.policy._capacity import (
     CapacityPlan,
     effort_factors,
@@ -26,6 +26,7 @@ from fairlead.policy._value import (
 
 __all__ = [
     "Absence",
+    "Built",
     "Calendar",
     "CapacityPlan",
     "ValueModel",
@@ -44,4 +45,5 @@ __all__ = [
     "timestamp",
     "water_fill",
     "why_ineligible",
+    "with_value_band",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -15,10 +16,15 @@ from fairlead.records import Lead, Manager, Policy, Tier
 
 @dataclass(frozen=True)
 class Built:
-    """The numeric problem and the capacity plan it came from."""
+    """The numeric problem and the capacity plan it came from.
+
+    ``arguments`` are the problem's own arguments, so :func:`with_value_band` can add
+    the value band without working out eligibility, capacity and workloads again.
+    """
 
     problem: AssignmentProblem
     capacity: CapacityPlan
+    arguments: dict[str, Any]
 
 
 def workloads(
@@ -57,27 +63,42 @@ def build_problem(
     penalty = None
     if policy.hot_rule == "soft":
         penalty = np.where(hot_below_level(managers, tiers, policy), policy.hot_penalty, 0.0)
-    min_value = max_value = None
-    if policy.value_tolerance is not None and value_reference is not None:
-        share = capacity.target_share * value_reference
-        min_value = share * (1.0 - policy.value_tolerance)
-        max_value = share * (1.0 + policy.value_tolerance)
-    problem = AssignmentProblem(
-        value=values,
-        capacity=capacity.free,
-        eligible=allowed,
-        weight=weight,
-        min_load=capacity.min_load,
-        max_load=capacity.max_load,
-        allow_unassigned=policy.allow_unassigned,
-        min_value=min_value,
-        max_value=max_value,
-        current_load=np.array([mg.active_leads for mg in managers], dtype=np.float64),
-        lead_labels=[lead.id for lead in leads],
-        manager_labels=[mg.id for mg in managers],
-        pair_penalty=penalty,
-        load_penalty=policy.balance_penalty if soft else None,
-        value_penalty=policy.balance_penalty if soft and min_value is not None else None,
-        target_load=capacity.target,
+    arguments: dict[str, Any] = {
+        "value": values,
+        "capacity": capacity.free,
+        "eligible": allowed,
+        "weight": weight,
+        "min_load": capacity.min_load,
+        "max_load": capacity.max_load,
+        "allow_unassigned": policy.allow_unassigned,
+        "current_load": np.array([mg.active_leads for mg in managers], dtype=np.float64),
+        "lead_labels": [lead.id for lead in leads],
+        "manager_labels": [mg.id for mg in managers],
+        "pair_penalty": penalty,
+        "load_penalty": policy.balance_penalty if soft else None,
+        "target_load": capacity.target,
+    }
+    built = Built(problem=AssignmentProblem(**arguments), capacity=capacity, arguments=arguments)
+    if value_reference is None:
+        return built
+    return with_value_band(built, policy, value_reference)
+
+
+def with_value_band(built: Built, policy: Policy, value_reference: float) -> Built:
+    """``built`` with the policy's value band: each manager's share of ``value_reference``.
+
+    ``value_reference`` is what the plan is worth without the band; with no
+    ``value_tolerance`` in the policy the problem is returned as it is.
+    """
+    if policy.value_tolerance is None:
+        return built
+    share = built.capacity.target_share * value_reference
+    arguments = {
+        **built.arguments,
+        "min_value": share * (1.0 - policy.value_tolerance),
+        "max_value": share * (1.0 + policy.value_tolerance),
+        "value_penalty": policy.balance_penalty if policy.balance == "soft" else None,
+    }
+    return Built(
+        problem=AssignmentProblem(**arguments), capacity=built.capacity, arguments=arguments
     )
-    return Built(problem=problem, capacity=capacity)

@@ -14,7 +14,8 @@ from fairlead.sim._compare import Comparison, Interval, compare
 from fairlead.sim._config import SimConfig
 from fairlead.sim._delay import HBR_2011_CONTRASTS, DelayEffect, calibrate_delay
 from fairlead.sim._engine import StrategyError, simulate
-from fairlead.sim._knowledge import estimate_values, learned_values, oracle_values
+from fairlead.sim._knowledge import estimate_values, learned_values
+from fairlead.sim._oracle import oracle_values
 from fairlead.sim._plot import plot_pareto
 from fairlead.sim._result import METRICS, RunRecord
 from fairlead.sim._router_strategy import OnlineRouter

@@ -10,6 +10,7 @@ from typing import NoReturn
 import numpy as np
 
 from fairlead.core import FloatArray, IntArray
+from fairlead.sim._oracle import oracle_values
 from fairlead.sim._result import RunRecord
 from fairlead.sim._strategy import DecisionContext, Strategy
 from fairlead.sim._world import SLOT_MINUTES, World
@@ -84,8 +85,6 @@ def simulate(world: World, strategy: Strategy, values: FloatArray | None = None)
     >>> bool((record.manager >= 0).all()), record.manager.size == world.stream.size
     (True, True)
     """
-    from fairlead.sim._knowledge import estimate_values
-
     if not isinstance(strategy, Strategy):
         raise ValueError(
             f"strategy must be a Strategy instance, got {short_repr(strategy)} "
@@ -96,7 +95,7 @@ def simulate(world: World, strategy: Strategy, values: FloatArray | None = None)
     horizon = float(world.config.weeks * 7 * 24 * 60)
     interval = _check_interval(strategy, horizon)
     if values is None:
-        values = estimate_values(world, knowledge="oracle")
+        values = oracle_values(world)
     try:
         values = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):

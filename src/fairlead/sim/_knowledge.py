@@ -7,27 +7,10 @@ import numpy.typing as npt
 
 from fairlead.core import FloatArray
 from fairlead.sim._config import MAX_LEADS, MAX_MANAGER_WEEKS, MAX_WEEKS, expected_leads
+from fairlead.sim._engine import simulate
+from fairlead.sim._oracle import oracle_values
+from fairlead.sim._strategies import RoundRobin
 from fairlead.sim._world import MINUTES_PER_WEEK, World, make_schedule, make_stream
-
-#: Response-time draws used to average the delay multiplier for the oracle.
-_ORACLE_DRAWS = 256
-
-
-def oracle_values(world: World) -> FloatArray:
-    """The true chance of each lead with each manager at a comfortable load.
-
-    Uses the hidden lift and the expected delay multiplier of each manager's response
-    time (contact on shift); waiting and overload are left out because they depend on the
-    run. Ineligible pairs get 0.
-    """
-    config = world.config
-    z = np.random.default_rng(0).standard_normal(_ORACLE_DRAWS)
-    hours = world.team.response_median[:, None] * np.exp(config.response_sigma * z) / 60.0
-    speed = config.delay.multiplier(hours).mean(axis=1)  # (m,)
-    stream = world.stream
-    lift = world.team.lift[:, stream.cell].T  # (n, m)
-    value = np.minimum(stream.base[:, None] * lift * speed[None, :], config.max_probability)
-    return np.where(world.eligible(np.arange(stream.size)), value, 0.0)
 
 
 def history_world(world: World, *, weeks: int) -> World:
@@ -103,9 +86,8 @@ def learned_values(world: World, *, history_weeks: int = 26) -> FloatArray:
         cannot learn from outcomes of one class; or if the team cannot work the
         history's leads (some would find no manager before its schedule ends).
     """
+    # Only here: the scoring package (and scipy.stats) loads when values are learned.
     from fairlead.scoring import ConversionModel
-    from fairlead.sim._engine import simulate
-    from fairlead.sim._strategies import RoundRobin
 
     history_weeks = _check_history_weeks(history_weeks)
     _check_history_volume(world, history_weeks)

@@ -17,8 +17,9 @@ from fairlead.solvers._base import (
     get_solver,
     list_methods,
     register,
-    solve,
+    usable_options,
 )
+from fairlead.solvers._solve import solve
 from fairlead.solvers.sifting import dual_bound
 
 __all__ = [
@@ -37,5 +38,6 @@ __all__ = [
     "round_robin",
     "sifting",
     "solve",
+    "usable_options",
     "weighted_random",
 ]

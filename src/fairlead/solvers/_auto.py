@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from typing import Any
 
 from fairlead.core import AssignmentProblem
-from fairlead.solvers._base import Solution, get_solver, list_methods
+from fairlead.solvers._base import Solution, get_solver, list_methods, usable_options
 
 # Above this many eligible pairs CP-SAT's model is too large for interactive use;
 # the LP method scales linearly in the pairs.
@@ -44,25 +43,11 @@ def choose_method(problem: AssignmentProblem, *, objective: str = "value") -> tu
     return "cp_sat", f"{what} on {pairs:,} eligible pairs: exact CP-SAT"
 
 
-def _accepted(method: str) -> set[str]:
-    params = inspect.signature(get_solver(method).run).parameters
-    return {name for name, p in params.items() if p.kind is p.KEYWORD_ONLY}
-
-
 def solve_auto(problem: AssignmentProblem, **options: Any) -> Solution:
-    """Solve with the chosen method; options it does not take are dropped.
-
-    An option that no registered method takes is an error.
-    """
+    """Solve with the chosen method and the options it takes (see :func:`usable_options`)."""
     objective = options.get("objective", "value")
     method, reason = choose_method(problem, objective=objective)
     if method not in list_methods():
         raise ValueError(f"method 'auto' needs {method!r} ({reason}), which is not available")
-    known = set().union(*(_accepted(name) for name in list_methods()))
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise ValueError(f"no method takes option {unknown[0]!r}")
-    accepted = _accepted(method)
-    chosen = {k: v for k, v in options.items() if k in accepted and v is not None}
-    solution = get_solver(method).solve(problem, **chosen)
+    solution = get_solver(method).solve(problem, **usable_options(method, options))
     return dataclasses.replace(solution, note=f"auto chose {method}: {reason}")

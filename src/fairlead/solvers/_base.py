@@ -6,7 +6,7 @@ import enum
 import inspect
 import time
 from abc import ABC
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -17,7 +17,6 @@ from fairlead.core import (
     FloatArray,
     IntArray,
     penalty_of,
-    require_problem,
     violations,
 )
 
@@ -183,8 +182,9 @@ class Solver(ABC):
         return True
 
     # ``run(problem, *, option=...)``: each method declares its own keyword-only
-    # options, which :meth:`solve` checks by name before calling it.
+    # options; :func:`register` reads their names once into ``option_names``.
     run: Callable[..., Outcome]
+    option_names: ClassVar[tuple[str, ...]] = ()
 
     def solve(self, problem: AssignmentProblem, **options: Any) -> Solution:
         """Run the method and package its result as a :class:`Solution`."""
@@ -221,11 +221,9 @@ class Solver(ABC):
         )
 
     def _check_options(self, options: dict[str, Any]) -> None:
-        params = inspect.signature(self.run).parameters
-        accepted = [name for name, p in params.items() if p.kind is p.KEYWORD_ONLY]
-        unknown = sorted(set(options) - set(accepted))
+        unknown = sorted(set(options) - set(self.option_names))
         if unknown:
-            takes = ", ".join(repr(a) for a in accepted) or "no options"
+            takes = ", ".join(repr(a) for a in self.option_names) or "no options"
             raise ValueError(
                 f"method {self.name!r} does not take option {unknown[0]!r}; it takes: {takes}"
             )
@@ -238,6 +236,8 @@ def register(cls: type[Solver]) -> type[Solver]:
     """Class decorator adding a solver to the registry under ``cls.name``."""
     if cls.name in _REGISTRY:
         raise ValueError(f"a solver named {cls.name!r} is already registered")
+    params = inspect.signature(cls.run).parameters
+    cls.option_names = tuple(name for name, p in params.items() if p.kind is p.KEYWORD_ONLY)
     _REGISTRY[cls.name] = cls
     return cls
 
@@ -269,42 +269,21 @@ def get_solver(method: str) -> Solver:
     return cls()
 
 
-def solve(problem: AssignmentProblem, method: str = "min_cost_flow", **options: Any) -> Solution:
-    """Solve an assignment problem with the named method.
+def usable_options(method: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The given ``options`` that ``method`` takes, leaving out ``None`` values.
 
-    Parameters
-    ----------
-    problem : AssignmentProblem
-        The batch to assign.
-    method : str, default "min_cost_flow"
-        A name from :func:`list_methods`, or ``"auto"``: exact ``sifting`` for unit
-        workloads without value bands, the LP method for weighted leads or value
-        bands at scale, CP-SAT otherwise; ``Solution.note`` says which and why.
-    **options
-        Method-specific keywords, e.g. ``seed`` for ``weighted_random``.
-
-    Returns
-    -------
-    Solution
-
-    Raises
-    ------
-    ValueError
-        For an unknown method, an option the method does not take, or a problem
-        feature the method does not support (the message names a method that does).
+    For callers holding options meant for whichever method runs (a policy's seed and
+    time limit, ``method="auto"``): options another method would take are left out,
+    but an option that no registered method takes is an error (a typo, not a choice).
 
     Examples
     --------
-    >>> import numpy as np
-    >>> import fairlead as fl
-    >>> p = fl.AssignmentProblem(value=np.array([[0.9, 0.1], [0.8, 0.7]]), capacity=[1, 1])
-    >>> sol = fl.solve(p, method="min_cost_flow")
-    >>> sol.manager_of.tolist(), round(sol.objective, 6), sol.status.name
-    ([0, 1], 1.6, 'OPTIMAL')
+    >>> usable_options("weighted_random", {"seed": 7, "time_limit": 5.0})
+    {'seed': 7}
     """
-    require_problem(problem)
-    if method == "auto":
-        from fairlead.solvers._auto import solve_auto
-
-        return solve_auto(problem, **options)
-    return get_solver(method).solve(problem, **options)
+    known = set().union(*(get_solver(name).option_names for name in list_methods()))
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ValueError(f"no method takes option {unknown[0]!r}")
+    taken = set(get_solver(method).option_names)
+    return {k: v for k, v in options.items() if k in taken and v is not None}

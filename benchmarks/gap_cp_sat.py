@@ -13,7 +13,7 @@ status, wall time of ``fl.solve`` (model building included) and peak RSS. Each
 instance runs in a fresh subprocess, so its peak RSS (``VmHWM``, reset by ``exec``)
 is its own; the ``baseline`` line is a child that only imports fairlead, OR-Tools and
 numpy and reads the instance -- the difference is the solve's memory. Every
-solution is checked against every constraint (``fairlead.core._check.violations``).
+solution is checked against every constraint (``fairlead.core.violations``).
 
 Run (about 1-2 min on 2 cores; ``--all`` about 2-3 min; exit status 1 on a FAIL)::
 
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from _machine import peak_rss_mib, version
-from fairlead.datasets._gap import ORLIB_OPTIMA
+from fairlead.datasets import ORLIB_OPTIMA
 
 GAP_TARGET = 0.005  # 0.5 %
 CHILD_SLACK_S = 120.0  # a child gets the time limit plus this before it is killed
@@ -60,8 +60,8 @@ def child(path: str, indices: list[int], time_limit: float, workers: int | None)
     """Solve instances of one file; print one JSON record per instance, then the RSS."""
     import fairlead as fl
     import fairlead.solvers.cp_sat
-    from fairlead.core._check import violations
-    from fairlead.datasets._gap import read_gap
+    from fairlead.core import violations
+    from fairlead.datasets import read_gap
 
     for index in indices:
         problem = read_gap(path, index=index)

@@ -57,7 +57,7 @@ def instance(n: int, m: int, seed: int) -> Any:
 
 def run_case(n: int, m: int, seed: int) -> dict[str, Any]:
     import fairlead as fl
-    from fairlead.core._check import violations
+    from fairlead.core import violations
 
     problem = instance(n, m, seed)
     start = time.perf_counter()

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from _machine import max_rss_mib
-from fairlead.scoring._rfm import clv_summary, rfm
+from fairlead.scoring import clv_summary, rfm
 
 TARGET_S = 0.5
 OBSERVATION_END = "1998-06-30"

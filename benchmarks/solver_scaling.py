@@ -29,7 +29,7 @@ Variants, each timed end to end from the value matrix to the assignment:
 
 * ``ortools``: a bare ``SimpleMinCostFlow``: one arc per eligible pair (every pair when
   dense, the stored ones when sparse) at cost ``-rint(value * scale)`` with fairlead's
-  own scale (``fairlead.formulation._network.scale_for`` of the largest ``|value|`` and the
+  own scale (``fairlead.formulation.scale_for`` of the largest ``|value|`` and the
   ``n + m + 1`` nodes, as fairlead computes it), added in bulk from numpy a block of rows
   at a time; manager -> sink arcs of capacity c; supplies, ``solve()``, status check,
   ``flows()`` and the assignment extracted.
@@ -272,7 +272,7 @@ def bare_ortools(value: Value, capacity: IntArray) -> tuple[IntArray | None, str
     import numpy as np
     from ortools.graph.python import min_cost_flow
 
-    from fairlead.formulation._network import scale_for
+    from fairlead.formulation import scale_for
 
     start = time.perf_counter()
     n, m = value.shape

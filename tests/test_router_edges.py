@@ -311,7 +311,7 @@ def test_router_settings_are_checked(options, message):
 def test_calls_are_checked_and_a_closed_router_refuses_them():
     router = fl.Router([{"id": "a", "max_active_leads": 5}], absences=None)
     with pytest.raises(
-        ValueError, match=r"^manager id must be a string or a number, got list \['a'\]$"
+        fl.InputError, match=r"^manager id must be text or a whole number, got list \['a'\]$"
     ):
         router.pause(["a"], at(9))
     with pytest.raises(ValueError, match=r"^unknown manager 'z'$"):
@@ -430,24 +430,32 @@ def test_lead_ids_are_read_as_route_reads_them(tmp_path):
         router.contact(123, at(9, 5))
         router.release(123, "won", at(9, 10))
         assert router.status(at(10))[0].released == 1
-        router.route({"id": 1.5, "score": 0.5}, at(9))
-        router.release(1.5, "lost", at(9, 10))
+        # a whole float and surrounding spaces read as the integer's text
+        router.route({"id": 7.0, "score": 0.5}, at(9))
+        router.release(" 7 ", "lost", at(9, 10))
+        assert router.decision(7).lead_id == "7"
+        with pytest.raises(fl.InputError, match=r"'id' must be text or a whole number, got 1\.5"):
+            router.route({"id": 1.5, "score": 0.5}, at(9))
         for bad, shown in [
             (["123"], r"list \['123'\]"),
             (None, "NoneType None"),
             ({"id": 1}, r"dict \{'id': 1\}"),
             (True, "bool True"),
+            (1.5, r"float 1\.5"),
+            (float("nan"), "float nan"),
         ]:
-            message = rf"^lead id must be a string or a number, got {shown}$"
-            with pytest.raises(ValueError, match=message):
+            message = rf"^lead id must be text or a whole number, got {shown}$"
+            with pytest.raises(fl.InputError, match=message):
                 router.decision(bad)
-            with pytest.raises(ValueError, match=message):
+            with pytest.raises(fl.InputError, match=message):
                 router.release(bad, "won", at(10))
-            with pytest.raises(ValueError, match=message):
+            with pytest.raises(fl.InputError, match=message):
                 router.contact(bad, at(10))
-        with pytest.raises(ValueError, match=r"^lead id must not be empty, got str ''$"):
+        with pytest.raises(fl.InputError, match=r"^lead id must not be empty, got str ''$"):
             router.decision("")
-        with pytest.raises(ValueError, match=r"^lead id must be at most 200 characters"):
+        with pytest.raises(fl.InputError, match=r"^lead id must not be empty, got str ' '$"):
+            router.decision(" ")
+        with pytest.raises(fl.InputError, match=r"^lead id must be at most 200 characters"):
             router.contact("x" * 201, at(10))
         router.close()
 
@@ -458,8 +466,16 @@ def test_manager_ids_are_read_as_the_team_reads_them():
     router.pause(5, at(9))
     assert by_id(router, at(9))["5"].paused
     router.resume(5, at(10))
-    with pytest.raises(ValueError, match=r"^manager id must be a string or a number, got NoneType"):
-        router.pause(None, at(10))
+    router.pause(5.0, at(11))  # a whole float, as a pandas column with a blank holds it
+    assert by_id(router, at(11))["5"].paused
+    router.resume(" 5 ", at(12))
+    assert not by_id(router, at(12))["5"].paused
+    message = r"^manager id must be text or a whole number, got NoneType None$"
+    with pytest.raises(fl.InputError, match=message) as caught:
+        router.pause(None, at(12))
+    assert caught.value.field == "manager id"
+    with pytest.raises(fl.InputError, match=r"got float 5\.5$"):
+        router.pause(5.5, at(12))
 
 
 @pytest.mark.parametrize("reason", [None, ["sick"], 5])

@@ -18,7 +18,7 @@ from hypothesis.control import currently_in_test_context
 from hypothesis.extra.numpy import arrays
 
 import fairlead as fl
-from fairlead.formulation._network import scale_for
+from fairlead.formulation import scale_for
 from fairlead.solvers import _sifting
 from fairlead.solvers._assignable import max_assignable_count
 

@@ -37,6 +37,7 @@ def __getattr__(name: str) -> ModuleType:
 def __dir__() -> list[str]:
     return sorted({*globals(), *_ON_DEMAND})
 
+
 __all__ = [
     "Absence",
     "Alternative",

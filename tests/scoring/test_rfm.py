@@ -18,14 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fairlead.scoring._rfm import (
-    DEFAULT_SEGMENTS,
-    SegmentRule,
-    SegmentTable,
-    clv_summary,
-    quintile_scores,
-    rfm,
-)
+from fairlead.scoring._rfm import quintile_scores, rfm
+from fairlead.scoring._rfm_clv import clv_summary
+from fairlead.scoring._rfm_segments import DEFAULT_SEGMENTS, SegmentRule, SegmentTable
 
 DEFAULT_NAMES = {
     "champions",
@@ -347,7 +342,8 @@ def test_core_needs_no_pandas() -> None:
         """
         import sys
         sys.modules["pandas"] = None  # any import of pandas now fails
-        from fairlead.scoring._rfm import clv_summary, rfm
+        from fairlead.scoring._rfm import rfm
+        from fairlead.scoring._rfm_clv import clv_summary
         tx = {"customer_id": ["a", "b", "a"], "date": ["2024-01-01", "2024-01-02",
               "2024-01-09"], "amount": [1.0, 2.0, 3.0]}
         table = rfm(tx)

@@ -1,4 +1,4 @@
-"""Points-based rule scoring (fairlead.scoring._rules)."""
+"""Points-based rule scoring (fairlead.scoring._rule_config, _rule_points, _rules)."""
 
 import json
 import time
@@ -21,20 +21,17 @@ from fairlead.scoring._calibration import (
     expected_calibration_error,
     roc_auc,
 )
-from fairlead.scoring._rules import (
-    DEFAULT_RULES,
+from fairlead.scoring._rule_config import DEFAULT_RULES, RuleConfig
+from fairlead.scoring._rule_groups import (
     GROUPS,
     EngagementRules,
     PercentDecay,
-    RuleConfig,
-    RuleScorer,
     SourceRules,
     TierThresholds,
     WindowDecay,
-    rule_breakdown,
-    rule_points,
-    rule_tiers,
 )
+from fairlead.scoring._rule_points import rule_breakdown, rule_points, rule_tiers
+from fairlead.scoring._rules import RuleScorer
 
 NOW = datetime(2024, 6, 1, 12, 0)
 

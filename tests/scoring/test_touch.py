@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fairlead.scoring._rfm import DEFAULT_SEGMENTS, rfm
+from fairlead.scoring._rfm import rfm
+from fairlead.scoring._rfm_segments import DEFAULT_SEGMENTS
 from fairlead.scoring._touch import (
     DEFAULT_TOUCH_RULES,
     TouchPlan,

@@ -13,9 +13,18 @@ from typing import Any
 from pydantic import BaseModel
 
 from fairlead.datasets._bank import BankMarketing, load_bank_marketing
+from fairlead.datasets._gap import ORLIB_OPTIMA, read_gap
 from fairlead.records import Lead, Manager, Policy, Table, coerce_table, parse_policy, parse_table
 
-__all__ = ["DEMO_NOW", "BankMarketing", "Demo", "load_bank_marketing", "load_demo"]
+__all__ = [
+    "DEMO_NOW",
+    "ORLIB_OPTIMA",
+    "BankMarketing",
+    "Demo",
+    "load_bank_marketing",
+    "load_demo",
+    "read_gap",
+]
 
 DEMO_NOW = datetime(2026, 11, 27, 8, 0)
 """When the demo batch is assigned (the demo data were generated relative to it)."""

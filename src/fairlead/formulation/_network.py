@@ -1,5 +1,8 @@
 """Flow networks for unit-weight assignment problems (OR-Tools ``SimpleMinCostFlow``).
 
+Arc costs are values scaled by :func:`~fairlead.formulation._scaling.scale_for` and
+rounded by :func:`~fairlead.formulation._scaling.round_scaled`.
+
 The network has one node per lead, one per manager and a sink. Lead ``i`` sends
 one unit over an arc to each eligible manager ``j``. Lower bounds are exact:
 manager ``j`` has a demand of ``low[j]`` and an arc to the sink of capacity
@@ -13,34 +16,20 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from fairlead.core import AssignmentProblem, FloatArray, IntArray
+from fairlead.core import AssignmentProblem, IntArray
+from fairlead.formulation._scaling import round_scaled, scale_for, value_scale
 
-# OR-Tools scales every cost by about the number of nodes internally and rejects
-# (BAD_COST_RANGE) a largest |cost| above roughly 2**62 / (nodes + 3), as measured
-# with ortools 9.15; 2**61 leaves a factor of two of headroom.
-_COST_BUDGET = 2**61
-_MAX_SCALED = 2**53
-
-
-def value_scale(value: FloatArray, n_nodes: int, *, shrink: int = 0) -> float:
-    """Factor that turns values into integer arc costs without overflow.
-
-    The largest ``|value|`` maps to ``min(2**53, 2**61 // (n_nodes + 3))``, i.e.
-    about 2.3e13 for 100k leads: rounding moves each value by at most
-    ``0.5 / scale``. Each step of ``shrink`` divides the scale by 16, for a retry
-    after OR-Tools still finds the range too large.
-    """
-    top = float(np.max(np.abs(value))) if value.size else 0.0
-    return scale_for(top, n_nodes, shrink=shrink)
-
-
-def scale_for(top: float, n_nodes: int, *, shrink: int = 0) -> float:
-    """:func:`value_scale` for a matrix whose largest ``|value|`` is ``top``."""
-    largest = min(_MAX_SCALED, _COST_BUDGET // (n_nodes + 3)) // 16**shrink
-    if top <= 0:
-        return 1.0
-    # Values below ~1e-280 would overflow the division; they lose precision instead.
-    return float(min(largest / max(top, 2.0**-900), 2.0**1000))
+# the flow scale is defined with the other scales; kept importable from here
+__all__ = [
+    "FlowNetwork",
+    "build_network",
+    "check_unit_problem",
+    "flow_assignment",
+    "max_assignable",
+    "scale_for",
+    "transport_network",
+    "value_scale",
+]
 
 
 @dataclass
@@ -121,11 +110,11 @@ def build_network(
     scale = value_scale(worth, n_nodes, shrink=shrink) if by_value else 0.0
     rounding = 0.0
     if by_value:
-        scaled = worth[problem.eligible] * -scale
-        costs = np.rint(scaled).astype(np.int64)
+        eligible_worth = worth[problem.eligible]
+        costs = -round_scaled(eligible_worth, scale)
         if n_pairs:
-            rounding = float(np.max(np.abs(scaled - costs)))
-        del scaled
+            rounding = float(np.max(np.abs(eligible_worth * -scale - costs)))
+        del eligible_worth
     else:
         costs = np.zeros(n_pairs, dtype=np.int64)
     smcf, arcs, supplies = transport_network(

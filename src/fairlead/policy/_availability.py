@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from fairlead.core import BoolArray, FloatArray, IntArray
-from fairlead.records import describe_error
+from fairlead.records import describe_error, epoch_seconds
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
@@ -28,11 +28,8 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
-def timestamp(moment: datetime) -> float:
-    """Seconds since the epoch; a naive datetime is read as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+timestamp = epoch_seconds
+"""Seconds since the epoch; a naive datetime is read as UTC (the records' time rule)."""
 
 
 def zone(name: str) -> ZoneInfo:

@@ -2,55 +2,29 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from fairlead.records._cells import is_missing
+from fairlead.records._errors import InputError
 from fairlead.records._models import Lead, Manager, Policy
 
 RecordT = TypeVar("RecordT", Lead, Manager)
-
-
-class InputError(ValueError):
-    """Bad input record. ``row`` (0-based), ``field`` and ``value`` say where.
-
-    The message names the record kind, its id (when it has one), the row, the field
-    and the offending value.
-    """
-
-    # Shown in tracebacks as the public name, wherever the class lives.
-    __module__ = "fairlead"
-
-    def __init__(
-        self, message: str, *, row: int | None = None, field: str | None = None, value: Any = None
-    ) -> None:
-        super().__init__(message)
-        self.row = row
-        self.field = field
-        self.value = value
 
 
 def _rows(items: Any, kind: str) -> list[Any]:
     if hasattr(items, "to_dict") and hasattr(items, "columns"):
         records = items.to_dict(orient="records")
         # A missing cell means "not given": the field's default applies.
-        return [{k: v for k, v in r.items() if _none_if_missing(v) is not None} for r in records]
+        return [{k: v for k, v in r.items() if not is_missing(v)} for r in records]
     if isinstance(items, Mapping | str | bytes) or not isinstance(items, Iterable):
         raise InputError(
             f"{kind}s must be a list of {kind.capitalize()} records, dicts or a DataFrame, "
             f"got {type(items).__name__}"
         )
     return list(items)
-
-
-def _none_if_missing(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if type(value).__name__ in ("NaTType", "NAType"):
-        return None
-    return value
 
 
 def describe_error(error: Mapping[str, Any]) -> tuple[str, str, Any]:

@@ -8,7 +8,16 @@ import numbers
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from fairlead.records._ids import MAX_ID_LENGTH, validate_id
 
 _RECORD = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
@@ -35,7 +44,8 @@ class Tier(enum.StrEnum):
     COLD = "cold"
 
 
-Id = Annotated[str, Field(min_length=1, max_length=200)]
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH), BeforeValidator(validate_id)]
+"""A lead's or manager's id, read by the id rule (:func:`fairlead.records.read_id`)."""
 
 
 def _not_bool(value: Any) -> Any:

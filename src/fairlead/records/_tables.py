@@ -13,6 +13,8 @@ Conventions of the files:
   the columns, UTF-8) or ``.json`` (a list of objects, one per record).
 - An empty CSV cell, or ``null`` in JSON, means "not given": the field's default
   applies (a required field then reports the empty cell).
+- Ids follow the id rule of :func:`fairlead.records.read_id`: surrounding spaces
+  are dropped and a whole JSON number is the integer's text (``123.0`` is ``"123"``).
 - Outputs are written atomically: to a temporary file in the same directory, then
   renamed over the target, so an error never leaves a half-written file.
 """
@@ -33,7 +35,8 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from fairlead.records._inputs import InputError, coerce_policy, coerce_records
+from fairlead.records._errors import InputError
+from fairlead.records._inputs import coerce_policy, coerce_records
 from fairlead.records._models import Lead, Manager, Policy
 
 Format = Literal["csv", "json"]

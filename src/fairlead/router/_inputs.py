@@ -1,4 +1,8 @@
-"""The router's inputs checked at the boundary: times, durations, leads, settings."""
+"""The router's inputs checked at the boundary: times, durations, leads, settings.
+
+Every check raises :class:`fairlead.InputError` with ``field`` and ``value`` set; ids
+are read by the id rule of :mod:`fairlead.records`.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from pydantic import ConfigDict, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from fairlead.core import FloatArray
-from fairlead.policy import Absence, timestamp
-from fairlead.records import Id, InputError, Lead, Tier, describe_error
+from fairlead.policy import Absence
+from fairlead.records import InputError, Lead, Tier, describe_error, epoch_seconds, read_id
 from fairlead.router._state import CatchUp
 
 #: The times a router accepts: every time zone's local time and every deadline or
@@ -34,54 +38,43 @@ def instant(now: datetime | None) -> float:
     if now is None:
         return datetime.now(UTC).timestamp()
     if not isinstance(now, datetime):
-        raise ValueError(f"now must be a datetime, got {type(now).__name__} {now!r}")
+        raise InputError(
+            f"now must be a datetime, got {type(now).__name__} {now!r}", field="now", value=now
+        )
     try:
-        ts = timestamp(now)
+        ts = epoch_seconds(now)
     except (ValueError, OverflowError, OSError):
         ts = float("nan")
     if not _EARLIEST_TS <= ts < _LATEST_TS:  # NaN fails too
-        raise ValueError(
+        raise InputError(
             f"now must be a datetime between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} "
-            f"(UTC), got {now!r}"
+            f"(UTC), got {now!r}",
+            field="now",
+            value=now,
         )
     return ts
 
 
-#: Lead and manager ids are validated as the records validate them (numbers to text).
-_ID = TypeAdapter(Id, config=ConfigDict(coerce_numbers_to_str=True))
-_ID_PROBLEMS = {
-    "string_type": "must be a string or a number",
-    "string_too_short": "must not be empty",
-    "string_too_long": "must be at most 200 characters",
-    "string_unicode": "must be valid text",
-}
-
-
 def record_id(value: Any, what: str = "lead id") -> str:
-    """A lead or manager id given to a call, converted exactly as the records convert it.
+    """A lead or manager id given to a call, read by the id rule of the records.
 
-    ``route({"id": 123})`` stores the lead as ``'123'``: ``release(123)`` must find it.
+    ``route({"id": 123})`` stores the lead as ``'123'``: ``release(123)``,
+    ``release(123.0)`` and ``release(" 123 ")`` find it.
     """
-    if type(value) is str and 0 < len(value) <= 200 and value.isascii():
-        return value  # the common case, without pydantic
-    try:
-        out: str = _ID.validate_python(value)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        problem = _ID_PROBLEMS.get(error["type"], describe_error(error)[1])
-        raise ValueError(f"{what} {problem}, got {type(value).__name__} {value!r}") from None
-    return out
+    return read_id(value, what, field=what)
 
 
 def seconds(value: Any, what: str) -> float:
-    """A positive ``timedelta`` in seconds, or a ValueError naming ``what``."""
+    """A positive ``timedelta`` in seconds, or an :class:`InputError` naming ``what``."""
     if not isinstance(value, timedelta):
-        raise ValueError(
+        raise InputError(
             f"{what} must be a timedelta (e.g. timedelta(hours=3)), got "
-            f"{type(value).__name__} {value!r}"
+            f"{type(value).__name__} {value!r}",
+            field=what,
+            value=value,
         )
     if value <= timedelta(0):
-        raise ValueError(f"{what} must be positive, got {value}")
+        raise InputError(f"{what} must be positive, got {value}", field=what, value=value)
     return value.total_seconds()
 
 
@@ -102,13 +95,17 @@ def sla_seconds(sla: Any) -> dict[Tier, float] | None:
             try:
                 tier = Tier(key)
             except ValueError:
-                raise ValueError(
-                    f"sla names an unknown tier {key!r} (use hot, warm, cold)"
+                raise InputError(
+                    f"sla names an unknown tier {key!r} (use hot, warm, cold)",
+                    field="sla",
+                    value=key,
                 ) from None
             out[tier] = seconds(value, f"sla of tier {tier.value!r}")
         return out
-    raise ValueError(
-        f"sla must be a timedelta, a mapping of tier to timedelta or None, got {sla!r}"
+    raise InputError(
+        f"sla must be a timedelta, a mapping of tier to timedelta or None, got {sla!r}",
+        field="sla",
+        value=sla,
     )
 
 
@@ -123,8 +120,14 @@ def coerce_catch_up(value: CatchUp | Mapping[str, Any] | None) -> CatchUp:
             return CatchUp.model_validate(dict(value))
         except ValidationError as exc:
             field, message, got = describe_error(exc.errors()[0])
-            raise ValueError(f"catch_up {field!r}: {message}, got {got!r}") from None
-    raise ValueError(f"catch_up must be a CatchUp or a dict, got {type(value).__name__}")
+            raise InputError(
+                f"catch_up {field!r}: {message}, got {got!r}", field=f"catch_up.{field}", value=got
+            ) from None
+    raise InputError(
+        f"catch_up must be a CatchUp or a dict, got {type(value).__name__}",
+        field="catch_up",
+        value=value,
+    )
 
 
 def coerce_lead(lead: Any) -> Lead:
@@ -140,7 +143,9 @@ def coerce_lead(lead: Any) -> Lead:
             raise InputError(
                 f"{who}: {field!r} {message}, got {got!r}", field=field, value=got
             ) from None
-    raise InputError(f"lead must be a Lead or a dict, got {type(lead).__name__}")
+    raise InputError(
+        f"lead must be a Lead or a dict, got {type(lead).__name__}", field="lead", value=lead
+    )
 
 
 def absence_list(absences: Any) -> Sequence[Absence | Mapping[str, Any]]:
@@ -148,8 +153,10 @@ def absence_list(absences: Any) -> Sequence[Absence | Mapping[str, Any]]:
     if absences is None:
         return ()
     if isinstance(absences, Absence | Mapping | str) or not isinstance(absences, Sequence):
-        raise ValueError(
-            f"absences must be a list of Absence records or dicts, got {type(absences).__name__}"
+        raise InputError(
+            f"absences must be a list of Absence records or dicts, got {type(absences).__name__}",
+            field="absences",
+            value=absences,
         )
     return absences
 
@@ -162,7 +169,11 @@ def manager_id(value: Any) -> str:
 def pause_reason(value: Any) -> str:
     """The reason given to :meth:`Router.pause` (stored in the event log)."""
     if not isinstance(value, str):
-        raise ValueError(f"pause reason must be a string, got {type(value).__name__} {value!r}")
+        raise InputError(
+            f"pause reason must be a string, got {type(value).__name__} {value!r}",
+            field="reason",
+            value=value,
+        )
     return value
 
 
@@ -171,17 +182,25 @@ def store_path(store: Any) -> str | None:
     if store is None:
         return None
     if not isinstance(store, str | os.PathLike):
-        raise ValueError(
+        raise InputError(
             f"store must be a file path (str or Path) or None for in-memory state, "
-            f"got {type(store).__name__} {store!r}"
+            f"got {type(store).__name__} {store!r}",
+            field="store",
+            value=store,
         )
     path = os.fspath(store)
     if not isinstance(path, str):
-        raise ValueError(f"store must be a text path, got {type(path).__name__} {path!r}")
+        raise InputError(
+            f"store must be a text path, got {type(path).__name__} {path!r}",
+            field="store",
+            value=store,
+        )
     if path.strip() in ("", ":memory:"):
-        raise ValueError(
+        raise InputError(
             f"store={store!r} would not persist anything; use store=None for in-memory "
-            "state, or a file path"
+            "state, or a file path",
+            field="store",
+            value=store,
         )
     return path
 
@@ -199,25 +218,33 @@ def value_row(value: Any, ids: Sequence[str], lead_id: str) -> FloatArray:
     try:
         raw = value if isinstance(value, np.ndarray) else np.asarray(value)
     except (TypeError, ValueError):
-        raise ValueError(f"value of lead {lead_id!r} must be numbers, got {value!r}") from None
+        raise InputError(
+            f"value of lead {lead_id!r} must be numbers, got {value!r}", field="value", value=value
+        ) from None
     if raw.shape != (m,):
-        raise ValueError(
+        raise InputError(
             f"value of lead {lead_id!r} must have one number per manager "
-            f"({m}), got shape {raw.shape}"
+            f"({m}), got shape {raw.shape}",
+            field="value",
+            value=value,
         )
     mixed = not isinstance(value, np.ndarray) and not _NOT_NUMBERS.isdisjoint(map(type, value))
     if raw.dtype.kind not in "iuf" or mixed:
         for j, x in enumerate(raw.tolist() if isinstance(value, np.ndarray) else value):
             if isinstance(x, bool | np.bool_) or not isinstance(x, numbers.Real | Decimal):
-                raise ValueError(
+                raise InputError(
                     f"value of lead {lead_id!r} for manager {ids[j]!r} must be a real number, "
-                    f"got {type(x).__name__} {x!r}"
+                    f"got {type(x).__name__} {x!r}",
+                    field="value",
+                    value=x,
                 )
     row = raw.astype(np.float64)
     bad = np.flatnonzero(~np.isfinite(row))
     if bad.size:
         j = int(bad[0])
-        raise ValueError(
-            f"value of lead {lead_id!r} for manager {ids[j]!r} must be finite, got {float(row[j])}"
+        raise InputError(
+            f"value of lead {lead_id!r} for manager {ids[j]!r} must be finite, got {float(row[j])}",
+            field="value",
+            value=float(row[j]),
         )
     return row

@@ -27,27 +27,22 @@ from fairlead.scoring._calibration import (
 from fairlead.scoring._conversion import ConversionModel
 from fairlead.scoring._logistic import LogisticModel
 from fairlead.scoring._performance import ManagerPerformance, manager_performance
-from fairlead.scoring._rfm import (
-    DEFAULT_SEGMENTS,
-    SegmentRule,
-    SegmentTable,
-    clv_summary,
-    rfm,
-)
-from fairlead.scoring._rules import (
-    DEFAULT_RULES,
+from fairlead.scoring._rfm import rfm
+from fairlead.scoring._rfm_clv import clv_summary
+from fairlead.scoring._rfm_segments import DEFAULT_SEGMENTS, SegmentRule, SegmentTable
+from fairlead.scoring._rule_config import DEFAULT_RULES, RuleConfig
+from fairlead.scoring._rule_groups import (
     ContactFrequencyRules,
     EngagementRules,
     FieldNames,
     PercentDecay,
     PurchaseHistoryRules,
     ResponseSpeedRules,
-    RuleConfig,
-    RuleScorer,
     SourceRules,
     TierThresholds,
     WindowDecay,
 )
+from fairlead.scoring._rules import RuleScorer
 from fairlead.scoring._touch import (
     DEFAULT_TOUCH_RULES,
     TouchPlan,

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import expit, logit
 
+from fairlead.records import read_ids
 from fairlead.scoring._calibration import NotFittedError
 from fairlead.scoring._features import FloatArray, as_columns
 from fairlead.scoring._logistic import LogisticModel
@@ -277,7 +278,8 @@ class ConversionModel(ParamsMixin):
         X : array, DataFrame, mapping of columns or list of records
         y : array_like of 0/1 or bool
         managers : array_like of str
-            Manager id of each history row.
+            Manager id of each history row, read by the id rule
+            (:func:`fairlead.records.read_id`): ``7``, ``7.0`` and ``" 7 "`` are ``"7"``.
         segments : array_like of str, optional
             Segment label per row (e.g. tier or product); derived from the base
             probability when absent.
@@ -287,7 +289,8 @@ class ConversionModel(ParamsMixin):
         n = target.shape[0]
         if n == 0:
             raise ValueError("history is empty: fit needs at least one row")
-        who = _labels(managers, n, "managers")
+        _labels(managers, n, "managers")  # one per row, none missing
+        who = read_ids(managers, "manager id")
         if target.min() == target.max():
             raise ValueError(
                 f"y holds only {int(target[0])}s: fit needs both converted and lost leads"
@@ -361,7 +364,7 @@ class ConversionModel(ParamsMixin):
                 self._resolved_managers[key] = resolved
         known = resolved[1]
         if not known.all() and self.unknown_managers == "error":
-            ids = np.asarray(managers).astype(str)
+            ids = read_ids(managers, "manager id")
             raise ValueError(
                 f"unknown manager id(s) {ids[~known][:5].tolist()} not in the history; pass "
                 "unknown_managers='prior' to give them the segment baseline"
@@ -375,7 +378,7 @@ class ConversionModel(ParamsMixin):
         if given.ndim != 1:
             raise ValueError(f"managers must be a 1-d list of ids, got shape {given.shape}")
         _check_entries(managers, given, "managers", "entry")
-        ids = given.astype(str)
+        ids = read_ids(managers, "manager id")
         position = {m: k for k, m in enumerate(self.manager_ids_.tolist())}
         known = np.array([m in position for m in ids.tolist()], dtype=np.bool_)
         columns = np.array([position.get(m, 0) for m in ids.tolist()], dtype=np.int64)

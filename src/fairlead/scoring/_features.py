@@ -1,4 +1,8 @@
-"""Turn tabular lead features (arrays, DataFrames, records) into a numeric matrix."""
+"""Turn tabular lead features (arrays, DataFrames, records) into a numeric matrix.
+
+Dict rows and DataFrames are read through the records layer's row reader
+(:class:`fairlead.records.Rows`); a mapping of columns and a 2-d array are read here.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from fairlead.records import Rows, is_frame, is_missing
+
 FloatArray = npt.NDArray[np.float64]
-
-
-def _is_frame(data: Any) -> bool:
-    return hasattr(data, "columns") and hasattr(data, "to_dict")
 
 
 def _is_records(data: Any) -> bool:
@@ -23,7 +25,22 @@ def _is_records(data: Any) -> bool:
 
 def _is_positional(data: Any) -> bool:
     """Whether ``data`` is a plain array, whose columns have positions, not names."""
-    return not (_is_frame(data) or isinstance(data, Mapping) or _is_records(data))
+    return not (is_frame(data) or isinstance(data, Mapping) or _is_records(data))
+
+
+def _column_array(values: Any) -> np.ndarray[Any, Any]:
+    """A column given as a list or an array; a list mixing text and numbers stays objects.
+
+    numpy would turn ``[7, 7.0, "8"]`` into the text ``'7', '7.0', '8'``, losing which
+    values were numbers.
+    """
+    if isinstance(values, list | tuple):
+        kinds = {type(v) for v in values}
+        if str in kinds and len(kinds) > 1:
+            out = np.empty(len(values), dtype=object)
+            out[:] = list(values)
+            return out
+    return np.asarray(values)
 
 
 def as_columns(data: Any, *, what: str = "X") -> tuple[list[str], list[np.ndarray[Any, Any]]]:
@@ -32,15 +49,13 @@ def as_columns(data: Any, *, what: str = "X") -> tuple[list[str], list[np.ndarra
     Accepts a 2-d numeric array (columns named ``x0, x1, ...``), a pandas DataFrame,
     a mapping of column name to array, or a sequence of dict records.
     """
-    if _is_frame(data):
-        names = [str(c) for c in data.columns]
-        return names, [np.asarray(data[c].to_numpy()) for c in data.columns]
+    if is_frame(data) or _is_records(data):
+        rows = Rows(data, kind="record")
+        names = rows.names
+        return names, [rows.column(name, required=False) for name in names]
     if isinstance(data, Mapping):
         names = [str(k) for k in data]
-        arrays = [np.asarray(v) for v in data.values()]
-    elif _is_records(data):
-        names = list(dict.fromkeys(str(k) for row in data for k in row))
-        arrays = [np.asarray([row.get(k) for row in data], dtype=object) for k in names]
+        arrays = [_column_array(v) for v in data.values()]
     else:
         array = np.asarray(data)
         if array.ndim != 2:
@@ -60,13 +75,9 @@ _NUMBER, _TEXT, _MISSING = 0, 1, 2
 
 def _is_missing(value: Any) -> bool:
     """None, NaN, pandas' NA / NaT, or a blank string: no value at all."""
-    if value is None:
-        return True
-    if isinstance(value, float | np.floating):
-        return bool(np.isnan(value))
     if isinstance(value, str):
         return not value.strip()
-    return type(value).__name__ in ("NAType", "NaTType")
+    return is_missing(value)
 
 
 def _kind(value: Any) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from fairlead.records import read_ids
 from fairlead.scoring._features import FloatArray, as_columns
 from fairlead.scoring._shrinkage import fit_prior_strength, shrink_means, shrink_rates
 
@@ -121,7 +122,9 @@ def manager_performance(
     history : DataFrame, mapping of columns or list of records
         One row per past lead.
     manager, outcome : str
-        Columns with the manager id and the outcome (0/1 or bool).
+        Columns with the manager id and the outcome (0/1 or bool). Ids are read by
+        the id rule (:func:`fairlead.records.read_id`): ``7``, ``7.0`` and ``" 7 "``
+        are the same manager ``"7"``.
     deal_value : str, optional
         Column with the deal value (read on won rows only; missing values allowed).
     response_minutes : str, optional
@@ -141,7 +144,7 @@ def manager_performance(
     """
     names, arrays = as_columns(history, what="history")
     columns = dict(zip(names, arrays, strict=True))
-    who = np.asarray(_column(columns, manager)).astype(str)
+    who = read_ids(_column(columns, manager), "manager id", field=manager)
     raw_outcome = _column(columns, outcome)
     won = _numbers(raw_outcome, outcome, allow_nan=False)
     if not np.isin(won, (0.0, 1.0)).all():

@@ -18,17 +18,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from fairlead.scoring._rfm import (
-    DateLike,
-    _py,
+from fairlead.records import read_id
+from fairlead.scoring._columns import (
     as_array,
     check_column_name,
     customer_ids,
     is_frame,
-    parse_date,
-    parse_dates,
     read_columns,
 )
+from fairlead.scoring._columns import py_value as _py
+from fairlead.scoring._dates import DateLike, parse_date, parse_dates
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -269,11 +268,12 @@ class TouchTask:
 
     ``days_silent`` and ``last_contact`` are ``None`` for a client never contacted
     (always due once its segment has a rule). ``due`` is the day the client became
-    (or becomes, within the horizon) due. ``manager_id`` is ``None`` for a client
-    without owner.
+    (or becomes, within the horizon) due. ``manager_id`` is the owner's id as text
+    (read by :func:`fairlead.records.read_id`: ``7`` and ``7.0`` are ``"7"``), or
+    ``None`` for a client without owner.
     """
 
-    manager_id: Any
+    manager_id: Any  # str, or None for a client without owner
     customer: Any
     segment: str
     reason_code: str
@@ -304,8 +304,8 @@ class TouchPlan:
     over_cap : tuple of TouchTask
         Due tasks left out of a manager's list by ``max_per_manager`` (the least
         urgent ones), for the following week.
-    managers : tuple
-        Every manager that owns a client, sorted.
+    managers : tuple of str
+        Every manager that owns a client (ids as text), sorted.
     now : datetime.date
         The day the plan was made for.
     """
@@ -313,24 +313,28 @@ class TouchPlan:
     tasks: tuple[TouchTask, ...]
     unowned: tuple[TouchTask, ...]
     over_cap: tuple[TouchTask, ...]
-    managers: tuple[Any, ...]
+    managers: tuple[str, ...]
     now: _dt.date
 
-    def per_manager(self) -> dict[Any, int]:
+    def per_manager(self) -> dict[str, int]:
         """Number of tasks of every manager (0 for those with none), by manager id."""
         counts = dict.fromkeys(self.managers, 0)
         for task in self.tasks:
-            counts[task.manager_id] += 1
+            if task.manager_id is not None:  # always: the tasks are the owned ones
+                counts[task.manager_id] += 1
         return counts
 
     def for_manager(self, manager_id: Any) -> tuple[TouchTask, ...]:
         """The tasks of one manager, most urgent first.
+
+        ``manager_id`` is read by the id rule: ``7``, ``7.0`` and ``"7"`` are one id.
 
         Raises
         ------
         ValueError
             If no client is owned by ``manager_id``.
         """
+        manager_id = read_id(manager_id, "manager id")
         if manager_id not in self.managers:
             known = ", ".join(repr(m) for m in self.managers[:10])
             more = ", ..." if len(self.managers) > 10 else ""
@@ -534,7 +538,12 @@ def touch_plan(
     _unknown("owners", owner_keys, at)
     values = [_py(v) for v in owner_values.tolist()]
     present = [not _missing_manager(v) for v in values]
-    managers, codes = _factorize([v for v, ok in zip(values, present, strict=True) if ok])
+    owner_ids = [
+        read_id(v, f"owners: manager id of customer {_py(owner_keys[k])!r}", field="owners")
+        for k, (v, ok) in enumerate(zip(values, present, strict=True))
+        if ok
+    ]
+    managers, codes = _factorize(owner_ids)
     manager = np.full(n, -1, dtype=np.int64)
     manager[at[np.array(present, dtype=np.bool_)]] = codes
 

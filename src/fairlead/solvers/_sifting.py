@@ -73,6 +73,8 @@ class Sifted:
 
 def to_int(values: FloatArray, scale: float) -> IntArray:
     """Scaled, rounded values; ``-inf`` (not eligible) becomes ``NOT_ELIGIBLE``."""
+    # The flow methods' one rounding rule (``round_scaled``: nearest, halves to even),
+    # applied in floats first so that -inf can be mapped before the cast to integers.
     scaled = np.rint(values * scale)
     np.nan_to_num(scaled, copy=False, neginf=float(NOT_ELIGIBLE))
     out: IntArray = scaled.astype(np.int64)

@@ -7,10 +7,21 @@ record's id and the value.
 
 The readers of single values that other stages share live here too: the id rule
 (:func:`read_id`, :func:`read_ids`), the time rule (:func:`read_time`,
-:func:`epoch_seconds`) and the row reader :class:`Rows`.
+:func:`epoch_seconds`), the row reader :class:`Rows`, and the column readers of
+tables such as a client's purchase log (:func:`read_columns`, :func:`parse_dates`).
 """
 
 from fairlead.records._cells import is_missing, is_number
+from fairlead.records._columns import (
+    as_array,
+    check_column_name,
+    customer_ids,
+    infer_dtype,
+    is_pandas_frame,
+    py_value,
+    read_columns,
+)
+from fairlead.records._dates import DateArray, DateLike, parse_date, parse_dates, show_date
 from fairlead.records._errors import InputError
 from fairlead.records._ids import MAX_ID_LENGTH, id_problem, read_id, read_ids
 from fairlead.records._inputs import coerce_policy, coerce_records, describe_error
@@ -38,6 +49,8 @@ from fairlead.records._times import EXPECTED_TIME, epoch_seconds, read_time
 __all__ = [
     "EXPECTED_TIME",
     "MAX_ID_LENGTH",
+    "DateArray",
+    "DateLike",
     "FileError",
     "Format",
     "Id",
@@ -50,19 +63,28 @@ __all__ = [
     "Rows",
     "Table",
     "Tier",
+    "as_array",
+    "check_column_name",
     "coerce_policy",
     "coerce_records",
     "coerce_table",
+    "customer_ids",
     "describe_error",
     "epoch_seconds",
     "file_format",
     "id_problem",
+    "infer_dtype",
     "is_frame",
     "is_missing",
     "is_number",
+    "is_pandas_frame",
     "locate_in_table",
+    "parse_date",
+    "parse_dates",
     "parse_policy",
     "parse_table",
+    "py_value",
+    "read_columns",
     "read_id",
     "read_ids",
     "read_leads",
@@ -72,4 +94,5 @@ __all__ = [
     "read_table",
     "read_text",
     "read_time",
+    "show_date",
 ]

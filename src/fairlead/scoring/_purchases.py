@@ -16,14 +16,16 @@ import numpy as np
 import numpy.typing as npt
 
 from fairlead.core import FloatArray, IntArray
-from fairlead.scoring._columns import (
+from fairlead.records import (
+    DateArray,
     customer_ids,
     infer_dtype,
     is_missing,
+    parse_dates,
     py_value,
     read_columns,
+    show_date,
 )
-from fairlead.scoring._dates import DateArray, parse_dates, show_date
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fairlead.core import IntArray
-from fairlead.scoring._dates import DateLike, parse_date, show_date
+from fairlead.records import DateLike, parse_date, show_date
 from fairlead.scoring._purchases import check_not_future, read_purchases, run_starts, sort_log
 from fairlead.scoring._rfm_segments import N_SCORES, SegmentRule, SegmentTable, segment_table
 

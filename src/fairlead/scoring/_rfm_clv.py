@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fairlead.core import FloatArray, IntArray
-from fairlead.scoring._dates import DateArray, DateLike, parse_date, show_date
+from fairlead.records import DateArray, DateLike, parse_date, show_date
 from fairlead.scoring._purchases import check_not_future, read_purchases, run_starts, sort_log
 
 if TYPE_CHECKING:

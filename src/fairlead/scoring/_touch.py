@@ -18,16 +18,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from fairlead.records import read_id
-from fairlead.scoring._columns import (
+from fairlead.records import (
+    DateLike,
     as_array,
     check_column_name,
     customer_ids,
-    is_frame,
+    parse_date,
+    parse_dates,
     read_columns,
+    read_id,
 )
-from fairlead.scoring._columns import py_value as _py
-from fairlead.scoring._dates import DateLike, parse_date, parse_dates
+from fairlead.records import is_pandas_frame as is_frame
+from fairlead.records import py_value as _py
 
 if TYPE_CHECKING:
     import pandas as pd

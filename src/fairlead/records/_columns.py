@@ -13,21 +13,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from fairlead.records._cells import is_missing
+
 
 def py_value(value: Any) -> Any:
     """A numpy scalar as the plain Python value (for messages and records)."""
     return value.item() if isinstance(value, np.generic) else value
-
-
-def is_missing(value: Any) -> bool:
-    """Whether one value is missing: None, NaN, NaT, or pandas' NA or NaT."""
-    if value is None:
-        return True
-    if isinstance(value, float | np.floating):
-        return bool(np.isnan(value))
-    if isinstance(value, np.datetime64):
-        return bool(np.isnat(value))
-    return type(value).__name__ in ("NAType", "NaTType")
 
 
 def infer_dtype(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -49,7 +40,7 @@ def infer_dtype(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return array
 
 
-def is_frame(obj: Any) -> bool:
+def is_pandas_frame(obj: Any) -> bool:
     """Whether ``obj`` is a pandas DataFrame (without importing pandas)."""
     pd = sys.modules.get("pandas")
     return pd is not None and isinstance(obj, pd.DataFrame)
@@ -130,7 +121,7 @@ def read_columns(
         check_column_name(role, name)
     renamable = set(columns) if options is None else set(options)
     names = list(dict.fromkeys(columns.values()))
-    frame = is_frame(data)
+    frame = is_pandas_frame(data)
     if frame:
         available = [str(c) for c in data.columns]
         out: dict[str, npt.NDArray[Any]] = {}

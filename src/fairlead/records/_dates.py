@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from fairlead.scoring._columns import is_missing, py_value
+from fairlead.records._cells import is_missing
+from fairlead.records._columns import py_value
 
 DateArray = npt.NDArray[Any]  # datetime64 of some unit
 DateLike = str | _dt.date | np.datetime64

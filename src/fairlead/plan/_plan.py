@@ -11,7 +11,7 @@ import numpy as np
 from fairlead.core import AssignmentProblem, FloatArray
 from fairlead.plan._fairness import FairnessReport, fairness_report
 from fairlead.policy import CapacityPlan, why_ineligible
-from fairlead.records import Lead, Manager, Policy, Tier
+from fairlead.records import InputError, Lead, Manager, Policy, Tier, read_id
 from fairlead.solvers import Solution, SolveStatus
 
 _CLOSE = 1e-12
@@ -158,10 +158,11 @@ class Plan:
             positions.setdefault(lead.id, i)
         return positions
 
-    def _lead_index(self, lead_id: str) -> int:
+    def _lead_index(self, lead_id: Any) -> int:
+        # The id rule of the records: explain(123) finds the lead that was given as 123.
         try:
-            return self._lead_positions[lead_id]
-        except KeyError:
+            return self._lead_positions[read_id(lead_id, "lead id")]
+        except (KeyError, InputError):
             raise KeyError(f"no lead with id {lead_id!r} in this plan") from None
 
     def explain(self, lead_id: str) -> Explanation:
@@ -172,7 +173,7 @@ class Plan:
         KeyError
             If the plan has no such lead.
         """
-        i = self._lead_index(str(lead_id))
+        i = self._lead_index(lead_id)
         lead, tier = self.leads[i], self.tiers[i]
         problem = self.problem
         chosen = int(self.solution.manager_of[i])

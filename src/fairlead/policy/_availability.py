@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from fairlead.core import BoolArray, FloatArray, IntArray
-from fairlead.records import describe_error, epoch_seconds
+from fairlead.records import Id, describe_error, epoch_seconds
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
@@ -174,7 +174,7 @@ class Absence(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    manager_id: Annotated[str, Field(min_length=1)]
+    manager_id: Id
     start: datetime | date
     end: datetime | date
     reason: str = "vacation"

@@ -9,7 +9,7 @@ import pytest
 
 from fairlead.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "examples" / "data"
 LEAD_COLUMNS = ["id", "score", "tier", "product", "source", "deal_value", "created_at", "segment"]
 MANAGER_COLUMNS = [

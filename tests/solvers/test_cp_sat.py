@@ -44,7 +44,7 @@ FAST = {"workers": 1}  # tiny instances: one search worker is quickest
 
 def gap_data() -> Path | None:
     folder = os.environ.get("FAIRLEAD_GAP_DATA")
-    path = Path(folder) if folder else Path(__file__).resolve().parents[2] / "shared/data/gap"
+    path = Path(folder) if folder else Path(__file__).resolve().parents[3] / "shared/data/gap"
     return path if path.is_dir() else None
 
 

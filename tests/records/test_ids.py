@@ -223,3 +223,23 @@ def test_rule_scoring_names_a_lead_by_its_id_as_the_rule_reads_it():
     frame = pd.DataFrame({"id": [" l-1 "], "source": [5]})
     with pytest.raises(fl.InputError, match=r"^lead 'l-1' \(row 0\): 'source' must be text"):
         rule_breakdown(frame, {"source": {"points": {"web": 1}}})
+
+
+@pytest.mark.parametrize("asked", [123, 123.0, " 123 ", "123", np.int64(123)])
+def test_a_plan_explains_a_lead_asked_for_by_the_rule(asked):
+    plan = fl.assign([{"id": 123, "score": 0.5}], [{"id": 7, "max_active_leads": 1}])
+    assert plan.explain(asked).manager_id == "7"
+
+
+@pytest.mark.parametrize("asked", [124, 123.5, True, None])
+def test_a_plan_names_an_id_it_does_not_hold(asked):
+    plan = fl.assign([{"id": 123, "score": 0.5}], [{"id": 7, "max_active_leads": 1}])
+    with pytest.raises(KeyError, match="no lead with id .* in this plan"):
+        plan.explain(asked)
+
+
+def test_an_absence_reads_its_manager_id_by_the_rule():
+    absence = fl.Absence(manager_id=7.0, start="2026-01-05", end="2026-01-06")
+    assert absence.manager_id == "7"
+    with pytest.raises(ValueError, match="manager_id"):
+        fl.Absence(manager_id=7.5, start="2026-01-05", end="2026-01-06")

@@ -2,7 +2,7 @@
 
 Real SQLite files in ``tmp_path``, no mocks: writes are made to fail with triggers
 created through a separate connection, crashes are a SIGKILL of a worker process
-(``tests/router_worker.py``). What the file holds is checked with plain ``sqlite3``
+(``tests/router/router_worker.py``). What the file holds is checked with plain ``sqlite3``
 queries and :meth:`RouterState.from_bytes`.
 """
 

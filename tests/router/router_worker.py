@@ -3,7 +3,7 @@
 Run by ``tests/test_router_store.py`` in a subprocess, so that the test can kill it
 (SIGKILL) midway and check what a crash leaves in the file::
 
-    python tests/router_worker.py DB --leads 20000 --threads 8 --managers 200
+    python tests/router/router_worker.py DB --leads 20000 --threads 8 --managers 200
 
 Thread ``k`` routes the leads ``k, k + threads, k + 2 * threads, ...`` (in reverse with
 ``--reverse``) and, with ``--release``, releases some of those it routed right away

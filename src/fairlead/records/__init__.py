@@ -24,7 +24,12 @@ from fairlead.records._columns import (
 from fairlead.records._dates import DateArray, DateLike, parse_date, parse_dates, show_date
 from fairlead.records._errors import InputError
 from fairlead.records._ids import MAX_ID_LENGTH, id_problem, read_id, read_ids
-from fairlead.records._inputs import coerce_policy, coerce_records, describe_error
+from fairlead.records._inputs import (
+    coerce_policy,
+    coerce_records,
+    coerce_settings,
+    describe_error,
+)
 from fairlead.records._models import Id, Lead, Level, Manager, Policy, Tier
 from fairlead.records._rows import Rows, is_frame
 from fairlead.records._tables import (
@@ -67,6 +72,7 @@ __all__ = [
     "check_column_name",
     "coerce_policy",
     "coerce_records",
+    "coerce_settings",
     "coerce_table",
     "customer_ids",
     "describe_error",

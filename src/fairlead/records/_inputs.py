@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from fairlead.records._cells import is_missing
 from fairlead.records._errors import InputError
 from fairlead.records._models import Lead, Manager, Policy
 
 RecordT = TypeVar("RecordT", Lead, Manager)
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
 
 def _rows(items: Any, kind: str) -> list[Any]:
@@ -101,18 +102,40 @@ def coerce_records(
     return records
 
 
+def coerce_settings(
+    value: Any, model: type[SettingsT], name: str, *, nested_fields: bool = False
+) -> SettingsT:
+    """A settings record (``model``) from an instance, a dict or ``None`` (the defaults).
+
+    Errors name ``name``, the field and the value; with ``nested_fields`` the error's
+    ``field`` is ``"<name>.<field>"`` (settings given inside a larger call).
+
+    Examples
+    --------
+    >>> coerce_settings({"balance_tolerance": 0.2}, Policy, "policy").balance_tolerance
+    0.2
+    """
+    if value is None:
+        return model()
+    if isinstance(value, model):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return model.model_validate(dict(value))
+        except ValidationError as exc:
+            field, message, got = describe_error(exc.errors()[0])
+            raise InputError(
+                f"{name} {field!r}: {message}, got {got!r}",
+                field=f"{name}.{field}" if nested_fields else field,
+                value=got,
+            ) from None
+    raise InputError(
+        f"{name} must be a {model.__name__} or a dict, got {type(value).__name__}",
+        field=name,
+        value=value,
+    )
+
+
 def coerce_policy(policy: Policy | Mapping[str, Any] | None) -> Policy:
     """A :class:`Policy` from an instance, a dict or ``None`` (the defaults)."""
-    if policy is None:
-        return Policy()
-    if isinstance(policy, Policy):
-        return policy
-    if isinstance(policy, Mapping):
-        try:
-            return Policy.model_validate(dict(policy))
-        except ValidationError as exc:
-            field, message, value = describe_error(exc.errors()[0])
-            raise InputError(
-                f"policy {field!r}: {message}, got {value!r}", field=field, value=value
-            ) from None
-    raise InputError(f"policy must be a Policy or a dict, got {type(policy).__name__}")
+    return coerce_settings(policy, Policy, "policy")

@@ -18,7 +18,15 @@ from pydantic import ValidationError
 
 from fairlead.core import FloatArray
 from fairlead.policy import Absence
-from fairlead.records import InputError, Lead, Tier, describe_error, epoch_seconds, read_id
+from fairlead.records import (
+    InputError,
+    Lead,
+    Tier,
+    coerce_settings,
+    describe_error,
+    epoch_seconds,
+    read_id,
+)
 from fairlead.router._state import CatchUp
 
 #: The times a router accepts: every time zone's local time and every deadline or
@@ -111,23 +119,7 @@ def sla_seconds(sla: Any) -> dict[Tier, float] | None:
 
 def coerce_catch_up(value: CatchUp | Mapping[str, Any] | None) -> CatchUp:
     """A :class:`CatchUp` from an instance, a dict or ``None`` (the default)."""
-    if value is None:
-        return CatchUp()
-    if isinstance(value, CatchUp):
-        return value
-    if isinstance(value, Mapping):
-        try:
-            return CatchUp.model_validate(dict(value))
-        except ValidationError as exc:
-            field, message, got = describe_error(exc.errors()[0])
-            raise InputError(
-                f"catch_up {field!r}: {message}, got {got!r}", field=f"catch_up.{field}", value=got
-            ) from None
-    raise InputError(
-        f"catch_up must be a CatchUp or a dict, got {type(value).__name__}",
-        field="catch_up",
-        value=value,
-    )
+    return coerce_settings(value, CatchUp, "catch_up", nested_fields=True)
 
 
 def coerce_lead(lead: Any) -> Lead:

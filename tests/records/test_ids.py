@@ -43,7 +43,9 @@ def test_a_float_is_read_only_when_whole_and_finite(number):
 
 
 SPACE = st.text(alphabet=" \t\n\r\u00a0\u2003", max_size=3)
-TEXT = st.text(min_size=1, max_size=MAX_ID_LENGTH).filter(lambda t: t == t.strip() and t)
+TEXT = st.text(min_size=1, max_size=MAX_ID_LENGTH).filter(
+    lambda t: t == t.strip() and t and "\x00" not in t
+)
 
 
 @given(SPACE, TEXT, SPACE)
@@ -234,7 +236,7 @@ def test_a_plan_explains_a_lead_asked_for_by_the_rule(asked):
 @pytest.mark.parametrize("asked", [124, 123.5, True, None])
 def test_a_plan_names_an_id_it_does_not_hold(asked):
     plan = fl.assign([{"id": 123, "score": 0.5}], [{"id": 7, "max_active_leads": 1}])
-    with pytest.raises(KeyError, match="no lead with id .* in this plan"):
+    with pytest.raises(KeyError, match=r"no lead with id .* in this plan"):
         plan.explain(asked)
 
 
@@ -243,3 +245,11 @@ def test_an_absence_reads_its_manager_id_by_the_rule():
     assert absence.manager_id == "7"
     with pytest.raises(ValueError, match="manager_id"):
         fl.Absence(manager_id=7.5, start="2026-01-05", end="2026-01-06")
+
+
+@pytest.mark.parametrize("value", ["\x00", "a\x00", "\xa0\x00\xa0", "l-1\x00"])
+def test_an_id_with_a_nul_character_is_refused(value):
+    with pytest.raises(fl.InputError, match="must not contain a NUL character"):
+        read_id(value, "lead id")
+    with pytest.raises(fl.InputError, match="in row 1 must not contain a NUL character"):
+        read_ids(["ok", value], "lead id")

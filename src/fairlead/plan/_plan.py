@@ -161,9 +161,13 @@ class Plan:
     def _lead_index(self, lead_id: Any) -> int:
         # The id rule of the records: explain(123) finds the lead that was given as 123.
         try:
-            return self._lead_positions[read_id(lead_id, "lead id")]
-        except (KeyError, InputError):
+            key = read_id(lead_id, "lead id")
+        except InputError:
             raise KeyError(f"no lead with id {lead_id!r} in this plan") from None
+        try:
+            return self._lead_positions[key]
+        except KeyError:
+            raise KeyError(f"no lead with id {key!r} in this plan") from None
 
     def explain(self, lead_id: str) -> Explanation:
         """Why lead ``lead_id`` went where it did: its manager, value and the alternatives.

@@ -30,6 +30,9 @@ MAX_ID_LENGTH = 200
 WRONG_TYPE = "must be text or a whole number"
 EMPTY = "must not be empty"
 TOO_LONG = f"must be at most {MAX_ID_LENGTH} characters"
+# A NUL ends a string in C libraries, SQLite text and numpy arrays of text: an id that
+# holds one would not read back the same.
+HAS_NUL = "must not contain a NUL character"
 
 
 def id_problem(value: Any) -> tuple[str | None, str]:
@@ -59,6 +62,8 @@ def id_problem(value: Any) -> tuple[str | None, str]:
         return None, EMPTY
     if len(text) > MAX_ID_LENGTH:
         return None, TOO_LONG
+    if "\x00" in text:
+        return None, HAS_NUL
     return text, ""
 
 
@@ -69,6 +74,7 @@ def _plain(value: Any) -> bool:
         and 0 < len(value) <= MAX_ID_LENGTH
         and not value[0].isspace()
         and not value[-1].isspace()
+        and "\x00" not in value
     )
 
 
@@ -207,7 +213,8 @@ def _array(values: Any) -> np.ndarray[Any, Any]:
     if isinstance(values, Iterable) and not isinstance(values, str | bytes):
         items = list(values)
         kinds = {type(v) for v in items}
-        if kinds <= {int} or kinds <= {float} or kinds <= {str}:
+        # Text stays objects: numpy's fixed-width text would drop trailing NULs.
+        if kinds <= {int} or kinds <= {float}:
             return np.asarray(items)
         out = np.empty(len(items), dtype=object)
         out[:] = items

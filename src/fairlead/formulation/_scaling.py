@@ -103,19 +103,25 @@ def snap_ceil(y: FloatArray) -> IntArray:
     return out
 
 
-def round_scaled(values: FloatArray, scale: float) -> IntArray:
+def round_scaled(values: FloatArray, scale: float, *, neginf: int | None = None) -> IntArray:
     """``values * scale`` rounded to the nearest integers (halves to even).
 
     Rounding is symmetric, so negated values give negated integers: a flow's arc
-    cost ``round(-value * scale)`` is ``-round(value * scale)``.
+    cost ``round(-value * scale)`` is ``-round(value * scale)``. With ``neginf``,
+    ``-inf`` (a pair that is not eligible) becomes that integer.
 
     Examples
     --------
     >>> import numpy as np
     >>> round_scaled(np.array([0.25, -0.25, 0.75]), 2.0).tolist()
     [0, 0, 2]
+    >>> round_scaled(np.array([1.0, -np.inf]), 2.0, neginf=-(2**62)).tolist()
+    [2, -4611686018427387904]
     """
-    out: IntArray = np.rint(values * scale).astype(np.int64)
+    scaled = np.rint(values * scale)
+    if neginf is not None:
+        np.nan_to_num(scaled, copy=False, neginf=float(neginf))
+    out: IntArray = scaled.astype(np.int64)
     return out
 
 

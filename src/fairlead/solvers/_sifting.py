@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fairlead.core import BoolArray, FloatArray, IntArray, ValueBlocks
+from fairlead.formulation import round_scaled
 from fairlead.solvers._core_flow import solve_core
 from fairlead.solvers._exchange import exchange_prices, exchange_weights
 
@@ -73,12 +74,7 @@ class Sifted:
 
 def to_int(values: FloatArray, scale: float) -> IntArray:
     """Scaled, rounded values; ``-inf`` (not eligible) becomes ``NOT_ELIGIBLE``."""
-    # The flow methods' one rounding rule (``round_scaled``: nearest, halves to even),
-    # applied in floats first so that -inf can be mapped before the cast to integers.
-    scaled = np.rint(values * scale)
-    np.nan_to_num(scaled, copy=False, neginf=float(NOT_ELIGIBLE))
-    out: IntArray = scaled.astype(np.int64)
-    return out
+    return round_scaled(values, scale, neginf=NOT_ELIGIBLE)
 
 
 def best_columns(blocks: ValueBlocks) -> tuple[IntArray, FloatArray]:

@@ -8,8 +8,8 @@ import fairlead as fl
 from fairlead.diagnose._cp_check import _model
 from fairlead.diagnose._selection import _layout, _Sel, _setup
 from fairlead.formulation import STATUS, Bound, new_model
+from fairlead.solvers._cp_sat_model import build
 from fairlead.solvers.cp_sat import model_scales
-from fairlead.solvers.cp_sat._model import build
 
 
 def _rows(proto):

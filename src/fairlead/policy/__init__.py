@@ -6,7 +6,7 @@ Who may take which lead (eligibility), how much each manager can take and should
 :class:`~fairlead.core.AssignmentProblem`.
 """
 
-from fairlead.policy._availability import Absence, Calendar, WorkingHours, timestamp
+from fairlead.policy._availability import Absence, Calendar, WorkingHours
 from fairlead.policy._build import Built, build_problem, with_value_band
 from fairlead.policy._capacity import (
     CapacityPlan,
@@ -42,7 +42,6 @@ __all__ = [
     "model_value",
     "plan_capacity",
     "share_weights",
-    "timestamp",
     "water_fill",
     "why_ineligible",
     "with_value_band",

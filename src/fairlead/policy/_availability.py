@@ -19,17 +19,13 @@ from pydantic import (
 )
 
 from fairlead.core import BoolArray, FloatArray, IntArray
-from fairlead.records import Id, describe_error, epoch_seconds
+from fairlead.records import Id, describe_error
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-
-
-timestamp = epoch_seconds
-"""Seconds since the epoch; a naive datetime is read as UTC (the records' time rule)."""
 
 
 def zone(name: str) -> ZoneInfo:

@@ -17,7 +17,6 @@ from fairlead.records._columns import (
     check_column_name,
     customer_ids,
     infer_dtype,
-    is_pandas_frame,
     py_value,
     read_columns,
 )
@@ -83,7 +82,6 @@ __all__ = [
     "is_frame",
     "is_missing",
     "is_number",
-    "is_pandas_frame",
     "locate_in_table",
     "parse_date",
     "parse_dates",

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fairlead.records._cells import is_missing
+from fairlead.records._rows import is_frame
 
 
 def py_value(value: Any) -> Any:
@@ -38,12 +39,6 @@ def infer_dtype(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
     if all(issubclass(t, int | float | np.integer | np.floating) for t in types):
         return array.astype(np.float64)
     return array
-
-
-def is_pandas_frame(obj: Any) -> bool:
-    """Whether ``obj`` is a pandas DataFrame (without importing pandas)."""
-    pd = sys.modules.get("pandas")
-    return pd is not None and isinstance(obj, pd.DataFrame)
 
 
 def as_array(values: Any, name: str) -> npt.NDArray[Any]:
@@ -121,7 +116,7 @@ def read_columns(
         check_column_name(role, name)
     renamable = set(columns) if options is None else set(options)
     names = list(dict.fromkeys(columns.values()))
-    frame = is_pandas_frame(data)
+    frame = is_frame(data)
     if frame:
         available = [str(c) for c in data.columns]
         out: dict[str, npt.NDArray[Any]] = {}

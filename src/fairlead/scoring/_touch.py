@@ -23,12 +23,12 @@ from fairlead.records import (
     as_array,
     check_column_name,
     customer_ids,
+    is_frame,
     parse_date,
     parse_dates,
     read_columns,
     read_id,
 )
-from fairlead.records import is_pandas_frame as is_frame
 from fairlead.records import py_value as _py
 
 if TYPE_CHECKING:

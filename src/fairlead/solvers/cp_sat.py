@@ -67,7 +67,7 @@ solution, a valid hint (``min_cost_flow`` or ``greedy``) is returned as ``FEASIB
 without a bound; with no valid hint the status is ``TIME_LIMIT``.
 """
 
-from fairlead.solvers.cp_sat._scales import Objective, Scales, model_scales
-from fairlead.solvers.cp_sat._solver import CpSatSolver
+from fairlead.solvers._cp_sat_scales import Objective, Scales, model_scales
+from fairlead.solvers._cp_sat_solver import CpSatSolver
 
 __all__ = ["CpSatSolver", "Objective", "Scales", "model_scales"]

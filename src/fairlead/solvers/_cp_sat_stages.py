@@ -12,7 +12,7 @@ from ortools.sat.python import cp_model_helper as cmh
 
 from fairlead.core import AssignmentProblem, IntArray, penalty_of
 from fairlead.formulation import STATUS, CpModel
-from fairlead.solvers.cp_sat._scales import Scales
+from fairlead.solvers._cp_sat_scales import Scales
 
 _LARGE_MODEL = 50_000  # eligible pairs from which CP-SAT's presolve is kept light
 _INT32_SAFE = 2**31 - 1

@@ -26,7 +26,7 @@ from fairlead.formulation import (
     snap_floor,
     upper_rhs,
 )
-from fairlead.solvers.cp_sat._scales import Scales, ceil_int, floor_int
+from fairlead.solvers._cp_sat_scales import Scales, ceil_int, floor_int
 
 
 def build(problem: AssignmentProblem, scales: Scales, *, relaxed: bool, maxmin: bool) -> CpModel:

@@ -9,10 +9,10 @@ import numpy as np
 
 from fairlead.core import AssignmentProblem, IntArray, violations
 from fairlead.solvers._base import Outcome, Solver, SolveStatus, infeasible_outcome, register
-from fairlead.solvers.cp_sat._explain import explain
-from fairlead.solvers.cp_sat._model import build
-from fairlead.solvers.cp_sat._scales import Objective, Scales, model_scales
-from fairlead.solvers.cp_sat._stages import Relaxation, Run, Settings, closed, run_stages, to_value
+from fairlead.solvers._cp_sat_explain import explain
+from fairlead.solvers._cp_sat_model import build
+from fairlead.solvers._cp_sat_scales import Objective, Scales, model_scales
+from fairlead.solvers._cp_sat_stages import Relaxation, Run, Settings, closed, run_stages, to_value
 from fairlead.solvers.greedy import GreedySolver
 from fairlead.solvers.min_cost_flow import MinCostFlowSolver
 

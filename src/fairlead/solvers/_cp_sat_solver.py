@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -170,6 +171,9 @@ class CpSatSolver(Solver):
         )
         maxmin = objective == "maxmin"
         scales = model_scales(problem, objective=objective)
+        # the reported bound adds each placed lead's rounding, and the score may fall
+        # short of the rounded objective by as much again
+        settings = replace(settings, gap_slack=2 * scales.value_rounding * n * scales.objective + 1)
         built = build(problem, scales, relaxed=False, maxmin=maxmin)
         timings["build"] = time.perf_counter() - start
         if not built.feasible:

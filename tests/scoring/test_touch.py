@@ -130,6 +130,16 @@ def test_cap_keeps_the_most_urgent() -> None:
         ("cid", "c08"),
     ]
     assert [t.customer for t in plan.over_cap] == ["c03", "c06", "c05"]
+    assert plan.not_planned == plan.over_cap  # without a team, the cap is the only limit
+    assert {t.note for t in plan.over_cap} == {
+        "not planned: over the cap of 1 touch per manager this week"
+    }
+    assert [t.owner_id for t in plan.over_cap] == ["ann", "bob", "bob"]
+    assert plan.notes() == [
+        "1 touch with ann's clients not planned: over the cap of 1 touch per manager this week",
+        "2 touches with bob's clients not planned: over the cap of 1 touch per manager this week",
+        "1 client due without an owner: assign one before anyone can call",
+    ]
     assert plan.per_manager() == {"ann": 1, "bob": 1, "cid": 1}
     assert len(plan.unowned) == 1  # the cap does not hide unowned clients
 
@@ -171,6 +181,7 @@ def test_records_and_frame() -> None:
     assert len(records) == 6
     assert list(records[0]) == [
         "manager_id",
+        "owner_id",
         "customer",
         "segment",
         "reason_code",
@@ -180,14 +191,20 @@ def test_records_and_frame() -> None:
         "last_contact",
         "due",
         "why",
+        "note",
     ]
+    assert records[0]["owner_id"] == records[0]["manager_id"] == "ann"
+    assert records[0]["note"] == ""
     assert len(plan.to_records(include_unowned=True)) == 7
     frame = plan.to_frame(include_unowned=True)
-    assert frame.shape == (7, 10)
+    assert frame.shape == (7, 12)
     assert str(frame["days_silent"].dtype) == "Int64"
     assert pd.isna(frame["manager_id"].iloc[-1])
     empty = _plan(max_per_manager=0).to_frame()
-    assert empty.shape == (0, 10)
+    assert empty.shape == (0, 12)
+    waiting = _plan(max_per_manager=0).to_frame(include_not_planned=True)
+    assert waiting.shape == (6, 12)
+    assert waiting["manager_id"].isna().all()
 
 
 def test_default_rules_cover_the_default_segments() -> None:

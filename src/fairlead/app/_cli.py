@@ -12,12 +12,12 @@ import sys
 import textwrap
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 import fairlead as fl
 from fairlead.app._demo import DemoRun, run_demo
-from fairlead.app._files import assign_files, write_plan
-from fairlead.records import file_format
+from fairlead.app._files import assign_files, same_file, write_plan
+from fairlead.records import FileError, file_format
 from fairlead.solvers import get_solver
 
 EXIT_OK = 0
@@ -192,7 +192,7 @@ def _touch_lines(run: DemoRun) -> list[str]:
         [
             mg["id"],
             str(per.get(mg["id"], 0)),
-            f"{per.get(mg['id'], 0) * load:.0f}",
+            f"{per.get(mg['id'], 0) * load:g}",
             ", ".join(f"{code} {n}" for code, n in reasons.get(mg["id"], Counter()).most_common(4)),
         ]
         for mg in run.managers
@@ -208,6 +208,8 @@ def _touch_lines(run: DemoRun) -> list[str]:
         f"{load:g} of a lead slot)",
         *_table(["manager", "touches", "slots", "why"], rows, left=(0, 3)),
     ]
+    for note in run.touches.notes():
+        lines += _wrap(note)
     if first is not None:
         lines += _wrap(f"e.g. {first.manager_id} -> {first.customer}: {first.why}; {first.action}")
     return lines
@@ -358,8 +360,27 @@ def _run_demo(args: argparse.Namespace, out: TextIO) -> int:
 # ---------------------------------------------------------------------------- assign
 
 
+def _check_out_is_no_input(args: argparse.Namespace) -> None:
+    """Refuse an --out that names one of the input files: the plan would replace it."""
+    for option in ("leads", "managers", "policy"):
+        given = getattr(args, option)
+        if given is not None and same_file(args.out, given):
+            if args.out == given:
+                what = f"--out and --{option} name the same file {given!r}"
+            else:
+                what = f"--out {args.out!r} is the same file as --{option} {given!r}"
+            raise FileError(
+                f"{what}; write the plan to another file",
+                source=args.out,
+                field="out",
+                value=args.out,
+            )
+
+
 def _run_assign(args: argparse.Namespace, out: TextIO) -> int:
-    file_format(args.out)  # an unknown suffix fails before any work
+    # Both fail before any work: an unknown suffix, an output that is an input.
+    file_format(args.out)
+    _check_out_is_no_input(args)
     plan = assign_files(args.leads, args.managers, args.policy, method=args.method)
     write_plan(args.out, plan)
     print(f"wrote {len(plan.leads)} rows to {args.out}", file=out)
@@ -394,9 +415,17 @@ def _run_methods(args: argparse.Namespace, out: TextIO) -> int:
 # ------------------------------------------------------------------------------ main
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (scripts read the last line)."""
+
+    def error(self, message: str) -> NoReturn:
+        _error(f"{message} (see '{self.prog} --help')", prog=self.prog)
+        raise SystemExit(EXIT_INPUT)
+
+
 def _parser() -> argparse.ArgumentParser:
     methods = ["auto", *fl.list_methods()]
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fairlead",
         description=(
             "Assign sales leads to managers: maximum expected conversion, a fair share each."
@@ -440,7 +469,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--leads", required=True, metavar="FILE", help="leads, .csv or .json")
     run.add_argument("--managers", required=True, metavar="FILE", help="managers, .csv or .json")
     run.add_argument("--policy", metavar="FILE", help="policy settings, .json (default: defaults)")
-    run.add_argument("--out", required=True, metavar="FILE", help="the plan, .csv or .json")
+    run.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="the plan, .csv or .json (replaced if it exists; never one of the inputs)",
+    )
     run.add_argument(
         "--method",
         default="auto",
@@ -455,8 +489,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _error(message: str) -> None:
-    print(f"fairlead: error: {' '.join(message.split())}", file=sys.stderr)
+def _error(message: str, *, prog: str = "fairlead") -> None:
+    print(f"{prog}: error: {' '.join(message.split())}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,8 @@
 1. Lead scoring: :data:`~fairlead.scoring.DEFAULT_RULES` points, calibrated to a
    conversion probability on the 12-week history; tiers from the points.
 2. Client base: RFM segments of each manager's clients and the week's touch plan;
-   planned touches take capacity (``Policy.touch_load``).
+   the clients of a manager who is away go to colleagues with room, and planned
+   touches take capacity (``Policy.touch_load``).
 3. Manager performance from the history, shrunk towards the team.
 4. A conversion model p(lead, manager) learned from the history (manager effects
    per tier, shrunk by empirical Bayes) gives the value of each pair.
@@ -101,7 +102,16 @@ def run_demo(method: str = "auto", demo: Demo | None = None) -> DemoRun:
     table = rfm(transactions, now=demo.now.date())
     owners = {row["customer_id"]: row["manager_id"] for row in demo.clients}
     last_contact = {row["customer_id"]: row["last_contact"] for row in demo.clients}
-    touches = touch_plan(table, owners=owners, last_contact=last_contact, now=demo.now)
+    # The team and policy that assign() gets below: an away manager's clients are
+    # covered by colleagues, within the touches each one's free capacity holds.
+    touches = touch_plan(
+        table,
+        owners=owners,
+        last_contact=last_contact,
+        now=demo.now,
+        managers=demo.managers,
+        policy=demo.policy,
+    )
     per_manager = touches.per_manager()
 
     performance = manager_performance(

@@ -1,18 +1,26 @@
 """Files out, and a plan from files: what the command line reads and writes.
 
 Outputs are written atomically: to a temporary file in the same directory, then
-renamed over the target, so an error never leaves a half-written file.
+renamed over the target, so an error never leaves a half-written file. A target that
+is a symbolic link is written through: the file it points to is replaced, the link
+stays.
+
+CSV output is made safe to open in a spreadsheet (OWASP, "CSV Injection"): a text
+cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be
+read as a formula, so it is written with a single quote ``'`` in front. Numbers are
+written as they are (``-0.5`` stays a number), and JSON output is never changed.
+Reading such a file back does not remove the quote.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
+import numbers
 import os
+import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
@@ -69,18 +77,47 @@ def assign_files(
 # --------------------------------------------------------------------------- writing
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(text: str) -> str:
+    r"""A text cell as written to CSV: a quote in front if it would start a formula.
+
+    Examples
+    --------
+    >>> defuse("=HYPERLINK(1)"), defuse("-x"), defuse("\tx"), defuse("l-1")
+    ("'=HYPERLINK(1)", "'-x", "'\tx", 'l-1')
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, Enum):
-        return str(value.value)
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, Enum):
+        return _cell(value.value)
+    # Only text is defused: a number such as -0.5 must stay a number.
+    if isinstance(value, numbers.Number):
+        return str(value)
     if isinstance(value, set | frozenset):
-        return ";".join(sorted(str(v) for v in value))
-    return str(value)
+        return defuse(";".join(sorted(str(v) for v in value)))
+    return defuse(str(value))
+
+
+# Python's csv writer, ending lines with "\n", leaves a bare "\r" unquoted, and a
+# reader then splits the record there: quote every cell holding one.
+_QUOTE = re.compile(r'[",\r\n]')
+
+
+def _csv_line(cells: Iterable[str]) -> str:
+    row = ['"' + c.replace('"', '""') + '"' if _QUOTE.search(c) else c for c in cells]
+    # A lone empty cell would be a blank line, which readers skip.
+    return ('""' if row == [""] else ",".join(row)) + "\n"
 
 
 def _json_default(value: Any) -> Any:
@@ -99,13 +136,18 @@ def render_records(records: Sequence[Mapping[str, Any]], format: Format) -> str:
     """The text of a CSV or JSON file holding ``records``.
 
     CSV columns are the keys in order of first appearance; ``None`` becomes an empty
-    cell and booleans ``true`` / ``false``.
+    cell and booleans ``true`` / ``false``. A text cell that a spreadsheet would take
+    for a formula (it starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return)
+    gets a ``'`` in front; numbers and JSON are written as they are.
 
     Examples
     --------
     >>> print(render_records([{"lead_id": "l-1", "manager_id": None}], "csv"), end="")
     lead_id,manager_id
     l-1,
+    >>> print(render_records([{"lead_id": "=1+1", "value": -0.5}], "csv"), end="")
+    lead_id,value
+    '=1+1,-0.5
     """
     if format == "json":
         text = json.dumps(
@@ -119,12 +161,9 @@ def render_records(records: Sequence[Mapping[str, Any]], format: Format) -> str:
     columns: dict[str, None] = {}
     for record in records:
         columns.update(dict.fromkeys(record))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for record in records:
-        writer.writerow(_cell(record.get(name)) for name in columns)
-    return buffer.getvalue()
+    lines = [_csv_line(_cell(name) for name in columns)]
+    lines += [_csv_line(_cell(record.get(name)) for name in columns) for record in records]
+    return "".join(lines)
 
 
 def _new_file_mode(path: Path) -> int:
@@ -139,7 +178,8 @@ def _new_file_mode(path: Path) -> int:
 def write_text_atomic(path: PathLike, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and :func:`os.replace`.
 
-    On any error the temporary file is removed and ``path`` is left as it was.
+    On any error the temporary file is removed and ``path`` is left as it was. When
+    ``path`` is a symbolic link, the file it points to is replaced and the link kept.
 
     Raises
     ------
@@ -148,15 +188,17 @@ def write_text_atomic(path: PathLike, text: str) -> None:
     """
     source = os.fspath(path)
     target = Path(source)
+    # Renaming over a link would replace the link itself with a plain file.
+    written = Path(os.path.realpath(source)) if target.is_symlink() else target
     tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{written.name}.", suffix=".tmp", dir=written.parent)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, _new_file_mode(target))
-        os.replace(tmp, target)
+        os.chmod(tmp, _new_file_mode(written))
+        os.replace(tmp, written)
         tmp = None
     except FileNotFoundError:
         raise FileError(
@@ -171,6 +213,27 @@ def write_text_atomic(path: PathLike, text: str) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def same_file(a: PathLike, b: PathLike) -> bool:
+    """Whether two paths name one file: the same inode, or the same resolved path.
+
+    ``./x/../x/leads.csv``, a symbolic link to ``x/leads.csv`` and a hard link to it
+    all name ``x/leads.csv``; a path that does not exist yet is compared by its
+    resolved spelling.
+
+    Examples
+    --------
+    >>> same_file("x/leads.csv", "./x/../x/leads.csv"), same_file("a.csv", "b.csv")
+    (True, False)
+    """
+    with contextlib.suppress(OSError, ValueError):
+        if os.path.samefile(a, b):
+            return True
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, RuntimeError):  # e.g. a loop of symbolic links
+        return os.path.abspath(a) == os.path.abspath(b)
 
 
 def write_records(path: PathLike, records: Sequence[Mapping[str, Any]]) -> None:

@@ -15,6 +15,10 @@ Conventions of the files:
   applies (a required field then reports the empty cell).
 - Ids follow the id rule of :func:`fairlead.records.read_id`: surrounding spaces
   are dropped and a whole JSON number is the integer's text (``123.0`` is ``"123"``).
+- JSON is read strictly (:func:`parse_json`): a key given twice in one object, at any
+  depth, is refused rather than the last one silently winning, and so are ``NaN``,
+  ``Infinity`` and numbers too large for a float (``1e999``). A CSV header that names
+  a column twice is refused too.
 - Outputs are written atomically: to a temporary file in the same directory, then
   renamed over the target, so an error never leaves a half-written file.
 """
@@ -28,7 +32,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -37,6 +41,7 @@ from pydantic import BaseModel, ValidationError
 
 from fairlead.records._errors import InputError
 from fairlead.records._inputs import coerce_policy, coerce_records
+from fairlead.records._json import JsonIssue, JsonIssueError, path_name, strict_loads
 from fairlead.records._models import Lead, Manager, Policy
 
 Format = Literal["csv", "json"]
@@ -285,15 +290,81 @@ def _csv_record(columns: list[str], values: list[str], source: str, line: int) -
     return record
 
 
-def _load_json(text: str, source: str) -> Any:
+def _decode(text: str, source: str) -> Any:
+    """Strictly parsed JSON; a :class:`FileError` for bad syntax, :class:`JsonIssueError` kept."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FileError(
+        return _decode_with(strict_loads, text, source)
+    except JsonIssueError:
+        # The parse stopped at the issue: a syntax error further on is reported first,
+        # as it would be without the strict checks.
+        _decode_with(json.loads, text, source)
+        raise
+
+
+def _decode_with(loads: Callable[[str], Any], text: str, source: str) -> Any:
+    try:
+        return loads(text)
+    except JsonIssueError:
+        raise
+    except ValueError as exc:
+        raise _syntax_error(exc, source) from None
+    except RecursionError:
+        raise FileError(f"{source}: invalid JSON: nested too deeply", source=source) from None
+
+
+def _syntax_error(exc: ValueError, source: str) -> FileError:
+    if isinstance(exc, json.JSONDecodeError):
+        return FileError(
             f"{source}, line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}",
             source=source,
             line=exc.lineno,
-        ) from None
+        )
+    # e.g. an integer of more than 4300 digits
+    return FileError(f"{source}: invalid JSON: {exc}", source=source)
+
+
+def _issue_error(issue: JsonIssue, source: str) -> FileError:
+    at = f", line {issue.line}" if issue.line is not None else ""
+    return FileError(
+        f"{source}{at}: {issue.describe()}",
+        source=source,
+        line=issue.line,
+        field=path_name(issue.path) or None,
+        value=issue.literal,
+    )
+
+
+def _load_json(text: str, source: str) -> Any:
+    try:
+        return _decode(text, source)
+    except JsonIssueError as exc:
+        raise _issue_error(exc.issue, source) from None
+
+
+def parse_json(text: str, *, source: str) -> Any:
+    r"""JSON text from outside, read strictly.
+
+    Unlike :func:`json.loads`, a key given twice in one object (at any depth) is
+    refused, not silently replaced by the last, and so are ``NaN``, ``Infinity`` and
+    numbers too large for a float.
+
+    Raises
+    ------
+    FileError
+        For invalid JSON (naming line and column), a duplicate key or a number that is
+        not finite (naming the line and the key's path).
+
+    Examples
+    --------
+    >>> parse_json('{"weights": {"hot": 2}}', source="rules.json")
+    {'weights': {'hot': 2}}
+    >>> try:
+    ...     parse_json('{"weights": {\n  "hot": 2,\n  "hot": 3\n}}', source="rules.json")
+    ... except FileError as exc:
+    ...     print(exc)
+    rules.json, line 3: key 'weights.hot' appears twice (first on line 2)
+    """
+    return _load_json(text, source)
 
 
 def _json_type(value: Any) -> str:
@@ -337,8 +408,35 @@ def _item_lines(text: str) -> list[int]:
             return lines
 
 
+def _record_issue_error(issue: JsonIssue, text: str, source: str) -> FileError:
+    """A duplicate key or bad number in a list of records, naming the item and its id."""
+    if not (issue.path and isinstance(issue.path[0], int)):
+        return _issue_error(issue, source)
+    item = issue.path[0]
+    ident = ""
+    # The file parses (``_decode`` checked): read it leniently to name the record by id.
+    data = _decode_with(json.loads, text, source)
+    if isinstance(data, list) and item < len(data) and isinstance(data[item], dict):
+        value = data[item].get("id")
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            ident = f" (id {value!r})"
+    at = f", line {issue.line}" if issue.line is not None else ""
+    return FileError(
+        f"{source}{at}, item {item}{ident}: {issue.describe(start=1)}",
+        source=source,
+        line=issue.line,
+        item=item,
+        row=item,
+        field=path_name(issue.path[1:]) or None,
+        value=issue.literal,
+    )
+
+
 def _parse_json_records(text: str, source: str) -> Table:
-    data = _load_json(text, source)
+    try:
+        data = _decode(text, source)
+    except JsonIssueError as exc:
+        raise _record_issue_error(exc.issue, text, source) from None
     if not isinstance(data, list):
         raise FileError(
             f"{source}: expected a JSON list of objects (one per record), got {_json_type(data)}",

@@ -5,6 +5,11 @@ client's segment; from the CRM, the client's owner (a manager) and the date of t
 last contact. Rules held as data say which segments need a touch after how many
 silent days, with what action and priority. The result lists, per manager, the
 clients to contact in the coming week, most urgent first.
+
+Given the team (:class:`fairlead.Manager` records), the plan also says who can make
+the touches: an owner who is away is covered by an available colleague with room
+(:mod:`fairlead.scoring._touch_cover`), each manager's list stays within the touches
+their free capacity holds, and what nobody can take is reported as not planned.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import numpy.typing as npt
 
 from fairlead.records import (
     DateLike,
+    Manager,
+    Policy,
     as_array,
     check_column_name,
     customer_ids,
@@ -30,6 +37,7 @@ from fairlead.records import (
     read_id,
 )
 from fairlead.records import py_value as _py
+from fairlead.scoring._touch_cover import NO_LIMIT, allocate, clients, read_team, touches
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,6 +54,7 @@ __all__ = [
 IntArray = npt.NDArray[np.int64]
 TASK_FIELDS = (
     "manager_id",
+    "owner_id",
     "customer",
     "segment",
     "reason_code",
@@ -55,6 +64,7 @@ TASK_FIELDS = (
     "last_contact",
     "due",
     "why",
+    "note",
 )
 
 
@@ -270,12 +280,18 @@ class TouchTask:
 
     ``days_silent`` and ``last_contact`` are ``None`` for a client never contacted
     (always due once its segment has a rule). ``due`` is the day the client became
-    (or becomes, within the horizon) due. ``manager_id`` is the owner's id as text
-    (read by :func:`fairlead.records.read_id`: ``7`` and ``7.0`` are ``"7"``), or
-    ``None`` for a client without owner.
+    (or becomes, within the horizon) due. ``why`` says why the client is due.
+
+    ``owner_id`` is the client's owner as text (read by
+    :func:`fairlead.records.read_id`: ``7`` and ``7.0`` are ``"7"``), ``None`` for a
+    client without owner. ``manager_id`` is who makes the touch this week: the owner,
+    a colleague covering for an owner who is away, or ``None`` when nobody does (a
+    client without owner, or a touch not planned). ``note`` says why the touch is
+    not the owner's own: ``"m-8 is away; m-7 covers"``, ``"not planned: ..."``;
+    empty otherwise.
     """
 
-    manager_id: Any  # str, or None for a client without owner
+    manager_id: Any  # str, or None when nobody makes the touch this week
     customer: Any
     segment: str
     reason_code: str
@@ -285,6 +301,8 @@ class TouchTask:
     last_contact: _dt.date | None
     due: _dt.date
     why: str
+    owner_id: Any = None  # str, or None for a client without owner
+    note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The task as a plain dict (keys in :data:`TASK_FIELDS` order)."""
@@ -298,18 +316,30 @@ class TouchPlan:
     Attributes
     ----------
     tasks : tuple of TouchTask
-        Clients to contact, by manager id, then priority (1 first), then days silent
-        (longest silence first; never contacted before any), then customer id.
+        Clients to contact, by the manager making the touch, then priority (1
+        first), then days silent (longest silence first; never contacted before
+        any), then customer id. Never a manager who is away.
     unowned : tuple of TouchTask
         Clients that are due but have no owner (``manager_id`` is ``None``),
         in the same order; they need an owner before anyone can call.
     over_cap : tuple of TouchTask
-        Due tasks left out of a manager's list by ``max_per_manager`` (the least
-        urgent ones), for the following week.
+        Due clients of an available owner left out of the owner's list, the least
+        urgent ones, by ``max_per_manager`` or the owner's room for touches; for
+        the following week. They are also in ``not_planned``.
     managers : tuple of str
-        Every manager that owns a client (ids as text), sorted.
+        Every manager that owns a client or is on the team (ids as text), sorted.
     now : datetime.date
         The day the plan was made for.
+    not_planned : tuple of TouchTask
+        Due clients with an owner that nobody can contact this week, by owner id,
+        then urgency; ``manager_id`` is ``None`` and ``note`` says why (the owner is
+        away and no colleague has room, or the owner's list is full).
+    away : tuple of str
+        Managers on the team who are not available this week; their clients are
+        covered by colleagues.
+    not_on_team : tuple of str
+        Owners of clients who are not on the team given to :func:`touch_plan` (e.g.
+        they left); their clients are covered too, and need a new owner.
     """
 
     tasks: tuple[TouchTask, ...]
@@ -317,6 +347,9 @@ class TouchPlan:
     over_cap: tuple[TouchTask, ...]
     managers: tuple[str, ...]
     now: _dt.date
+    not_planned: tuple[TouchTask, ...] = ()
+    away: tuple[str, ...] = ()
+    not_on_team: tuple[str, ...] = ()
 
     def per_manager(self) -> dict[str, int]:
         """Number of tasks of every manager (0 for those with none), by manager id."""
@@ -345,12 +378,92 @@ class TouchPlan:
             )
         return tuple(task for task in self.tasks if task.manager_id == manager_id)
 
-    def to_records(self, *, include_unowned: bool = False) -> list[dict[str, Any]]:
-        """One dict per task (the unowned ones last, when asked for)."""
-        tasks = self.tasks + self.unowned if include_unowned else self.tasks
+    def covers(self) -> dict[str, dict[str, int]]:
+        """How many clients of each owner who is away each colleague covers.
+
+        Returns
+        -------
+        dict
+            ``{owner: {covering manager: clients}}``, owners and colleagues by id.
+        """
+        out: dict[str, dict[str, int]] = {}
+        for task in self.tasks:
+            if task.manager_id != task.owner_id:
+                by = out.setdefault(task.owner_id, {})
+                by[task.manager_id] = by.get(task.manager_id, 0) + 1
+        return {owner: dict(sorted(by.items())) for owner, by in sorted(out.items())}
+
+    def notes(self) -> list[str]:
+        """What a head of sales should know beyond the lists, one sentence a line.
+
+        Who covers for whom, which touches are not planned and why, and how many due
+        clients have no owner; empty when every owner makes their own touches.
+
+        Examples
+        --------
+        >>> plan = touch_plan(
+        ...     {"customer_id": ["a", "b", "c"], "segment": ["at_risk"] * 3},
+        ...     owners={"a": "ann", "b": "bob", "c": "bob"},
+        ...     last_contact={},
+        ...     now="2024-03-18",
+        ...     managers=[
+        ...         {"id": "ann", "max_active_leads": 10, "active_leads": 9},
+        ...         {"id": "bob", "max_active_leads": 10, "available": False},
+        ...     ],
+        ...     policy={"touch_load": 0.5},  # ann's one free slot holds two touches
+        ... )
+        >>> plan.notes()
+        ['bob is away: ann covers 1 client; 1 not planned, nobody has room left']
+        """
+        lines = []
+        covers = self.covers()
+        absent = set(self.away) | set(self.not_on_team)
+        waiting: dict[str, int] = {}
+        full: dict[tuple[str, str], int] = {}
+        for task in self.not_planned:
+            if task.owner_id in absent:
+                waiting[task.owner_id] = waiting.get(task.owner_id, 0) + 1
+            else:
+                key = (task.owner_id, task.note.removeprefix("not planned: "))
+                full[key] = full.get(key, 0) + 1
+        for owner in sorted(set(covers) | set(waiting)):
+            by = sorted(covers.get(owner, {}).items(), key=lambda item: (-item[1], item[0]))
+            line = f"{owner} is away: " if owner in self.away else f"{owner} is not on the team: "
+            # A long list of colleagues would bury the line: the three biggest, then the rest.
+            line += ", ".join(f"{who} covers {clients(n)}" for who, n in by[:3])
+            if len(by) > 3:
+                rest = sum(n for _, n in by[3:])
+                more = "1 more colleague covers" if len(by) == 4 else f"{len(by) - 3} more cover"
+                line += f"; {more} {clients(rest)}"
+            if owner in waiting:
+                line += "; " if by else ""
+                line += f"{waiting[owner]} not planned, nobody has room left"
+            if owner in self.not_on_team:
+                line += "; their clients need a new owner"
+            lines.append(line)
+        for (owner, reason), n in sorted(full.items()):
+            lines.append(f"{touches(n)} with {owner}'s clients not planned: {reason}")
+        if self.unowned:
+            lines.append(
+                f"{clients(len(self.unowned))} due without an owner: "
+                "assign one before anyone can call"
+            )
+        return lines
+
+    def to_records(
+        self, *, include_unowned: bool = False, include_not_planned: bool = False
+    ) -> list[dict[str, Any]]:
+        """One dict per task (then the unowned and the not planned ones, when asked for)."""
+        tasks = self.tasks
+        if include_unowned:
+            tasks += self.unowned
+        if include_not_planned:
+            tasks += self.not_planned
         return [task.to_dict() for task in tasks]
 
-    def to_frame(self, *, include_unowned: bool = False) -> pd.DataFrame:
+    def to_frame(
+        self, *, include_unowned: bool = False, include_not_planned: bool = False
+    ) -> pd.DataFrame:
         """The tasks as a pandas DataFrame (needs the ``pandas`` extra)."""
         try:
             import pandas as pd
@@ -358,7 +471,9 @@ class TouchPlan:
             raise ImportError(
                 "TouchPlan.to_frame() needs pandas: pip install 'fairlead[pandas]'"
             ) from None
-        records = self.to_records(include_unowned=include_unowned)
+        records = self.to_records(
+            include_unowned=include_unowned, include_not_planned=include_not_planned
+        )
         frame = pd.DataFrame.from_records(records, columns=list(TASK_FIELDS))
         frame["days_silent"] = pd.array([r["days_silent"] for r in records], dtype="Int64")
         return frame
@@ -461,6 +576,8 @@ def touch_plan(
     owners: Mapping[Any, Any] | pd.Series,
     last_contact: Mapping[Any, Any] | pd.Series,
     now: DateLike,
+    managers: Sequence[Manager | Mapping[str, Any]] | pd.DataFrame | None = None,
+    policy: Policy | Mapping[str, Any] | None = None,
     rules: TouchRules | Sequence[TouchRule] = DEFAULT_TOUCH_RULES,
     max_per_manager: int | None = None,
     horizon_days: int = 0,
@@ -480,11 +597,24 @@ def touch_plan(
         never contacted, and is due as soon as its segment has a rule.
     now : date-like
         The day the plan is made (days silent count up to it).
+    managers : sequence of Manager or dict, or DataFrame, optional
+        The team this week, as :func:`fairlead.assign` takes it. A manager who is
+        not ``available`` (or an owner missing from the team) makes no touch: their
+        due clients are covered by available colleagues with room, the most urgent
+        first, each by whoever has the most room left, and the task's ``note`` says
+        so (``"m-8 is away; m-7 covers"``). Nobody gets more touches than their
+        free capacity holds (:func:`~fairlead.scoring._touch_cover.touch_room`).
+        Without a team every owner is taken to be in and without limit, since the
+        plan cannot know better.
+    policy : Policy or dict, optional
+        Its ``touch_load`` and ``portfolio_load`` turn free lead slots into room for
+        touches (default :class:`fairlead.Policy`); pass the policy given to
+        :func:`fairlead.assign`.
     rules : TouchRules or sequence of TouchRule, default DEFAULT_TOUCH_RULES
         Which segments need a touch after how many silent days.
     max_per_manager : int, optional
-        Cap on each manager's list; the most urgent tasks are kept, the rest go to
-        ``over_cap``.
+        Cap on each manager's list, covers included; the most urgent tasks are
+        kept, the rest are not planned (``over_cap`` and ``not_planned``).
     horizon_days : int, default 0
         Also include clients who become due within this many days (7 plans the
         whole coming week); ``due`` says when.
@@ -501,6 +631,8 @@ def touch_plan(
         If ``owners`` or ``last_contact`` name a client missing from the table, a
         contact date is unreadable or after ``now``, the table lacks a column or
         lists a client twice, or an option is out of range.
+    fairlead.InputError
+        If a manager record or the policy is invalid (a ``ValueError`` too).
 
     Examples
     --------
@@ -522,6 +654,28 @@ def touch_plan(
     [('e', 'onboarding')]
     >>> plan.tasks[0].why
     'at_risk client, no contact for 17 days (rule: 14+ days)'
+
+    With the team, bob's absence shows: cid, who has room, covers his client.
+
+    >>> team = [
+    ...     {"id": "ann", "max_active_leads": 20, "active_leads": 20},
+    ...     {"id": "bob", "max_active_leads": 20, "available": False},
+    ...     {"id": "cid", "max_active_leads": 20, "active_leads": 5},
+    ... ]
+    >>> plan = touch_plan(
+    ...     table,
+    ...     owners={"a": "ann", "b": "ann", "c": "bob", "d": "bob"},
+    ...     last_contact={"a": "2024-03-01", "b": "2024-01-15", "c": "2024-03-10"},
+    ...     now="2024-03-18",
+    ...     managers=team,
+    ... )
+    >>> [(t.manager_id, t.customer, t.note) for t in plan.tasks]
+    [('cid', 'd', 'bob is away; cid covers')]
+    >>> [(t.owner_id, t.customer, t.note) for t in plan.not_planned]
+    [('ann', 'a', 'not planned: ann has no room for touches this week'), \
+('ann', 'b', 'not planned: ann has no room for touches this week')]
+    >>> plan.per_manager()
+    {'ann': 0, 'bob': 0, 'cid': 1}
     """
     rule_table = rules if isinstance(rules, TouchRules) else _rules(rules)
     cap = None if max_per_manager is None else _count(max_per_manager, "max_per_manager")
@@ -533,7 +687,7 @@ def touch_plan(
     def who(k: int) -> str:
         return f"customer {_py(ids[k])!r}"
 
-    # owners -> manager code per client (-1: unowned)
+    # owners -> manager code per client (-1: unowned); the team's ids share the codes
     owner_keys, owner_values = _pairs(owners, "owners")
     owner_keys = customer_ids(owner_keys, "owners key")
     at = _locate(owner_keys, ids)
@@ -545,9 +699,26 @@ def touch_plan(
         for k, (v, ok) in enumerate(zip(values, present, strict=True))
         if ok
     ]
-    managers, codes = _factorize(owner_ids)
+    team = None if managers is None else read_team(managers, policy)
+    team_ids = [] if team is None else list(team.ids)
+    roster, codes = _factorize(owner_ids + team_ids)
     manager = np.full(n, -1, dtype=np.int64)
-    manager[at[np.array(present, dtype=np.bool_)]] = codes
+    manager[at[np.array(present, dtype=np.bool_)]] = codes[: len(owner_ids)]
+
+    # who can make touches and how many: without a team, every owner, up to the cap
+    limit = NO_LIMIT if cap is None else cap
+    off_team = np.zeros(len(roster), dtype=np.bool_)  # owners the team list lacks
+    if team is None:
+        can_call = np.ones(len(roster), dtype=np.bool_)
+        room = np.full(len(roster), limit, dtype=np.int64)
+    else:
+        on_team = codes[len(owner_ids) :]
+        can_call = np.zeros(len(roster), dtype=np.bool_)
+        can_call[on_team] = team.available
+        room = np.zeros(len(roster), dtype=np.int64)
+        room[on_team] = np.minimum(team.room, limit)
+        off_team[codes[: len(owner_ids)]] = True
+        off_team[on_team] = False
 
     # last contact -> day per client (never contacted: NaT)
     contact_keys, contact_values = _pairs(last_contact, "last_contact")
@@ -591,18 +762,31 @@ def touch_plan(
     rank_of_id = np.empty(n, dtype=np.int64)
     rank_of_id[np.argsort(ids, kind="stable")] = np.arange(n)
     longest = np.where(never, np.iinfo(np.int64).max, silent)
-    sort = np.lexsort((rank_of_id[due], -longest[due], priorities[chosen[due]], manager[due]))
-    due = due[sort]
-    owned = due[manager[due] >= 0]
+    due = due[np.lexsort((rank_of_id[due], -longest[due], priorities[chosen[due]]))]
+    owned = due[manager[due] >= 0]  # most urgent first
     unowned = due[manager[due] < 0]
-    dropped = owned[:0]
-    if cap is not None and len(owned):
-        group = manager[owned]
-        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-        sizes = np.diff(np.append(starts, len(owned)))
-        position = np.arange(len(owned)) - np.repeat(starts, sizes)
-        dropped = owned[position >= cap]
-        owned = owned[position < cap]
+    maker = np.full(n, -1, dtype=np.int64)
+    maker[owned] = allocate(manager[owned], can_call, room)
+    planned = owned[maker[owned] >= 0]
+    planned = planned[np.argsort(maker[planned], kind="stable")]  # urgency kept within
+    waiting = owned[maker[owned] < 0]
+    waiting = waiting[np.argsort(manager[waiting], kind="stable")]
+    over = waiting[can_call[manager[waiting]]]
+
+    def note(k: int) -> str:
+        own, by = int(manager[k]), int(maker[k])
+        if own < 0 or own == by:
+            return ""
+        status = "is not on the team" if off_team[own] else "is away"
+        if by >= 0:
+            return f"{roster[own]} {status}; {roster[by]} covers"
+        if not can_call[own]:
+            return f"not planned: {roster[own]} {status} and nobody has room left this week"
+        if room[own] == limit and cap is not None:
+            return f"not planned: over the cap of {touches(cap)} per manager this week"
+        if room[own] == 0:
+            return f"not planned: {roster[own]} has no room for touches this week"
+        return f"not planned: {roster[own]} has room for {touches(int(room[own]))} this week"
 
     def task(k: int) -> TouchTask:
         rule = rule_table.rules[int(chosen[k])]
@@ -620,9 +804,9 @@ def touch_plan(
             )
             if when > today:
                 words += f", due on {_as_date(when)}"
-        code = int(manager[k])
+        owner, by = int(manager[k]), int(maker[k])
         return TouchTask(
-            manager_id=managers[code] if code >= 0 else None,
+            manager_id=roster[by] if by >= 0 else None,
             customer=client,
             segment=rule.segment,
             reason_code=rule.reason_code,
@@ -632,14 +816,25 @@ def touch_plan(
             last_contact=last,
             due=_as_date(when),
             why=words,
+            owner_id=roster[owner] if owner >= 0 else None,
+            note=note(k),
         )
 
+    not_planned = tuple(task(int(k)) for k in waiting)
+    over_set = set(over.tolist())
     return TouchPlan(
-        tasks=tuple(task(int(k)) for k in owned),
+        tasks=tuple(task(int(k)) for k in planned),
         unowned=tuple(task(int(k)) for k in unowned),
-        over_cap=tuple(task(int(k)) for k in dropped),
-        managers=managers,
+        over_cap=tuple(
+            t for t, k in zip(not_planned, waiting.tolist(), strict=True) if k in over_set
+        ),
+        managers=roster,
         now=_as_date(today),
+        not_planned=not_planned,
+        away=()
+        if team is None
+        else tuple(np.array(team.ids, dtype=object)[~team.available].tolist()),
+        not_on_team=tuple(np.array(roster, dtype=object)[off_team].tolist()),
     )
 
 

@@ -18,7 +18,17 @@ from fairlead.plan import (
 )
 from fairlead.policy import Absence, WorkingHours
 from fairlead.records import InputError, Lead, Level, Manager, Policy, Tier
-from fairlead.router import CatchUp, Decision, ManagerStatus, Overdue, Router
+from fairlead.router import (
+    CatchUp,
+    DamagedStoreError,
+    Decision,
+    ManagerStatus,
+    Overdue,
+    Router,
+    StoreError,
+    StoreRepair,
+    repair_store,
+)
 from fairlead.solvers import Solution, SolveStatus, dual_bound, list_methods, solve
 
 __version__ = "0.1.0"
@@ -44,6 +54,7 @@ __all__ = [
     "AssignmentProblem",
     "CatchUp",
     "Conflict",
+    "DamagedStoreError",
     "Decision",
     "Explanation",
     "FairnessReport",
@@ -59,6 +70,8 @@ __all__ = [
     "Router",
     "Solution",
     "SolveStatus",
+    "StoreError",
+    "StoreRepair",
     "Tier",
     "WorkingHours",
     "__version__",
@@ -69,5 +82,6 @@ __all__ = [
     "jain",
     "list_methods",
     "max_min_ratio",
+    "repair_store",
     "solve",
 ]

@@ -1114,7 +1114,7 @@ def test_bad_sla_share_half_life_and_catch_up():
         ValueError, match=r"^catch_up 'fraction': .*less than or equal to 1, got 2$"
     ):
         small_router(catch_up={"fraction": 2})
-    with pytest.raises(ValueError, match=r"^catch_up 'horizon': horizon must be positive"):
+    with pytest.raises(ValueError, match=r"^catch_up(?: 'horizon')?: horizon must be positive"):
         small_router(catch_up={"horizon": timedelta(0)})
     with pytest.raises(ValueError, match=r"^catch_up 'foo': Extra inputs are not permitted"):
         small_router(catch_up={"foo": 1})

@@ -1,4 +1,4 @@
-"""The ``fairlead`` command: a demo, assignment of leads from files, the list of methods.
+"""The ``fairlead`` command: the demo, assigning leads from files, methods, store repair.
 
 Exit codes: 0 success, 2 bad input or usage (one line on stderr starting with
 ``fairlead: error:``), 3 no assignment satisfies the policy.
@@ -17,7 +17,7 @@ from typing import NoReturn, TextIO
 import fairlead as fl
 from fairlead.app._demo import DemoRun, run_demo
 from fairlead.app._files import assign_files, same_file, write_plan
-from fairlead.records import FileError, file_format
+from fairlead.records import FileError, Policy, file_format, read_managers, read_policy
 from fairlead.solvers import get_solver
 
 EXIT_OK = 0
@@ -412,6 +412,26 @@ def _run_methods(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------- repair-store
+
+
+def _run_repair_store(args: argparse.Namespace, out: TextIO) -> int:
+    managers = read_managers(args.managers)
+    rules = read_policy(args.policy) if args.policy is not None else Policy()
+    report = fl.repair_store(args.store, managers, rules, dry_run=args.dry_run)
+    if not report.changes:
+        print(f"{args.store}: the books add up; nothing to repair", file=out)
+        return EXIT_OK
+    verb = "would change" if args.dry_run else "changed"
+    print(f"{args.store}: {verb} {len(report.changes)} thing(s):", file=out)
+    for change in report.changes:
+        print(
+            "\n".join(textwrap.wrap(change, 88, initial_indent="- ", subsequent_indent="  ")),
+            file=out,
+        )
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------------ main
 
 
@@ -486,6 +506,25 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("methods", help="list the assignment methods")
     listing.set_defaults(run=_run_methods)
+
+    repair = commands.add_parser(
+        "repair-store",
+        help="recompute a damaged router store's books from its decisions",
+        description=(
+            "A router refuses a store whose books do not add up. This recomputes its "
+            "open loads and counts from the leads it recorded, for the team and policy "
+            "given, and says what it changed. Stop the routers that use it first."
+        ),
+    )
+    repair.add_argument("store", metavar="STORE", help="the router's SQLite file")
+    repair.add_argument("--managers", required=True, metavar="FILE", help="the team, .csv or .json")
+    repair.add_argument(
+        "--policy", metavar="FILE", help="policy settings, .json (default: defaults)"
+    )
+    repair.add_argument(
+        "--dry-run", action="store_true", help="say what would change; write nothing"
+    )
+    repair.set_defaults(run=_run_repair_store)
     return parser
 
 

@@ -4,26 +4,36 @@
 through :func:`pick` (the choice for one lead), :func:`band_bounds` (the fair band as
 counts), :func:`place_queue` (the waiting leads as one batch) and
 :func:`batch_prices` / :func:`window_bounds` (prices from a window of leads).
+
+A router's SQLite store checks its own books when opened (``docs/store.md``): a file
+it cannot use is a :class:`StoreError`, a damaged one a :class:`DamagedStoreError`,
+and :func:`repair_store` recomputes a damaged store's state from its leads table.
 """
 
+from fairlead.router._errors import DamagedStoreError, StoreError
 from fairlead.router._pick import Band, Pick, band_bounds, pick
 from fairlead.router._pricing import batch_prices, window_bounds
 from fairlead.router._queue import place_queue
 from fairlead.router._records import Decision, ManagerStatus, Overdue
+from fairlead.router._repair import StoreRepair, repair_store
 from fairlead.router._router import Router
 from fairlead.router._state import CatchUp
 
 __all__ = [
     "Band",
     "CatchUp",
+    "DamagedStoreError",
     "Decision",
     "ManagerStatus",
     "Overdue",
     "Pick",
     "Router",
+    "StoreError",
+    "StoreRepair",
     "band_bounds",
     "batch_prices",
     "pick",
     "place_queue",
+    "repair_store",
     "window_bounds",
 ]

@@ -11,7 +11,7 @@ from fairlead.router._inputs import instant, record_id
 from fairlead.router._live import Live
 from fairlead.router._records import OUTCOMES, utc
 from fairlead.router._store import Entry
-from fairlead.router._sync import save
+from fairlead.router._sync import save, unload
 
 
 def contact(live: Live, lead_id: Any, now: datetime | None) -> None:
@@ -65,8 +65,7 @@ def release(live: Live, lead_id: Any, outcome: Any, now: datetime | None) -> Non
         j = live.index.get(entry.manager) if entry.manager is not None else None
         if j is not None:  # None: waiting, or its manager has left the team
             state = live.state
-            work = live.team.workload(entry.lead)[j]
-            state.open[j] = max(state.open[j] - work, 0.0)
+            unload(live, j, entry.work)  # what it was charged, whatever changed since
             state.released[j] += 1.0
             state.won[j] += outcome == "won"
         at, note = _not_before_routing(entry, ts)

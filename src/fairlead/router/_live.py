@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +44,11 @@ class Live:
         The policy's balance tolerance (``None``: no fair band).
     store_arg : str, Path or None
         The router's ``store`` argument as given, for messages.
+    settings : dict
+        The rules the state is built under, as the store keeps them (policy,
+        catch-up, SLA, half-life, longest hold); empty in memory.
+    team_record : dict
+        Each manager's attributes by id, as the store keeps them; empty in memory.
 
     Attributes
     ----------
@@ -54,6 +60,9 @@ class Live:
         Whether the router was closed.
     version : int
         Version of the state last loaded from or saved to the store (-1: reload).
+    generation : int
+        The store's setup generation when this router opened it: another router
+        that changes the team or settings moves it on.
     cache : tuple of ndarray
         (on shift, absent) of each manager, valid over ``cache_span``.
     cache_span : tuple of float
@@ -66,15 +75,18 @@ class Live:
         "calendar",
         "catch_up",
         "closed",
+        "generation",
         "half_life",
         "index",
         "lock",
         "max_hold",
+        "settings",
         "sla",
         "state",
         "store",
         "store_arg",
         "team",
+        "team_record",
         "tolerance",
         "version",
     )
@@ -92,6 +104,8 @@ class Live:
         max_hold: float | None,
         tolerance: float | None,
         store_arg: str | Path | None,
+        settings: dict[str, Any] | None = None,
+        team_record: dict[str, Any] | None = None,
     ) -> None:
         self.team = team
         self.calendar = calendar
@@ -103,6 +117,9 @@ class Live:
         self.max_hold = max_hold
         self.tolerance = tolerance
         self.store_arg = store_arg
+        self.settings = settings or {}
+        self.team_record = team_record or {}
+        self.generation = 0
         self.index = {mid: j for j, mid in enumerate(team.ids)}
         self.lock = threading.RLock()
         self.closed = False

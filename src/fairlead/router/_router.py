@@ -16,7 +16,7 @@ import numpy as np
 
 from fairlead.core import FloatArray
 from fairlead.policy import Absence, Calendar
-from fairlead.records import Manager, Policy, coerce_policy, coerce_records
+from fairlead.records import InputError, Manager, Policy, coerce_policy, coerce_records
 from fairlead.router._availability import add_absences, set_pause
 from fairlead.router._inputs import (
     absence_list,
@@ -31,6 +31,7 @@ from fairlead.router._live import Live
 from fairlead.router._records import Decision, ManagerStatus, Outcome, Overdue
 from fairlead.router._reprice import current_prices, reprice
 from fairlead.router._routing import current_decision, route_lead
+from fairlead.router._settings import settings_record, team_record
 from fairlead.router._sla import overdue, reassign_overdue
 from fairlead.router._state import CatchUp, RouterState
 from fairlead.router._status import manager_status
@@ -87,10 +88,20 @@ class Router:
         A lead routed on arrival (:meth:`route`) is never held.
     store : str or Path, optional
         SQLite file for decisions and state; default (``None``) in memory. An existing
-        file is resumed: its loads and counts win over the managers' ``active_leads``.
-        ``""`` and ``":memory:"`` are refused (they would keep nothing).
+        store is resumed after its books are checked (``docs/store.md``): its loads and
+        counts win over the managers' ``active_leads``. A file that is not a fairlead
+        router store is refused, as is a damaged one (:class:`DamagedStoreError`; see
+        :func:`repair_store`). ``""`` and ``":memory:"`` are refused (they would keep
+        nothing).
     durability : {"normal", "full"}, default "normal"
         ``normal`` survives a process crash; ``full`` also a power cut (an fsync per call).
+    reconfigure : bool, default False
+        A store remembers the settings it was created with (``policy``, ``catch_up``,
+        ``sla``, ``share_half_life``, ``max_hold``); reopening it with others is a
+        :class:`StoreError` naming each change, unless ``reconfigure=True``: then the
+        new settings hold from now on and the change is written to the store's event
+        log. A change of team (managers joining, leaving, or with other attributes)
+        needs no flag; it is recorded in the event log too.
 
     Attributes
     ----------
@@ -128,6 +139,7 @@ class Router:
         max_hold: timedelta | None = timedelta(hours=3),
         store: str | Path | None = None,
         durability: Literal["normal", "full"] = "normal",
+        reconfigure: bool = False,
     ) -> None:
         self.managers = managers
         self.policy = policy
@@ -140,9 +152,20 @@ class Router:
         self.max_hold = max_hold
         self.store = store
         self.durability = durability
+        self.reconfigure = reconfigure
 
         if durability not in ("normal", "full"):
-            raise ValueError(f"durability must be 'normal' or 'full', got {durability!r}")
+            raise InputError(
+                f"durability must be 'normal' or 'full', got {durability!r}",
+                field="durability",
+                value=durability,
+            )
+        if not isinstance(reconfigure, bool):
+            raise InputError(
+                f"reconfigure must be True or False, got {reconfigure!r}",
+                field="reconfigure",
+                value=reconfigure,
+            )
         path = store_path(store)
         records: list[Manager] = coerce_records(managers, Manager, "manager")
         rules = coerce_policy(policy)
@@ -167,9 +190,14 @@ class Router:
             max_hold=hold,
             tolerance=rules.balance_tolerance,
             store_arg=store,
+            # what a file remembers, to compare when it is reopened (in memory: nothing)
+            settings=None
+            if path is None
+            else settings_record(rules, catch_up_rule, sla_by_tier, half_life, hold),
+            team_record=None if path is None else team_record(records),
         )
         try:
-            resume(self._live, fresh)
+            resume(self._live, fresh, reconfigure=reconfigure)
         except BaseException:
             ledger.close()
             raise

@@ -176,6 +176,7 @@ def place(
         reason=reason, routed_at=ts,
         seq=existing.seq if existing is not None else state.decisions - 1,
         due_at=due(live, seen.tier, ts), value_row=row, runner_up=runner_up,
+        work=float(seen.work[j]),
     )  # fmt: skip
     live.store.put(entry)
     save(live)

@@ -18,7 +18,7 @@ from fairlead.router._pick import pick
 from fairlead.router._reasons import why
 from fairlead.router._records import Decision, Overdue, decision_of, nobody_reason, utc
 from fairlead.router._store import Entry
-from fairlead.router._sync import save
+from fairlead.router._sync import save, unload
 
 
 def due(live: Live, tier: Tier, ts: float) -> float | None:
@@ -89,7 +89,7 @@ def _reassign(
         left = 1.0
         if live.half_life is not None:
             left = 0.5 ** (max(ts - entry.routed_at, 0.0) / live.half_life)
-        state.open[old] = max(state.open[old] - seen.work[old], 0.0)
+        unload(live, old, entry.work)
         state.received[old] -= left
         state.target[old] -= left
         state.reassigned_out[old] += 1.0
@@ -105,6 +105,7 @@ def _reassign(
         due_at=due(live, seen.tier, ts), previous=holder,
         reassignments=entry.reassignments + 1,
         runner_up=None if choice.runner_up < 0 else team.ids[choice.runner_up],
+        work=float(seen.work[j]),
     )  # fmt: skip
     live.store.put(updated)
     live.store.log(ts, "reassign", entry.lead_id, team.ids[j], reason)

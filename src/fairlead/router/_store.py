@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +16,9 @@ from pydantic import ValidationError
 
 from fairlead.core import FloatArray
 from fairlead.records import Lead, describe_error
+from fairlead.router._books import Books, read_books
+from fairlead.router._errors import REPAIR_HINT, DamagedStoreError, StoreError
+from fairlead.router._format import COLUMNS, Kind, classify, create, table_problems
 
 
 @dataclass(slots=True)
@@ -23,7 +26,8 @@ class Entry:
     """What the router knows of one lead: the decision, the SLA clock and the outcome.
 
     ``routed_at`` is when the lead arrived while it waits, then when its current
-    manager got it (the start of its SLA clock).
+    manager got it (the start of its SLA clock). ``work`` is the workload charged to
+    that manager when they got it (0 while it waits): its release takes off the same.
     """
 
     lead_id: str
@@ -44,6 +48,7 @@ class Entry:
     reassignments: int = 0
     value_row: FloatArray | None = None
     offered_at: float | None = None
+    work: float = 0.0
 
     @property
     def lead(self) -> Lead:
@@ -52,7 +57,7 @@ class Entry:
             return Lead.model_validate_json(self.lead_json)
         except ValidationError as exc:
             detail = describe_error(exc.errors()[0])[1]
-            raise ValueError(
+            raise DamagedStoreError(
                 f"the router store is damaged: the record of lead {self.lead_id!r} "
                 f"cannot be read ({detail})"
             ) from None
@@ -62,6 +67,8 @@ class Store(Protocol):
     """The ledger a router writes through; one transaction per public call."""
 
     persistent: bool
+
+    def opening(self) -> AbstractContextManager[bool]: ...  # pragma: no cover
 
     def transaction(
         self, *, write: bool = True
@@ -89,7 +96,9 @@ class Store(Protocol):
 
     def set_meta(self, key: str, value: str) -> None: ...  # pragma: no cover
 
-    def damaged(self, detail: object) -> ValueError: ...  # pragma: no cover
+    def books(self, known: Iterable[str] = ()) -> Books | None: ...  # pragma: no cover
+
+    def damaged(self, detail: object) -> DamagedStoreError: ...  # pragma: no cover
 
     def close(self) -> None: ...  # pragma: no cover
 
@@ -121,6 +130,22 @@ class _MemoryTransaction:
         store._undo = None
 
 
+class _MemoryOpening:
+    """:meth:`MemoryStore.opening`: a transaction on a store that is always new."""
+
+    __slots__ = ("transaction",)
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.transaction = _MemoryTransaction(store)
+
+    def __enter__(self) -> bool:
+        self.transaction.__enter__()
+        return True
+
+    def __exit__(self, kind: Any, exc: Any, trace: Any) -> None:
+        self.transaction.__exit__(kind, exc, trace)
+
+
 class MemoryStore:
     """Decisions kept in a dict; the state lives in the router only.
 
@@ -137,6 +162,10 @@ class MemoryStore:
         self._meta: dict[str, str] = {}
         self._pending: dict[str, Entry] = {}
         self._undo: list[tuple[str, Entry | None]] | None = None
+
+    def opening(self) -> AbstractContextManager[bool]:
+        """The first call of a router: always on a new store."""
+        return _MemoryOpening(self)
 
     def transaction(self, *, write: bool = True) -> _MemoryTransaction:
         """Undo every change of the block if it raises."""
@@ -204,9 +233,13 @@ class MemoryStore:
         """Store a setting."""
         self._meta[key] = value
 
-    def damaged(self, detail: object) -> ValueError:
+    def books(self, known: Iterable[str] = ()) -> Books | None:
+        """Nothing to recount: the state lives in the router only."""
+        return None
+
+    def damaged(self, detail: object) -> DamagedStoreError:
         """The error for state that is not what a router wrote."""
-        return ValueError(f"the router store 'in memory' is damaged: {detail}")
+        return DamagedStoreError(f"the router store 'in memory' is damaged: {detail}")
 
     def close(self) -> None:
         """Nothing to close."""
@@ -217,48 +250,9 @@ WAL_LIMIT = 64 * 2**20
 #: Commits between two checkpoints at most (about 50 MB of log at 200 managers).
 CHECKPOINT_COMMITS = 1000
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS state (
-    id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, data BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS leads (
-    lead_id TEXT PRIMARY KEY,
-    seq INTEGER NOT NULL,
-    manager_id TEXT,
-    kind TEXT NOT NULL,
-    value REAL NOT NULL,
-    price REAL NOT NULL,
-    reason TEXT NOT NULL,
-    routed_at REAL NOT NULL,
-    previous TEXT,
-    runner_up TEXT,
-    due_at REAL,
-    contacted_at REAL,
-    released_at REAL,
-    outcome TEXT,
-    reassignments INTEGER NOT NULL DEFAULT 0,
-    lead TEXT NOT NULL,
-    value_row BLOB,
-    offered_at REAL
-);
-CREATE INDEX IF NOT EXISTS leads_open_due ON leads (due_at)
-    WHERE manager_id IS NOT NULL AND contacted_at IS NULL AND released_at IS NULL;
-CREATE INDEX IF NOT EXISTS leads_pending ON leads (seq) WHERE released_at IS NULL;
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at REAL NOT NULL,
-    kind TEXT NOT NULL,
-    lead_id TEXT,
-    manager_id TEXT,
-    detail TEXT NOT NULL
-);
-"""
-_COLUMNS = (
-    "lead_id, seq, manager_id, kind, value, price, reason, routed_at, previous, runner_up, due_at, "
-    "contacted_at, released_at, outcome, reassignments, lead, value_row, offered_at"
-)
-_NAMES = tuple(name.strip() for name in _COLUMNS.split(","))
+_NAMES = COLUMNS["leads"]
+_COLUMNS = ", ".join(_NAMES)
+_PLACES = ", ".join("?" * len(_NAMES))
 
 
 class SqliteStore:
@@ -278,6 +272,11 @@ class SqliteStore:
     comes first (rather than every 1000 pages, SQLite's default, about every 100 calls
     here): under load about one call in a thousand pays for a checkpoint, and the log
     stays bounded.
+
+    The file carries fairlead's marks (``application_id``, the format as
+    ``user_version``, see :mod:`fairlead.router._format`): another application's file is
+    refused before anything is written to it, and an unmarked store of an earlier
+    fairlead only with ``unmarked=True`` (for :func:`~fairlead.router.repair_store`).
     """
 
     persistent = True
@@ -288,28 +287,58 @@ class SqliteStore:
         *,
         durability: Literal["normal", "full"] = "normal",
         checkpoint_every: float = 1.0,
+        unmarked: bool = False,
     ) -> None:
         if durability not in ("normal", "full"):
             raise ValueError(f"durability must be 'normal' or 'full', got {durability!r}")
         self.path = str(path)
+        self.unmarked = unmarked
         try:
             self.db = sqlite3.connect(
                 self.path, timeout=30.0, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as exc:
-            raise ValueError(f"cannot open the router store {self.path!r}: {exc}") from None
+            raise StoreError(
+                f"cannot open the router store {self.path!r}: {exc}", path=self.path
+            ) from None
         try:
+            # What the file is, before anything is written to it: another
+            # application's file is refused as it was found.
+            self.kind()
             self._set_up(durability)
         except sqlite3.Error as exc:
             self.db.close()
-            raise ValueError(f"cannot open the router store {self.path!r}: {exc}") from None
+            raise StoreError(
+                f"cannot open the router store {self.path!r}: {exc}", path=self.path
+            ) from None
+        except BaseException:
+            self.db.close()
+            raise
         self.checkpoint_every = checkpoint_every
         self._last_checkpoint = time.monotonic()
         self._commits = 0
         self._closed = False
 
+    def kind(self) -> Kind:
+        """What the file is: new, a store, or (when opened with ``unmarked``) an unmarked one.
+
+        Raises
+        ------
+        StoreError
+            For another application's file, a newer format, or an unmarked store.
+        """
+        kind = classify(self.db, self.path)
+        if kind == "unmarked" and not self.unmarked:
+            raise StoreError(
+                f"the router store {self.path!r} has no format mark: it was written by an "
+                "earlier fairlead. fairlead.router.repair_store(path, managers, policy) "
+                "checks its books and marks it",
+                path=self.path,
+            )
+        return kind
+
     def _set_up(self, durability: str) -> None:
-        """WAL journal, durability, checkpoints by hand, and the tables.
+        """WAL journal, durability and checkpoints by hand.
 
         Two processes opening a new file at once can find it locked while the other
         turns on WAL, a step SQLite does not wait for: it is retried for up to 30 s.
@@ -321,12 +350,35 @@ class SqliteStore:
                 self.db.execute(f"PRAGMA synchronous={durability.upper()}")
                 self.db.execute("PRAGMA wal_autocheckpoint=0")
                 self.db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
-                self.db.executescript(_SCHEMA)
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() > deadline:
                     raise
                 time.sleep(0.02)
+
+    @contextmanager
+    def opening(self) -> Iterator[bool]:
+        """The first transaction of a router (``BEGIN IMMEDIATE``); yields whether it is new.
+
+        The file is looked at again under the write lock (another process may have
+        created the store meanwhile): a new one gets its tables and marks, a marked
+        one must have all its tables, with their columns.
+        """
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            kind = self.kind()
+            if kind == "new":
+                create(self.db)
+            else:
+                problems = table_problems(self.db)
+                if problems:
+                    raise self.damaged("; ".join([*problems, REPAIR_HINT]))
+            yield kind == "new"
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[int | None]:
@@ -337,10 +389,18 @@ class SqliteStore:
         self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             row = self.db.execute("SELECT version FROM state WHERE id = 1").fetchone()
-            if row is not None and not isinstance(row[0], int):
+            if row is None:
+                raise self.damaged("its state row is missing (deleted while the router ran)")
+            if not isinstance(row[0], int):
                 raise self.damaged(f"its state version must be an integer, got {row[0]!r}")
-            yield None if row is None else row[0]
+            yield row[0]
             self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            if str(exc).startswith(("no such table", "no such column")):
+                raise self.damaged(f"{exc} (changed while the router ran)") from None
+            raise
         except BaseException:
             if self.db.in_transaction:  # SQLite may have rolled back already (disk full)
                 self.db.execute("ROLLBACK")
@@ -374,8 +434,7 @@ class SqliteStore:
         """Insert or replace the lead's entry."""
         row = entry.value_row
         self.db.execute(
-            f"INSERT OR REPLACE INTO leads ({_COLUMNS}) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO leads ({_COLUMNS}) VALUES ({_PLACES})",
             (
                 entry.lead_id,
                 entry.seq,
@@ -395,6 +454,7 @@ class SqliteStore:
                 entry.lead_json,
                 None if row is None else np.asarray(row, dtype=np.float64).tobytes(),
                 entry.offered_at,
+                entry.work,
             ),
         )
 
@@ -450,9 +510,15 @@ class SqliteStore:
             "INSERT OR REPLACE INTO state (id, version, data) VALUES (1, ?, ?)", (version, data)
         )
 
-    def damaged(self, detail: object) -> ValueError:
+    def books(self, known: Iterable[str] = ()) -> Books:
+        """The leads table counted by manager (one pass over it); see :func:`read_books`."""
+        return read_books(self.db, known)
+
+    def damaged(self, detail: object) -> DamagedStoreError:
         """The error for a file whose content is not what a router wrote."""
-        return ValueError(f"the router store {self.path!r} is damaged: {detail}")
+        return DamagedStoreError(
+            f"the router store {self.path!r} is damaged: {detail}", path=self.path
+        )
 
     def meta(self, key: str) -> str | None:
         """A stored setting."""
@@ -501,6 +567,7 @@ def _entry(row: tuple[Any, ...]) -> Entry:
         reassignments=int(fields["reassignments"]),
         value_row=None if blob is None else np.frombuffer(blob, dtype=np.float64).copy(),
         offered_at=_number(fields["offered_at"]),
+        work=float(fields["work"] or 0.0),
     )
 
 
@@ -517,13 +584,15 @@ def dumps_ids(ids: list[str]) -> str:
     return json.dumps(ids)
 
 
-def loads_ids(text: str) -> list[str]:
+def loads_ids(text: str | None, what: str = "manager ids") -> list[str]:
     """Manager ids from the meta table (a ValueError if they are not a list of ids)."""
     try:
-        ids = json.loads(text)
+        ids = json.loads(text) if text is not None else None
     except ValueError:
         ids = None
     if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
+        if text is None:
+            raise ValueError(f"its {what} are missing from the meta table")
         shown = text if len(text) <= 60 else text[:57] + "..."
-        raise ValueError(f"its manager ids must be a JSON list of strings, got {shown!r}")
+        raise ValueError(f"its {what} must be a JSON list of strings, got {shown!r}")
     return ids

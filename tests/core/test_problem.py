@@ -5,8 +5,10 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import fairlead as fl
+from fairlead.core import violations
 
 LEADS = ["L-a", "L-b", "L-c"]
 MANAGERS = ["m-1", "m-2"]
@@ -556,3 +558,90 @@ def test_upper_load_is_the_smaller_of_capacity_and_max_load():
     assert p.upper_load.dtype == np.float64
     default = fl.AssignmentProblem(value=np.zeros((2, 3)), capacity=[4, 1, 2.5])
     np.testing.assert_array_equal(default.upper_load, [4, 1, 2.5])
+
+
+# --------------------------------------------------------------------------- labels, capacity
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"manager_labels": ["a", "b", "a"]},
+            "manager_labels names 'a' twice (managers 0 and 2); each name must be unique",
+        ),
+        (
+            {"lead_labels": ["l1", "l2", "l2"]},
+            "lead_labels names 'l2' twice (leads 1 and 2); each name must be unique",
+        ),
+        (
+            {"lead_labels": [7, "7", "x"]},  # the same text once read as names
+            "lead_labels names '7' twice (leads 0 and 1); each name must be unique",
+        ),
+    ],
+)
+def test_duplicate_labels_are_refused_naming_both_positions(kwargs, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        fl.AssignmentProblem(value=np.ones((3, 3)), capacity=[3, 3, 3], **kwargs)
+
+
+def test_labels_differing_only_by_case_are_distinct_ids():
+    p = fl.AssignmentProblem(value=np.ones((1, 2)), capacity=[1, 1], manager_labels=["a", "A"])
+    assert p.manager_labels == ("a", "A")
+
+
+ALL_METHODS = [
+    "cp_sat",
+    "greedy",
+    "least_loaded",
+    "lp_round",
+    "min_cost_flow",
+    "round_robin",
+    "sifting",
+    "weighted_random",
+]
+
+
+@pytest.mark.parametrize("method", ALL_METHODS)
+def test_fractional_capacity_with_unit_weights_admits_whole_leads_below_it(method):
+    """capacity 1.5 with leads of weight 1: at most one lead, by every method alike."""
+    value = np.array([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3]])
+    two = fl.AssignmentProblem(value=value[:2], capacity=[1.5, 1])
+    solution = fl.solve(two, method=method)
+    assert solution.status in (fl.SolveStatus.OPTIMAL, fl.SolveStatus.FEASIBLE)
+    assert solution.loads.tolist() == [1.0, 1.0]
+    three = fl.AssignmentProblem(value=value, capacity=[1.5, 1])
+    short = fl.solve(three, method=method)
+    assert short.status in (fl.SolveStatus.INFEASIBLE, fl.SolveStatus.FAILED)
+    assert short.loads.max() <= 1.0
+    assert int((short.manager_of >= 0).sum()) <= 2
+
+
+@pytest.mark.parametrize("method", ["cp_sat", "lp_round"])
+def test_fractional_capacity_is_used_whole_by_fractional_weights(method):
+    p = fl.AssignmentProblem(
+        value=np.full((4, 2), 0.5), capacity=[1.5, 1.0], weight=[0.5, 0.5, 0.5, 1.0]
+    )
+    solution = fl.solve(p, method=method)
+    assert solution.status in (fl.SolveStatus.OPTIMAL, fl.SolveStatus.FEASIBLE)
+    assert solution.loads.tolist() == [1.5, 1.0]
+    assert not violations(p, solution.manager_of)
+
+
+def test_problem_errors_are_input_errors():
+    with pytest.raises(fl.InputError, match=r"^capacity of manager 0 must be >= 0, got -1$"):
+        fl.AssignmentProblem(value=np.ones((2, 2)), capacity=[-1, 1])
+    assert issubclass(fl.InputError, ValueError)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_values_whose_total_would_overflow_are_refused(sparse):
+    value = np.array([[1.0, -1e308], [2.0, 3.0]])
+    given = sp.csr_array(value) if sparse else value
+    with pytest.raises(
+        fl.InputError,
+        match=r"^value of lead 0 for manager 1 is too large, got -1e\+308: a plan's total over "
+        r"2 leads would overflow",
+    ):
+        fl.AssignmentProblem(value=given, capacity=[2, 2])
+    fl.AssignmentProblem(value=np.full((2, 2), 8e307), capacity=[2, 2])  # 1.6e308 fits

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import fairlead as fl
 from fairlead.policy._capacity import free_capacity, plan_capacity, water_fill
+from fairlead.records import InputWarning
 
 EPS = 1e-7
 
@@ -70,11 +71,13 @@ def reference_targets(managers, policy, n_leads):
 
 
 def test_free_capacity_subtracts_active_leads_and_portfolio_load():
+    with pytest.warns(InputWarning, match=r"manager 'd': active_leads \(9\) exceeds"):
+        overloaded = manager("d", 5, active_leads=9)  # over the limit: 0, not negative
     managers = [
         manager("a", 10, active_leads=3, portfolio_size=7),  # 10 - 3 - floor(3.5) = 4
         manager("b", 10),  # 10
         manager("c", 5, active_leads=5),  # 0: at its limit
-        manager("d", 5, active_leads=9),  # overloaded: 0, not negative
+        overloaded,
         manager("e", 20, available=False),  # unavailable: 0
         manager("f", 6, portfolio_size=20),  # 6 - floor(10) < 0 -> 0
     ]
@@ -93,6 +96,8 @@ def test_free_capacity_rounds_portfolio_load_down():
     assert free_capacity(managers, fl.Policy(portfolio_load=0.9)).tolist() == [8.0]
 
 
+# Managers over their limit are drawn on purpose: each is a (filtered) InputWarning.
+@pytest.mark.filterwarnings("ignore::fairlead.records.InputWarning")
 @settings(deadline=None, max_examples=60)
 @given(
     st.lists(
@@ -303,6 +308,7 @@ manager_rows = st.lists(
 )
 
 
+@pytest.mark.filterwarnings("ignore::fairlead.records.InputWarning")
 @settings(deadline=None, max_examples=60)
 @given(
     manager_rows,

@@ -104,7 +104,7 @@ def test_soft_hot_rule_pays_instead_of_failing():
         {"id": "sen", "level": "senior", "max_active_leads": 1},
         {"id": "jun", "level": "junior", "max_active_leads": 1},
     ]
-    with pytest.raises(fl.InfeasibleError, match="can only go to"):
+    with pytest.raises(fl.InfeasibleError, match=r"(can|may) only go to"):
         fl.assign(leads, managers, policy={"balance_tolerance": None})
     policy = {"balance_tolerance": None, "hot_rule": "soft", "hot_penalty": 0.05}
     plan = fl.assign(leads, managers, policy=policy)
@@ -238,3 +238,11 @@ def test_explain_speaks_of_workload_and_soft_rule_prices():
     why = plan.explain(hot_on_senior)
     assert why.runner_up is not None
     assert "soft rule costs 0.050" in why.runner_up.detail
+
+
+def test_working_hours_read_day_names_by_the_label_rule():
+    full_width_sat = "".join(chr(ord(c) + 0xFEE0) for c in "SAT")
+    hours = fl.WorkingHours(week={"Mon-FRI": "09:00-18:00", f" {full_width_sat} ": "OFF"})
+    assert hours.weekly_mask().sum() == 5 * 9 * 60
+    with pytest.raises(fl.InputError, match=r"^working hours: unknown day 'someday'"):
+        fl.WorkingHours(week={"Someday": "09:00-18:00"})

@@ -109,3 +109,29 @@ def test_router_calls_raise_input_errors():
     with pytest.raises(fl.InputError, match=r"^lead id must not be empty, got str ' '$"):
         router.decision(" ")
     router.close()
+
+
+def test_a_frame_with_a_column_twice_is_refused():
+    frame = pd.DataFrame([["l1", 0.5, 0.9], ["l2", 0.4, 0.1]], columns=["id", "score", "score"])
+    with pytest.raises(
+        fl.InputError, match=r"^leads have the column 'score' twice \(positions 1, 2\)$"
+    ):
+        fl.assign(frame, [{"id": "m", "max_active_leads": 5}])
+
+
+def test_mixed_customer_ids_name_the_odd_value():
+    from fairlead.records import customer_ids
+
+    with pytest.raises(
+        fl.InputError,
+        match=r"^customer_id must hold strings or integers of one kind, got a mix of bool, str "
+        r"\(row 1: True\)$",
+    ):
+        customer_ids(np.array(["c1", True, "c2"], dtype=object), "customer_id")
+
+
+def test_model_values_of_the_wrong_shape_are_an_input_error():
+    with pytest.raises(fl.InputError, match=r"model values must have shape \(1, 1\) .*\(3, 2\)"):
+        fl.assign(
+            [{"id": "l", "score": 0.5}], [{"id": "m", "max_active_leads": 1}], model=np.ones((3, 2))
+        )

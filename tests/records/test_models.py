@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import fairlead as fl
+from fairlead.records import InputWarning
 
 LEVELS_IN_ORDER = ["trainee", "junior", "middle", "senior"]
 
@@ -78,20 +79,24 @@ def test_lead_score_bounds_are_inclusive(score):
 
 @pytest.mark.parametrize("score", [-0.01, 1.01, 2, -1])
 def test_lead_score_outside_unit_interval_raises(score):
-    with pytest.raises(ValueError, match=r"score\n.*(greater|less) than or equal to [01]"):
+    with pytest.raises(
+        fl.InputError, match=r"^lead 'a': 'score' .*(greater|less) than or equal to [01], got "
+    ):
         fl.Lead(id="a", score=score)
 
 
 @pytest.mark.parametrize("score", [math.nan, math.inf, -math.inf])
 def test_lead_non_finite_score_raises(score):
-    with pytest.raises(ValueError, match=r"score\n.*finite number"):
+    with pytest.raises(fl.InputError, match=r"^lead 'a': 'score' .*finite number"):
         fl.Lead(id="a", score=score)
 
 
 @pytest.mark.parametrize("feature", [math.nan, math.inf, np.float32("-inf")])
 def test_lead_non_finite_feature_raises_naming_it(feature):
     # not the category "nan": a router would store it and fail to read it back
-    with pytest.raises(ValueError, match=r"features\n.*feature 'age' must be a finite number"):
+    with pytest.raises(
+        fl.InputError, match=r"^lead 'a': 'features' feature 'age' must be a finite number, got "
+    ):
         fl.Lead(id="a", score=0.5, features={"age": feature, "city": "Omsk"})
     with pytest.raises(
         ValueError, match=r"lead 'x' \(row 0\): 'features' feature 'age' must be a finite"
@@ -120,12 +125,12 @@ def test_lead_bool_score_raises(score):
 
 
 def test_lead_empty_id_raises():
-    with pytest.raises(ValueError, match=r"id\n.*at least 1 character"):
+    with pytest.raises(fl.InputError, match=r"^lead '': 'id' .*at least 1 character"):
         fl.Lead(id="", score=0.5)
 
 
 def test_lead_missing_score_raises():
-    with pytest.raises(ValueError, match=r"score\n.*Field required"):
+    with pytest.raises(fl.InputError, match=r"^lead 'a': 'score' Field required$"):
         fl.Lead(id="a")
 
 
@@ -140,7 +145,9 @@ def test_lead_unknown_tier_raises():
 
 
 def test_lead_unknown_field_raises():
-    with pytest.raises(ValueError, match=r"colour\n.*Extra inputs are not permitted"):
+    with pytest.raises(
+        fl.InputError, match=r"^lead 'a': 'colour' Extra inputs are not permitted, got 'red'$"
+    ):
         fl.Lead(id="a", score=0.5, colour="red")
 
 
@@ -206,8 +213,11 @@ def test_manager_label_uses_name_when_given():
 )
 def test_manager_bad_field_raises_naming_the_field(field, value):
     kwargs = {"id": "m", "max_active_leads": 3, field: value}
-    with pytest.raises(ValueError, match=rf"{field}\n"):
+    who = repr(kwargs["id"])  # the id as given, even when it is the bad field
+    with pytest.raises(fl.InputError, match=rf"^manager {who}: '{field}' .*, got ") as info:
         fl.Manager(**kwargs)
+    assert info.value.field == field
+    assert info.value.value == value
 
 
 def test_manager_bool_capacity_raises():
@@ -216,7 +226,7 @@ def test_manager_bool_capacity_raises():
 
 
 def test_manager_requires_max_active_leads():
-    with pytest.raises(ValueError, match=r"max_active_leads\n.*Field required"):
+    with pytest.raises(fl.InputError, match=r"^manager 'm': 'max_active_leads' Field required$"):
         fl.Manager(id="m")
 
 
@@ -348,3 +358,206 @@ def test_policy_tier_of_custom_thresholds():
     assert p.tier_of(0.05) is fl.Tier.COLD
     assert p.tier_of(0.5) is fl.Tier.WARM
     assert p.tier_of(0.9) is fl.Tier.HOT
+
+
+# --------------------------------------------------------------------------- errors in words
+
+
+@pytest.mark.parametrize(
+    ("make", "message", "field", "value"),
+    [
+        (
+            lambda: fl.Policy(balance_tolerance=-0.1),
+            r"policy 'balance_tolerance': Input should be greater than or equal to 0, got -0.1",
+            "balance_tolerance",
+            -0.1,
+        ),
+        (
+            lambda: fl.Manager(id="a"),
+            r"manager 'a': 'max_active_leads' Field required",
+            "max_active_leads",
+            {"id": "a"},
+        ),
+        (
+            lambda: fl.Lead(id="l1"),
+            r"lead 'l1': 'score' Field required",
+            "score",
+            {"id": "l1"},
+        ),
+        (
+            lambda: fl.Lead(score=0.5),
+            r"lead: 'id' Field required",
+            "id",
+            {"score": 0.5},
+        ),
+        (
+            lambda: fl.Manager(id=7, max_active_leads=-3),
+            r"manager 7: 'max_active_leads' Input should be greater than or equal to 0, got -3",
+            "max_active_leads",
+            -3,
+        ),
+        (
+            lambda: fl.Policy(warm_threshold=0.7, hot_threshold=0.5),
+            r"policy: warm_threshold (0.7) must not exceed hot_threshold (0.5)",
+            "record",
+            None,
+        ),
+        (
+            lambda: fl.WorkingHours(timezone="Mars/Olympus"),
+            r"working hours 'timezone': unknown time zone 'Mars/Olympus' (an IANA name",
+            "timezone",
+            "Mars/Olympus",
+        ),
+        (
+            lambda: fl.Absence(manager_id="a", start="2026-07-02", end="2026-07-01"),
+            r"absence: absence ends (2026-07-01) before it starts (2026-07-02)",
+            "record",
+            None,
+        ),
+    ],
+)
+def test_direct_construction_raises_input_error_in_words(make, message, field, value):
+    with pytest.raises(fl.InputError) as info:
+        make()
+    error = info.value
+    assert str(error).startswith(message)
+    assert isinstance(error, ValueError)
+    assert "errors.pydantic.dev" not in str(error)
+    assert error.field == field
+    if field not in ("record",) and not isinstance(value, dict):
+        assert error.value == value
+
+
+def test_model_validate_still_raises_pydantic_errors_for_row_readers():
+    # The row readers catch these to add the row and the file's line.
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        fl.Lead.model_validate({"id": "l1"})
+    with pytest.raises(fl.InputError, match=r"^lead 'l1' \(row 0\): 'score' Field required$"):
+        fl.assign([{"id": "l1"}], [{"id": "m", "max_active_leads": 1}])
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            {"hot": {"trainee": -1.0}},
+            r"policy: level_factors['hot']['trainee'] must be finite and >= 0, got -1",
+        ),
+        (
+            {"warm": {"senior": -0.5, "junior": 1.0}},
+            r"policy: level_factors['warm']['senior'] must be finite and >= 0, got -0.5",
+        ),
+        (
+            {"cold": {"middle": math.nan}},
+            r"policy: level_factors['cold']['middle'] must be finite and >= 0, got nan",
+        ),
+        (
+            {"hot": {"trainee": 1.0}},
+            r"policy: level_factors lacks a factor for tier 'hot', level 'junior'",
+        ),
+    ],
+)
+def test_partial_level_factors_name_the_bad_value_first(table, message):
+    with pytest.raises(fl.InputError) as info:
+        fl.Policy(level_factors=table)
+    assert str(info.value).startswith(message)
+    assert info.value.field == "level_factors"
+
+
+# --------------------------------------------------------------------------- overloaded managers
+
+
+def test_a_manager_over_their_limit_is_accepted_with_a_warning():
+    with pytest.warns(InputWarning) as record:
+        mg = fl.Manager(id="a", active_leads=10, max_active_leads=5)
+    assert str(record[0].message) == (
+        "manager 'a': active_leads (10) exceeds max_active_leads (5); accepted as a manager "
+        "over their limit, who gets no new leads"
+    )
+    assert record[0].filename == __file__  # points at the caller, not at pydantic
+    assert issubclass(InputWarning, UserWarning)
+    assert mg.active_leads == 10
+
+
+def test_an_overloaded_manager_gets_no_new_leads():
+    leads = [{"id": f"l{k}", "score": 0.5} for k in range(3)]
+    managers = [
+        {"id": "a", "active_leads": 10, "max_active_leads": 5},
+        {"id": "b", "max_active_leads": 5},
+    ]
+    with pytest.warns(InputWarning, match="manager 'a'"):
+        plan = fl.assign(leads, managers)
+    assert set(plan.assignments.values()) == {"b"}
+    assert plan.capacity.free.tolist() == [0.0, 5.0]
+
+
+def test_the_overload_warning_can_be_filtered(recwarn):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        fl.Manager(id="a", active_leads=6, max_active_leads=5)
+    assert not recwarn.list
+    fl.Manager(id="b", active_leads=5, max_active_leads=5)  # at the limit: no warning
+    assert not recwarn.list
+
+
+# --------------------------------------------------------------------------- values refused
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"id": "a\x00b"}, r"lead 'a\\x00b': 'id' must not contain a NUL character"),
+        ({"score": np.True_}, r"'score' must be a number, not a boolean \(True\)"),
+        ({"deal_value": np.True_}, r"'deal_value' must be a number, not a boolean"),
+        ({"product": math.nan}, r"'product' must be text .*, got nan$"),
+        ({"source": np.float64("inf")}, r"'source' must be text .*, got np\.float64\(inf\)$"),
+        ({"segment": -math.inf}, r"'segment' must be text .*, got -inf$"),
+        ({"created_at": -1}, r"'created_at' must be a datetime, a date or ISO 8601 text .*-1$"),
+        ({"created_at": "12345"}, r"'created_at' must be a datetime, .*, got '12345'$"),
+        ({"created_at": np.True_}, r"'created_at' must be a datetime"),
+        (
+            {"features": {"x": True}},
+            r"feature 'x' must be a number or text, not a boolean, got True",
+        ),
+    ],
+)
+def test_lead_values_outside_the_domain_are_named(fields, message):
+    with pytest.raises(fl.InputError, match=message):
+        fl.Lead(**{"id": "l1", "score": 0.5, **fields})
+
+
+def test_lead_times_follow_the_time_rule():
+    assert fl.Lead(id="l", score=0.5, created_at=np.datetime64("2025-03-03T09:05")).created_at == (
+        fl.Lead(id="l", score=0.5, created_at="2025-03-03T09:05").created_at
+    )
+    assert fl.Lead(id="l", score=0.5, created_at=np.datetime64("NaT")).created_at is None
+    assert fl.Lead(id="l", score=0.5, created_at=" ").created_at is None
+    assert fl.Lead(id="l", score=0.5, product=7).product == "7"  # a code read as text
+
+
+@pytest.mark.parametrize(
+    ("model", "fields", "message"),
+    [
+        (fl.Manager, {"name": math.nan}, r"^manager 'm1': 'name' must be text .*, got nan$"),
+        (fl.Manager, {"max_active_leads": np.True_}, r"'max_active_leads' must be a number"),
+        (
+            fl.Policy,
+            {"effort_by_level": {"senior": True}},
+            r"^policy: effort_by_level\['senior'\] must be a number, not a boolean, got True$",
+        ),
+        (
+            fl.Policy,
+            {"level_factors": {"hot": {"senior": np.True_}}},
+            r"^policy: level_factors\['hot'\]\['senior'\] must be a number, not a boolean",
+        ),
+        (fl.Policy, {"value_tolerance": np.True_}, r"'value_tolerance': must be a number"),
+    ],
+)
+def test_manager_and_policy_values_outside_the_domain_are_named(model, fields, message):
+    base = {"id": "m1", "max_active_leads": 5} if model is fl.Manager else {}
+    with pytest.raises(fl.InputError, match=message):
+        model(**{**base, **fields})

@@ -657,3 +657,30 @@ def test_features_of_any_magnitude_are_used_as_at_ordinary_scale(scale):
         P = cm.predict_proba(X[:50] * scale, managers=["a", "b"])
     np.testing.assert_allclose(P, reference.predict_proba(X[:50], managers=["a", "b"]), rtol=1e-9)
     assert P[:, 0].std() > 0.05
+
+
+# --------------------------------------------------------------------------- segment labels
+
+
+def test_segments_match_by_the_label_rule():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(900, 2))
+    y = (rng.random(900) < expit(X[:, 0])).astype(int)
+    who = rng.choice(["a", "b"], 900)
+    seg = rng.choice(["Hot", "hot ", "HOT", "cold", "Ипотека", "ипотека"], 900)
+    seg[0], seg[1], seg[2] = "hot ", "cold", "Ипотека"
+    cm = ConversionModel().fit(X, y, managers=who, segments=seg)
+    # one segment per label; each shown as first spelled in the history (sorted by key)
+    assert cm.segments_.tolist() == ["cold", "hot", "Ипотека"]
+    assert cm.trials_.sum(axis=1).tolist() == [
+        float(np.isin(seg, group).sum())
+        for group in (["cold"], ["Hot", "hot ", "HOT"], ["Ипотека", "ипотека"])
+    ]
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in "HOT")
+    P = cm.predict_proba(
+        X[:4], managers=["a", "b"], segments=["hot", full_width, "ИПОТЕКА", "Cold"]
+    )
+    Q = cm.predict_proba(X[:4], managers=["a", "b"], segments=["HOT", "Hot", "ипотека", "cold"])
+    np.testing.assert_array_equal(P, Q)
+    with pytest.raises(ValueError, match=r"unknown segment\(s\) \['vip'\]"):
+        cm.predict_proba(X[:1], managers=["a"], segments=["vip"])

@@ -294,3 +294,14 @@ def test_outcomes_and_weights_of_the_wrong_shape_name_it():
         ValueError, match=r"^sample_weight must have one entry per row \(10\), got shape \(3,\)$"
     ):
         LogisticModel().fit(X, y, sample_weight=np.ones(3))
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [([0, 1, 0, 2], "got 2 in row 3"), ([0, 1, np.nan, 1], "got nan in row 2")],
+)
+def test_outcomes_other_than_0_and_1_are_refused(y, message):
+    import fairlead as fl
+
+    with pytest.raises(fl.InputError, match=rf"^y must hold outcomes 0/1, {message}$"):
+        LogisticModel().fit(np.arange(4.0)[:, None], y)

@@ -628,3 +628,17 @@ def test_a_named_index_is_still_read_as_a_column() -> None:
     by_index = rfm(pd.DataFrame(_tx()).set_index("customer_id"), now="2024-01-04")
     by_column = rfm(pd.DataFrame(_tx()), now="2024-01-04")
     pd.testing.assert_frame_equal(by_index, by_column)
+
+
+def test_segment_names_alike_by_the_label_rule_are_one_segment() -> None:
+    table = SegmentTable(
+        [
+            SegmentRule("Active", r=(3, 5), f=(1, 5)),
+            SegmentRule("lapsed", r=(1, 1), f=(1, 5)),
+            SegmentRule(" ACTIVE ", r=(2, 2), f=(1, 5)),
+        ]
+    )
+    assert table.names == ("Active", "lapsed")
+    assert table.segment_of(2, 3) == table.segment_of(4, 3) == "Active"
+    with pytest.raises(ValueError, match="name of a segment rule must be a non-empty"):
+        SegmentRule("  ", r=(1, 5), f=(1, 5))

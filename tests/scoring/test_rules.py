@@ -354,7 +354,8 @@ def test_config_models_build_from_python() -> None:
         ),
         (
             {"engagement": {"points": {"Demo": 1, "demo": 2}}},
-            r"event names 'Demo' and 'demo' are the same \(names ignore case\)",
+            r"event names 'Demo' and 'demo' are the same \(names ignore case, spacing and "
+            r"Unicode width\)",
         ),
     ],
 )
@@ -696,3 +697,47 @@ def test_hundred_thousand_leads_score_fast() -> None:
     elapsed = time.perf_counter() - start
     assert points.shape == (100_000,)
     assert elapsed < 5.0, f"100k leads took {elapsed:.2f} s"  # about 0.4 s on one core
+
+
+# --- labels and errors in words ----------------------------------------------------------------
+
+
+def test_sources_match_by_the_label_rule() -> None:
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in "WEBSITE")
+    records = [lead(source=full_width), lead(source="referral\u00a0"), lead(source="ReFeRrAl")]
+    assert only("source", records) == [15, 30, 30]
+    config = with_(source={"points": {"Сайт": 12, "партнёр": 7}, "default": 0})
+    assert only("source", [lead(source="САЙТ"), lead(source=" Партнёр ")], config) == [12, 7]
+
+
+def test_source_names_alike_by_the_label_rule_are_refused() -> None:
+    with pytest.raises(InputError, match=r"source names 'Web  Site' and 'web site' are the same"):
+        RuleConfig.from_dict({"source": {"points": {"Web  Site": 1, "web site": 2}}})
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda: RuleConfig(tiers={"hot": 10, "warm": 10}),
+            r"^rule config 'tiers': the hot threshold \(10\) must be greater than the warm "
+            r"one \(10\)$",
+        ),
+        (
+            lambda: SourceRules(points={"web": "ten"}),
+            r"^source rules 'points\.web': Input should be a valid number, got 'ten'$",
+        ),
+        (
+            lambda: TierThresholds(hot=1),
+            r"^tier thresholds 'warm': Field required$",
+        ),
+        (
+            lambda: PercentDecay(percent=150, every_days=7),
+            r"^percent decay 'percent': Input should be less than or equal to 100, got 150$",
+        ),
+    ],
+)
+def test_rule_models_built_directly_raise_input_errors(make: Any, message: str) -> None:
+    with pytest.raises(InputError, match=message) as info:
+        make()
+    assert "errors.pydantic.dev" not in str(info.value)

@@ -6,6 +6,7 @@ sparse), and :func:`violations` says in words which hard rule an assignment brea
 """
 
 from fairlead.core._check import RTOL, penalty_of, violations
+from fairlead.core._errors import InputError
 from fairlead.core._matrix import ValueBlocks, csr_row_of
 from fairlead.core._problem import (
     AssignmentProblem,
@@ -22,6 +23,7 @@ __all__ = [
     "AssignmentProblem",
     "BoolArray",
     "FloatArray",
+    "InputError",
     "IntArray",
     "ValueBlocks",
     "check_numeric_dtype",

@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from fairlead.core._errors import InputError
+
 FloatArray = npt.NDArray[np.float64]
 Float32Array = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
@@ -48,7 +50,7 @@ def read_sparse_value(matrix: Any, name: Callable[[int, int], str]) -> sp.csr_ar
     if csr.dtype == np.bool_ or not (
         np.issubdtype(csr.dtype, np.floating) or np.issubdtype(csr.dtype, np.integer)
     ):
-        raise ValueError(f"value must hold numbers, got {csr.dtype}")
+        raise InputError(f"value must hold numbers, got {csr.dtype}")
     float_dtype = csr.dtype in (np.float32, np.float64)
     csr = csr.copy() if float_dtype else csr.astype(np.float64)
     csr.sum_duplicates()
@@ -58,7 +60,7 @@ def read_sparse_value(matrix: Any, name: Callable[[int, int], str]) -> sp.csr_ar
         k = int(np.flatnonzero(bad)[0])
         i = int(np.searchsorted(csr.indptr, k, side="right") - 1)
         where = name(i, int(csr.indices[k]))
-        raise ValueError(f"value of {where} must be finite, got {csr.data[k]:g}")
+        raise InputError(f"value of {where} must be finite, got {csr.data[k]:g}")
     csr.indptr = csr.indptr.astype(np.int64, copy=False)
     csr.indices = csr.indices.astype(np.int32, copy=False)
     return csr
@@ -67,7 +69,7 @@ def read_sparse_value(matrix: Any, name: Callable[[int, int], str]) -> sp.csr_ar
 def read_sparse_eligible(matrix: Any, shape: tuple[int, int]) -> BoolArray:
     """Dense boolean mask from a sparse eligibility matrix (nonzero = eligible)."""
     if matrix.shape != shape:
-        raise ValueError(
+        raise InputError(
             f"eligible must have shape ({shape[0]}, {shape[1]}) like value, got {matrix.shape}"
         )
     csr = sp.csr_array(matrix)
@@ -75,7 +77,7 @@ def read_sparse_eligible(matrix: Any, shape: tuple[int, int]) -> BoolArray:
     if data.dtype != np.bool_ and not (
         np.issubdtype(data.dtype, np.integer) and np.isin(data, (0, 1)).all()
     ):
-        raise ValueError(f"eligible must hold booleans, got dtype {data.dtype}")
+        raise InputError(f"eligible must hold booleans, got dtype {data.dtype}")
     mask: BoolArray = np.asarray(csr.astype(np.bool_).toarray(), dtype=np.bool_)
     return mask
 

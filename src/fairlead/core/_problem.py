@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from fairlead.core._errors import InputError
 from fairlead.core._matrix import (
     DenseValue,
     ValueBlocks,
@@ -34,10 +35,10 @@ def _name(labels: Sequence[str] | None, kind: str, index: int) -> str:
 def check_numeric_dtype(field: str, array: np.ndarray[Any, Any]) -> None:
     """Refuse an array of booleans, text or anything but integers and floats, naming ``field``."""
     if array.dtype == np.bool_:
-        raise ValueError(f"{field} must hold numbers, got booleans")
+        raise InputError(f"{field} must hold numbers, got booleans")
     if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
         sample = array.reshape(-1)[0].item() if array.size else None
-        raise ValueError(f"{field} must hold numbers, got {array.dtype} (e.g. {sample!r})")
+        raise InputError(f"{field} must hold numbers, got {array.dtype} (e.g. {sample!r})")
 
 
 def to_array(field: str, data: Any) -> np.ndarray[Any, Any]:
@@ -45,26 +46,67 @@ def to_array(field: str, data: Any) -> np.ndarray[Any, Any]:
     try:
         array = np.asarray(data)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise ValueError(f"{field} must be an array of numbers: {exc}") from None
+        raise InputError(f"{field} must be an array of numbers: {exc}") from None
     if array.dtype == object:
         for item in array.flat:
             if not isinstance(item, int | float | np.integer | np.floating) or isinstance(
                 item, bool
             ):
-                raise ValueError(f"{field} must hold numbers, got {item!r}")
+                raise InputError(f"{field} must hold numbers, got {item!r}")
         try:
             array = array.astype(np.float64)
         except OverflowError:
-            raise ValueError(f"{field} holds an integer too large for a float") from None
+            raise InputError(f"{field} holds an integer too large for a float") from None
     return array
 
 
-def _label_tuple(field: str, labels: Any) -> tuple[str, ...] | None:
+def _label_tuple(field: str, labels: Any, kind: str) -> tuple[str, ...] | None:
     if labels is None:
         return None
     if isinstance(labels, str | bytes) or not isinstance(labels, Iterable):
-        raise ValueError(f"{field} must be a sequence of names, got {labels!r:.80}")
-    return tuple(str(s) for s in labels)
+        raise InputError(f"{field} must be a sequence of names, got {labels!r:.80}")
+    names = tuple(str(s) for s in labels)
+    # Messages name leads and managers by these: two alike would leave them ambiguous.
+    if len(set(names)) < len(names):
+        first: dict[str, int] = {}
+        for k, name in enumerate(names):
+            if name in first:
+                raise InputError(
+                    f"{field} names {name!r} twice ({kind}s {first[name]} and {k}); "
+                    "each name must be unique"
+                )
+            first[name] = k
+    return names
+
+
+def _check_magnitude(
+    dense: DenseValue | None, csr: sp.csr_array | None, n: int, where: Any
+) -> None:
+    """Refuse values so large that a plan's total over ``n`` leads would overflow.
+
+    Two passes (max, min) without a temporary: the check runs on every problem.
+    """
+    data = dense if dense is not None else (csr.data if csr is not None else None)
+    if data is None or data.size == 0:
+        return
+    peak = max(float(data.max()), -float(data.min()))
+    if peak <= np.finfo(np.float64).max / n:
+        return
+    if dense is not None:
+        flat = int(np.argmax(np.abs(dense)))
+        i, j = (int(k) for k in np.unravel_index(flat, dense.shape))
+        shown = float(dense[i, j])
+    else:
+        assert csr is not None
+        k = int(np.argmax(np.abs(csr.data)))
+        i, j = int(csr_row_of(csr)[k]), int(csr.indices[k])
+        shown = float(csr.data[k])
+    raise InputError(
+        f"value of {where(i, j)} is too large, got {shown:g}: a plan's total over {n} "
+        f"leads would overflow (keep |value| <= {np.finfo(np.float64).max / n:.3g})",
+        field="value",
+        value=shown,
+    )
 
 
 def _first_bad(mask: BoolArray) -> tuple[int, ...]:
@@ -74,7 +116,7 @@ def _first_bad(mask: BoolArray) -> tuple[int, ...]:
 def require_problem(problem: object) -> None:
     """Refuse anything but an :class:`AssignmentProblem` (e.g. a bare value matrix)."""
     if not isinstance(problem, AssignmentProblem):
-        raise ValueError(f"problem must be an AssignmentProblem, got {type(problem).__name__}")
+        raise InputError(f"problem must be an AssignmentProblem, got {type(problem).__name__}")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -96,7 +138,11 @@ class AssignmentProblem:
         zeros included, are the pairs that may be chosen (``eligible`` must then be
         omitted); 1M leads x 200 managers at 10 % eligibility take about 160 MB.
     capacity : array_like, shape (m,)
-        Largest workload manager ``j`` may take in this batch, ``>= 0``.
+        Largest workload manager ``j`` may take in this batch, ``>= 0`` and finite.
+        A limit, not a count: it need not be whole. With whole weights (the default
+        1) only whole loads exist, so every method lets a manager take
+        ``floor(capacity)`` leads (1.5 lets in one lead); fractional weights use the
+        fraction (three leads of weight 0.5 fill 1.5).
     eligible : array_like of bool or scipy.sparse matrix, shape (n, m), optional
         Which pairs are allowed. Default: all (stored as a broadcast view, no memory).
     weight : array_like, shape (n,) or (n, m), optional
@@ -113,7 +159,8 @@ class AssignmentProblem:
         not constrain the problem (``capacity`` is what is free); the
         ``least_loaded`` baseline and reports use it.
     lead_labels, manager_labels : sequence of str, optional
-        Names used in error messages only.
+        Names used in error messages only; each must be unique (compared as text,
+        exactly: they are ids).
     pair_penalty : array_like, shape (n, m), optional
         Soft preference: the price (``>= 0``) of choosing a pair, e.g. a hot lead for
         a junior ("preferred, not required"). Solvers maximize value minus penalties.
@@ -130,10 +177,12 @@ class AssignmentProblem:
 
     Raises
     ------
-    ValueError
-        If an array has the wrong shape, a non-numeric type, a non-finite value
-        or a value out of its range. The message names the field, the lead or
-        manager, and the value.
+    InputError
+        A ``ValueError`` (shown as ``fairlead.InputError``), if an array has the
+        wrong shape, a non-numeric type, a non-finite value, a value out of its
+        range or so large that a plan's total would overflow, or if a label is
+        given twice. The message names the field, the lead or manager, and the
+        value.
 
     Examples
     --------
@@ -145,7 +194,7 @@ class AssignmentProblem:
     >>> fl.AssignmentProblem(value=[[0.5]], capacity=[-2])
     Traceback (most recent call last):
     ...
-    ValueError: capacity of manager 0 must be >= 0, got -2
+    fairlead.InputError: capacity of manager 0 must be >= 0, got -2
     """
 
     # ``value`` and ``eligible`` of a float32 or sparse problem are built on first
@@ -378,14 +427,14 @@ def _validate_soft(
     leads, managers = fields["lead_labels"], fields["manager_labels"]
     penalty = None
     if pair_penalty is not None and fields["sparse_value"] is not None:
-        raise ValueError(
+        raise InputError(
             "pair_penalty cannot be combined with a sparse value; subtract the penalties "
             "from the stored values instead"
         )
     if pair_penalty is not None:
         penalty = to_array("pair_penalty", pair_penalty)
         if penalty.shape != (n, m):
-            raise ValueError(
+            raise InputError(
                 f"pair_penalty must have shape ({n}, {m}) like value, got {penalty.shape}"
             )
         check_numeric_dtype("pair_penalty", penalty)
@@ -393,7 +442,7 @@ def _validate_soft(
         bad = ~(np.isfinite(penalty) & (penalty >= 0))
         if bad.any():
             i, j = _first_bad(bad)
-            raise ValueError(
+            raise InputError(
                 f"pair_penalty of {_name(leads, 'lead', i)} for {_name(managers, 'manager', j)} "
                 f"must be finite and >= 0, got {penalty[i, j]:g}"
             )
@@ -404,9 +453,9 @@ def _validate_soft(
             prices[name] = None
             continue
         if isinstance(price, bool) or not isinstance(price, int | float | np.integer | np.floating):
-            raise ValueError(f"{name} must be a number, got {price!r}")
+            raise InputError(f"{name} must be a number, got {price!r}")
         if not (np.isfinite(price) and price >= 0):
-            raise ValueError(f"{name} must be finite and >= 0, got {price!r}")
+            raise InputError(f"{name} must be finite and >= 0, got {price!r}")
         prices[name] = float(price)
     if target_load is None:
         upper = np.minimum(fields["capacity"], fields["max_load"])
@@ -416,7 +465,7 @@ def _validate_soft(
     else:
         target = to_array("target_load", target_load)
         if target.shape != (m,):
-            raise ValueError(
+            raise InputError(
                 f"target_load must have shape ({m},) (one per manager), got {target.shape}"
             )
         check_numeric_dtype("target_load", target)
@@ -424,7 +473,7 @@ def _validate_soft(
         bad_target = ~(np.isfinite(target) & (target >= 0))
         if bad_target.any():
             j = int(np.flatnonzero(bad_target)[0])
-            raise ValueError(
+            raise InputError(
                 f"target_load of {_name(managers, 'manager', j)} must be finite and >= 0, "
                 f"got {target[j]:g}"
             )
@@ -458,24 +507,24 @@ def _validate(
     if not sparse:
         raw = to_array("value", value)
         if raw.ndim != 2:
-            raise ValueError(f"value must be a 2-d array (leads x managers), got shape {raw.shape}")
+            raise InputError(f"value must be a 2-d array (leads x managers), got shape {raw.shape}")
         check_numeric_dtype("value", raw)
         shape = raw.shape
     assert shape is not None
     n, m = int(shape[0]), int(shape[1])
     if n == 0:
-        raise ValueError("value has no leads (shape has 0 rows); at least one is needed")
+        raise InputError("value has no leads (shape has 0 rows); at least one is needed")
     if m == 0:
-        raise ValueError("value has no managers (shape has 0 columns); at least one is needed")
+        raise InputError("value has no managers (shape has 0 columns); at least one is needed")
     if not sparse:
         v = read_dense_value(raw)
 
-    leads = _label_tuple("lead_labels", lead_labels)
-    managers = _label_tuple("manager_labels", manager_labels)
+    leads = _label_tuple("lead_labels", lead_labels, "lead")
+    managers = _label_tuple("manager_labels", manager_labels, "manager")
     if leads is not None and len(leads) != n:
-        raise ValueError(f"lead_labels has {len(leads)} names for {n} leads")
+        raise InputError(f"lead_labels has {len(leads)} names for {n} leads")
     if managers is not None and len(managers) != m:
-        raise ValueError(f"manager_labels has {len(managers)} names for {m} managers")
+        raise InputError(f"manager_labels has {len(managers)} names for {m} managers")
 
     def lead(i: int) -> str:
         return _name(leads, "lead", i)
@@ -490,35 +539,36 @@ def _validate(
         bad = ~np.isfinite(v)
         if bad.any():
             i, j = _first_bad(bad)
-            raise ValueError(f"value of {lead(i)} for {manager(j)} must be finite, got {v[i, j]:g}")
+            raise InputError(f"value of {lead(i)} for {manager(j)} must be finite, got {v[i, j]:g}")
+    _check_magnitude(v, csr, n, lambda i, j: f"{lead(i)} for {manager(j)}")
 
     def per_manager(field: str, data: npt.ArrayLike, *, lower: float | None) -> FloatArray:
         arr = to_array(field, data)
         if arr.ndim == 0:
             arr = np.full(m, arr)
         if arr.shape != (m,):
-            raise ValueError(f"{field} must have shape ({m},) (one per manager), got {arr.shape}")
+            raise InputError(f"{field} must have shape ({m},) (one per manager), got {arr.shape}")
         check_numeric_dtype(field, arr)
         arr = arr.astype(np.float64)
         nan = np.isnan(arr)
         if nan.any():
             j = int(np.flatnonzero(nan)[0])
-            raise ValueError(f"{field} of {manager(j)} must be a number, got nan")
+            raise InputError(f"{field} of {manager(j)} must be a number, got nan")
         if lower is not None:
             low = arr < lower
             if low.any():
                 j = int(np.flatnonzero(low)[0])
-                raise ValueError(f"{field} of {manager(j)} must be >= {lower:g}, got {arr[j]:g}")
+                raise InputError(f"{field} of {manager(j)} must be >= {lower:g}, got {arr[j]:g}")
         return arr
 
     cap = per_manager("capacity", capacity, lower=0.0)
     if np.isinf(cap).any():
         j = int(np.flatnonzero(np.isinf(cap))[0])
-        raise ValueError(f"capacity of {manager(j)} must be finite, got {cap[j]:g}")
+        raise InputError(f"capacity of {manager(j)} must be finite, got {cap[j]:g}")
 
     mask: BoolArray | None = None
     if csr is not None and eligible is not None:
-        raise ValueError(
+        raise InputError(
             "eligible must be omitted when value is sparse: the stored entries of a "
             "sparse value are the eligible pairs"
         )
@@ -530,12 +580,12 @@ def _validate(
         try:
             elig = np.asarray(eligible)
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"eligible must be an ({n}, {m}) array of booleans: {exc}") from None
+            raise InputError(f"eligible must be an ({n}, {m}) array of booleans: {exc}") from None
         if elig.shape != (n, m):
-            raise ValueError(f"eligible must have shape ({n}, {m}) like value, got {elig.shape}")
+            raise InputError(f"eligible must have shape ({n}, {m}) like value, got {elig.shape}")
         if elig.dtype != np.bool_:
             if not np.issubdtype(elig.dtype, np.integer) or not np.isin(elig, (0, 1)).all():
-                raise ValueError(f"eligible must hold booleans, got dtype {elig.dtype}")
+                raise InputError(f"eligible must hold booleans, got dtype {elig.dtype}")
             elig = elig.astype(np.bool_)
         else:
             elig = elig.copy()
@@ -546,35 +596,35 @@ def _validate(
     else:
         w = to_array("weight", weight)
         if w.shape not in ((n,), (n, m)):
-            raise ValueError(f"weight must have shape ({n},) or ({n}, {m}), got {w.shape}")
+            raise InputError(f"weight must have shape ({n},) or ({n}, {m}), got {w.shape}")
         check_numeric_dtype("weight", w)
         w = w.astype(np.float64)
         bad_w = ~(np.isfinite(w) & (w > 0))
         if bad_w.any():
             idx = _first_bad(bad_w)
             where = lead(idx[0]) if w.ndim == 1 else f"{lead(idx[0])} for {manager(idx[1])}"
-            raise ValueError(f"weight of {where} must be finite and > 0, got {w[idx]:g}")
+            raise InputError(f"weight of {where} must be finite and > 0, got {w[idx]:g}")
 
     lo = np.zeros(m) if min_load is None else per_manager("min_load", min_load, lower=0.0)
     hi = cap.copy() if max_load is None else per_manager("max_load", max_load, lower=0.0)
     if np.isinf(lo).any():
         j = int(np.flatnonzero(np.isinf(lo))[0])
-        raise ValueError(f"min_load of {manager(j)} must be finite, got {lo[j]:g}")
+        raise InputError(f"min_load of {manager(j)} must be finite, got {lo[j]:g}")
     over = lo > cap
     if over.any():
         j = int(np.flatnonzero(over)[0])
-        raise ValueError(f"min_load of {manager(j)} ({lo[j]:g}) exceeds its capacity ({cap[j]:g})")
+        raise InputError(f"min_load of {manager(j)} ({lo[j]:g}) exceeds its capacity ({cap[j]:g})")
     crossed = lo > hi
     if crossed.any():
         j = int(np.flatnonzero(crossed)[0])
-        raise ValueError(f"min_load of {manager(j)} ({lo[j]:g}) exceeds its max_load ({hi[j]:g})")
+        raise InputError(f"min_load of {manager(j)} ({lo[j]:g}) exceeds its max_load ({hi[j]:g})")
 
     vmin = None if min_value is None else per_manager("min_value", min_value, lower=None)
     vmax = None if max_value is None else per_manager("max_value", max_value, lower=None)
     for field, bound, impossible in (("min_value", vmin, np.inf), ("max_value", vmax, -np.inf)):
         if bound is not None and (bound == impossible).any():
             j = int(np.flatnonzero(bound == impossible)[0])
-            raise ValueError(
+            raise InputError(
                 f"{field} of {manager(j)} must be finite or {-impossible:g} (no bound), "
                 f"got {bound[j]:g}"
             )
@@ -582,7 +632,7 @@ def _validate(
         crossed = vmin > vmax
         if crossed.any():
             j = int(np.flatnonzero(crossed)[0])
-            raise ValueError(
+            raise InputError(
                 f"min_value of {manager(j)} ({vmin[j]:g}) exceeds its max_value ({vmax[j]:g})"
             )
 
@@ -592,7 +642,7 @@ def _validate(
         else per_manager("current_load", current_load, lower=0.0)
     )
     if not isinstance(allow_unassigned, bool | np.bool_):
-        raise ValueError(f"allow_unassigned must be a bool, got {allow_unassigned!r}")
+        raise InputError(f"allow_unassigned must be a bool, got {allow_unassigned!r}")
 
     for arr in (v, mask, cap, w, lo, hi, cur, vmin, vmax):
         if arr is not None and arr.flags.writeable:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     ValidationError,
@@ -19,7 +18,7 @@ from pydantic import (
 )
 
 from fairlead.core import BoolArray, FloatArray, IntArray
-from fairlead.records import Id, describe_error
+from fairlead.records import Id, InputError, InputModel, describe_error, label_key
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
@@ -42,7 +41,8 @@ def zone(name: str) -> ZoneInfo:
 def _days(key: str) -> list[int]:
     """Weekday numbers of ``"mon"``, ``"mon-fri"`` or ``"sat,sun"``."""
     days: list[int] = []
-    for part in key.lower().replace(" ", "").split(","):
+    # Day names are labels: "Mon", " MON " and full-width letters are one day.
+    for part in label_key(key).replace(" ", "").split(","):
         ends = part.split("-")
         if len(ends) > 2 or any(end not in WEEKDAYS for end in ends):
             raise ValueError(
@@ -60,7 +60,7 @@ def _spans(text: str) -> list[tuple[int, int]]:
 
     An end before the start runs past midnight (``"22:00-06:00"``); ``"24:00"`` ends a day.
     """
-    if text.strip().lower() in ("off", ""):
+    if label_key(text) in ("off", ""):
         return []
     spans = []
     for part in text.split(","):
@@ -77,7 +77,7 @@ def _spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-class WorkingHours(BaseModel):
+class WorkingHours(InputModel):
     """A manager's weekly working hours in their own time zone.
 
     Parameters
@@ -101,6 +101,7 @@ class WorkingHours(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    input_kind: ClassVar[str] = "working hours"
 
     timezone: str = "UTC"
     week: dict[str, str] = Field(default_factory=lambda: {"mon-fri": "09:00-18:00"})
@@ -148,7 +149,7 @@ def _local_bound(value: date | datetime, tz: ZoneInfo, *, end: bool) -> float:
         return np.inf if end else -np.inf
 
 
-class Absence(BaseModel):
+class Absence(InputModel):
     """A manager away: vacation, sick leave, training.
 
     Parameters
@@ -169,6 +170,7 @@ class Absence(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    input_kind: ClassVar[str] = "absence"
 
     manager_id: Id
     start: datetime | date
@@ -204,16 +206,20 @@ def coerce_hours(value: Any, what: str) -> WorkingHours:
         try:
             return WorkingHours.model_validate(dict(value))
         except ValueError as exc:
-            raise ValueError(f"working hours of {what}: {_first_error(exc)}") from None
-    raise ValueError(
+            raise InputError(f"working hours of {what}: {_first_error(exc)}") from None
+    raise InputError(
         f"working hours of {what} must be a WorkingHours or a dict, got {type(value).__name__}"
     )
 
 
 def _first_error(exc: ValueError) -> str:
     if isinstance(exc, ValidationError):
-        field, message, _ = describe_error(exc.errors()[0])
-        return message if field == "record" else f"{field}: {message}"
+        error = exc.errors()[0]
+        field, message, value = describe_error(error)
+        # The value, unless none was given or it is a whole record (its fields say more).
+        unshown = error["type"] == "missing" or isinstance(value, Mapping)
+        got = "" if unshown else f", got {value!r}"
+        return (message if field == "record" else f"{field}: {message}") + got
     return str(exc)
 
 
@@ -254,13 +260,13 @@ class Calendar:
             if _is_per_manager(hours, index):
                 for mid, value in hours.items():
                     if mid not in index:
-                        raise ValueError(f"working hours name an unknown manager {mid!r}")
+                        raise InputError(f"working hours name an unknown manager {mid!r}")
                     per_manager[index[mid]] = coerce_hours(value, f"manager {mid!r}")
             elif isinstance(hours, WorkingHours | Mapping):
                 shared = coerce_hours(hours, "every manager")
                 per_manager = dict.fromkeys(range(m), shared)
             else:
-                raise ValueError(
+                raise InputError(
                     "hours must be a WorkingHours, a dict, or a mapping of manager id to "
                     f"either, got {type(hours).__name__}"
                 )
@@ -292,9 +298,16 @@ class Calendar:
             try:
                 absence = item if isinstance(item, Absence) else Absence.model_validate(item)
             except ValueError as exc:
-                raise ValueError(f"absence {k}: {_first_error(exc)}") from None
+                raise InputError(
+                    f"absence {k}: {_first_error(exc)}", row=k, field="absences"
+                ) from None
             if absence.manager_id not in self._index:
-                raise ValueError(f"absence {k} names an unknown manager {absence.manager_id!r}")
+                raise InputError(
+                    f"absence {k} names an unknown manager {absence.manager_id!r}",
+                    row=k,
+                    field="manager_id",
+                    value=absence.manager_id,
+                )
             parsed.append(absence)
         if not parsed:
             return
@@ -306,7 +319,7 @@ class Calendar:
             end = _local_bound(absence.end, tz, end=True)
             if end <= start:
                 problem = "is empty" if end == start else "ends before it starts"
-                raise ValueError(
+                raise InputError(
                     f"absence {k} of manager {absence.manager_id!r} {problem} "
                     f"(start {absence.start}, end {absence.end})"
                 )

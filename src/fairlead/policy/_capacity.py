@@ -20,7 +20,8 @@ class CapacityPlan:
     free : ndarray, shape (m,)
         Leads each manager can still take: ``max_active_leads - active_leads -
         floor(portfolio_size * portfolio_load + planned_touches * touch_load)``, at
-        least 0; 0 when unavailable.
+        least 0; 0 when unavailable, and 0 for a manager over their limit (more
+        active leads than ``max_active_leads``, accepted with an ``InputWarning``).
     target_share : ndarray, shape (m,)
         Fair share of the batch for each manager (sums to 1 when anyone has room).
     target : ndarray, shape (m,)

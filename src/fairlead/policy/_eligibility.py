@@ -1,4 +1,8 @@
-"""Which manager may take which lead, and why not."""
+"""Which manager may take which lead, and why not.
+
+Products and skills are compared by the label rule (:func:`fairlead.records.label_key`):
+``"Cards"``, ``"cards "`` and ``"cards"`` in full-width letters are one skill.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from fairlead.core import BoolArray
-from fairlead.records import InputError, Lead, Manager, Policy, Tier
+from fairlead.records import InputError, Lead, Manager, Policy, Tier, label_key
 
 
 def lead_tiers(leads: Sequence[Lead], policy: Policy) -> list[Tier]:
@@ -15,14 +19,25 @@ def lead_tiers(leads: Sequence[Lead], policy: Policy) -> list[Tier]:
     return [lead.tier if lead.tier is not None else policy.tier_of(lead.score) for lead in leads]
 
 
+def product_keys(leads: Sequence[Lead]) -> dict[str, str]:
+    """Each distinct product spelling of ``leads`` and its key (computed once per spelling)."""
+    return {p: label_key(p) for p in {lead.product for lead in leads} if p is not None}
+
+
 def check_skills(leads: Sequence[Lead], managers: Sequence[Manager], policy: Policy) -> None:
     """Reject a lead whose product no manager sells (a likely typo in either)."""
     if not policy.qualification_required:
         return
-    known = set().union(*(mg.skills for mg in managers))
+    known: dict[str, str] = {}  # key -> the spelling shown, the first met
+    for mg in managers:
+        for skill in sorted(mg.skills):
+            known.setdefault(label_key(skill), skill)
+    key_of = product_keys(leads)
+    if all(key in known for key in key_of.values()):
+        return
     for row, lead in enumerate(leads):
-        if lead.product is not None and lead.product not in known:
-            listed = ", ".join(repr(s) for s in sorted(known)) or "none"
+        if lead.product is not None and key_of[lead.product] not in known:
+            listed = ", ".join(repr(s) for s in sorted(known.values())) or "none"
             raise InputError(
                 f"lead {lead.id!r} (row {row}): product {lead.product!r} is not a skill of any "
                 f"manager (known skills: {listed})",
@@ -56,11 +71,17 @@ def eligibility(
     n, m = len(leads), len(managers)
     allowed = np.ones((n, m), dtype=np.bool_)
     if policy.qualification_required:
-        products = sorted({lead.product for lead in leads if lead.product is not None})
+        key_of = product_keys(leads)
+        products = sorted(set(key_of.values()))
         if products:
             code = {p: k for k, p in enumerate(products)}
-            sells = np.array([[p in mg.skills for mg in managers] for p in products])
-            needs = np.array([code.get(lead.product, -1) if lead.product else -1 for lead in leads])
+            number = {spelled: code[key] for spelled, key in key_of.items()}
+            skills = [mg.skill_keys for mg in managers]
+            sells = np.array([[p in held for held in skills] for p in products], dtype=np.bool_)
+            needs = np.array(
+                [-1 if lead.product is None else number[lead.product] for lead in leads],
+                dtype=np.int64,
+            )
             has_product = needs >= 0
             allowed[has_product] = sells[needs[has_product]]
     if policy.hot_rule == "hard":
@@ -72,7 +93,7 @@ def why_ineligible(lead: Lead, tier: Tier, manager: Manager, policy: Policy) -> 
     """The rule that keeps ``manager`` from ``lead``, in words, or ``None``."""
     if not manager.available:
         return "unavailable"
-    if policy.qualification_required and lead.product and lead.product not in manager.skills:
+    if policy.qualification_required and lead.product and not manager.has_skill(lead.product):
         return f"lacks the skill {lead.product!r}"
     floor = policy.hot_min_level
     hard = policy.hot_rule == "hard"

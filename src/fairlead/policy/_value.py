@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 import numpy as np
 
 from fairlead.core import FloatArray, check_numeric_dtype, to_array
-from fairlead.records import Lead, Level, Manager, Policy, Tier
+from fairlead.records import InputError, Lead, Level, Manager, Policy, Tier
 
 if TYPE_CHECKING:
     # Not at run time: fairlead.scoring pulls in scipy.stats (~0.5 s on `import fairlead`).
@@ -69,7 +69,7 @@ def conversion_value(
     """
     names: list[str] = getattr(model, "feature_names_", [])
     if not names:
-        raise ValueError("the ConversionModel is not fitted yet: call fit() first")
+        raise InputError("the ConversionModel is not fitted yet: call fit() first")
     columns: dict[str, list[float | str]] = {name: [] for name in names}
     for lead in leads:
         for name in names:
@@ -77,7 +77,7 @@ def conversion_value(
             if value is None and name in Lead.model_fields and name != "features":
                 value = getattr(lead, name)
             if value is None:
-                raise ValueError(
+                raise InputError(
                     f"lead {lead.id!r} lacks feature {name!r} that the conversion model needs"
                 )
             columns[name].append(value.value if isinstance(value, Tier) else value)
@@ -116,7 +116,7 @@ def model_value(
     values = array.astype(np.float64, copy=False)
     expected = (len(leads), len(managers))
     if values.shape != expected:
-        raise ValueError(
+        raise InputError(
             f"{what} must have shape {expected} (leads x managers), got {values.shape}"
         )
     return values

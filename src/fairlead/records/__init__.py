@@ -21,7 +21,7 @@ from fairlead.records._columns import (
     read_columns,
 )
 from fairlead.records._dates import DateArray, DateLike, parse_date, parse_dates, show_date
-from fairlead.records._errors import InputError
+from fairlead.records._errors import InputError, InputWarning
 from fairlead.records._ids import MAX_ID_LENGTH, id_problem, read_id, read_ids
 from fairlead.records._inputs import (
     coerce_policy,
@@ -29,7 +29,8 @@ from fairlead.records._inputs import (
     coerce_settings,
     describe_error,
 )
-from fairlead.records._models import Id, Lead, Level, Manager, Policy, Tier
+from fairlead.records._labels import label_key
+from fairlead.records._models import Id, InputModel, Lead, Level, Manager, Policy, Tier
 from fairlead.records._rows import Rows, is_frame
 from fairlead.records._tables import (
     FileError,
@@ -39,6 +40,7 @@ from fairlead.records._tables import (
     coerce_table,
     file_format,
     locate_in_table,
+    parse_json,
     parse_policy,
     parse_table,
     read_leads,
@@ -59,6 +61,8 @@ __all__ = [
     "Format",
     "Id",
     "InputError",
+    "InputModel",
+    "InputWarning",
     "Lead",
     "Level",
     "Manager",
@@ -82,9 +86,11 @@ __all__ = [
     "is_frame",
     "is_missing",
     "is_number",
+    "label_key",
     "locate_in_table",
     "parse_date",
     "parse_dates",
+    "parse_json",
     "parse_policy",
     "parse_table",
     "py_value",

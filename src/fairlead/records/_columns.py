@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fairlead.records._cells import is_missing
+from fairlead.records._errors import InputError
 from fairlead.records._rows import is_frame
 
 
@@ -49,16 +50,16 @@ def as_array(values: Any, name: str) -> npt.NDArray[Any]:
     if isinstance(values, np.ndarray):
         array = values
     elif isinstance(values, str | bytes) or not hasattr(values, "__len__"):
-        raise ValueError(f"column {name!r} must be an array of values, got {type(values).__name__}")
+        raise InputError(f"column {name!r} must be an array of values, got {type(values).__name__}")
     else:
         try:
             array = np.empty(len(values), dtype=object)
             array[:] = list(values)
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"column {name!r} must be a 1-d array of values: {exc}") from None
+            raise InputError(f"column {name!r} must be a 1-d array of values: {exc}") from None
         array = infer_dtype(array)
     if array.ndim != 1:
-        raise ValueError(f"column {name!r} must be one-dimensional, got shape {array.shape}")
+        raise InputError(f"column {name!r} must be one-dimensional, got shape {array.shape}")
     return array
 
 
@@ -94,7 +95,7 @@ def check_column_name(role: str, name: Any) -> None:
     else:
         usable = name is not None
     if not usable:
-        raise ValueError(f"{role} must be a column name, got {name!r}")
+        raise InputError(f"{role} must be a column name, got {name!r}")
 
 
 def read_columns(
@@ -124,15 +125,15 @@ def read_columns(
             if name in data.columns:
                 column = data[name]
                 if getattr(column, "ndim", 1) != 1:
-                    raise ValueError(f"more than one column named {name!r} in {what}")
+                    raise InputError(f"more than one column named {name!r} in {what}")
                 out[name] = _series_values(column)
             elif data.index.name is not None and data.index.name == name:
                 out[name] = _series_values(data.index)
             else:
-                raise ValueError(_missing_column(what, name, columns, available, renamable))
+                raise InputError(_missing_column(what, name, columns, available, renamable))
         return out, True
     if not isinstance(data, Mapping):
-        raise ValueError(
+        raise InputError(
             f"{what} must be a pandas DataFrame or a mapping of column name to array, "
             f"got {type(data).__name__}"
         )
@@ -140,12 +141,12 @@ def read_columns(
     out = {}
     for name in names:
         if name not in data:
-            raise ValueError(_missing_column(what, name, columns, available, renamable))
+            raise InputError(_missing_column(what, name, columns, available, renamable))
         out[name] = as_array(data[name], name)
     lengths = {name: len(array) for name, array in out.items()}
     if len(set(lengths.values())) > 1:
         shown = ", ".join(f"{name!r} has {n}" for name, n in lengths.items())
-        raise ValueError(f"columns of {what} must have equal lengths: {shown}")
+        raise InputError(f"columns of {what} must have equal lengths: {shown}")
     return out, False
 
 
@@ -170,18 +171,25 @@ def customer_ids(values: npt.NDArray[Any], name: str) -> npt.NDArray[Any]:
     if kind == "f":
         bad = np.isnan(array)
         if bad.any():
-            raise ValueError(f"{name} is missing in row {int(np.flatnonzero(bad)[0])}")
+            raise InputError(f"{name} is missing in row {int(np.flatnonzero(bad)[0])}")
         return array
     if kind in "iuU":
         return array
     if kind == "O":
         for row, value in enumerate(array):
             if is_missing(value):
-                raise ValueError(f"{name} is missing in row {row}")
+                raise InputError(f"{name} is missing in row {row}")
         kinds = sorted({type(v).__name__ for v in array})
         if len(kinds) > 1:
-            raise ValueError(
-                f"{name} must hold strings or integers of one kind, got a mix of {', '.join(kinds)}"
+            # Name the first value of another kind than the first row's.
+            row = next(k for k, v in enumerate(array) if type(v) is not type(array[0]))
+            odd = py_value(array[row])
+            raise InputError(
+                f"{name} must hold strings or integers of one kind, got a mix of "
+                f"{', '.join(kinds)} (row {row}: {odd!r})",
+                row=row,
+                field=name,
+                value=odd,
             )
-        raise ValueError(f"{name} must hold strings or integers, got {kinds[0]}")
-    raise ValueError(f"{name} must hold strings or integers, got {array.dtype}")
+        raise InputError(f"{name} must hold strings or integers, got {kinds[0]}")
+    raise InputError(f"{name} must hold strings or integers, got {array.dtype}")

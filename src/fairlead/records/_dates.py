@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from fairlead.records._cells import is_missing
 from fairlead.records._columns import py_value
+from fairlead.records._errors import InputError
 
 DateArray = npt.NDArray[Any]  # datetime64 of some unit
 DateLike = str | _dt.date | np.datetime64
@@ -143,18 +144,18 @@ def parse_dates(
         dates = _parse_dates(values)
     except _BadDateError as bad:
         if values.dtype.kind in "iufb":
-            raise ValueError(
+            raise InputError(
                 f"{field_name} must hold dates (datetime64, date objects or strings such as "
                 f"'1998-06-30' or '19980630'), got {values.dtype} (e.g. {bad.value!r})"
             ) from None
-        raise ValueError(
+        raise InputError(
             f"{field_name} of {who(bad.row)} is not a date, "
             f"got {py_value(bad.value)!r} (row {bad.row})"
         ) from None
     missing = np.isnat(dates)
     if missing.any() and not allow_missing:
         row = int(np.flatnonzero(missing)[0])
-        raise ValueError(f"{field_name} of {who(row)} is missing (row {row})")
+        raise InputError(f"{field_name} of {who(row)} is missing (row {row})")
     return dates
 
 
@@ -166,15 +167,15 @@ def parse_date(value: Any, field_name: str) -> np.datetime64:
     if isinstance(value, _dt.datetime) and value.tzinfo is not None:
         value = value.replace(tzinfo=None)
     if isinstance(value, bool) or not isinstance(value, str | _dt.date | np.datetime64):
-        raise ValueError(
+        raise InputError(
             f"{field_name} must be a date (e.g. '1998-06-30', datetime.date), got {value!r}"
         )
     try:
         parsed = _parse_dates(np.array([value], dtype=object))[0]
     except _BadDateError:
-        raise ValueError(f"{field_name} is not a date, got {value!r}") from None
+        raise InputError(f"{field_name} is not a date, got {value!r}") from None
     if np.isnat(parsed):
-        raise ValueError(f"{field_name} is not a date, got {value!r}")
+        raise InputError(f"{field_name} is not a date, got {value!r}")
     return np.datetime64(parsed, "us")
 
 

@@ -99,7 +99,7 @@ def validate_id(value: Any) -> str:
     if _plain(value):
         return str(value)
     text, problem = id_problem(value)
-    if problem == WRONG_TYPE:
+    if problem in (WRONG_TYPE, HAS_NUL):
         raise ValueError(problem)
     # Empty or too long: the type's length bounds word it, as for any text field.
     return value.strip() if text is None else text

@@ -8,8 +8,15 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from fairlead.records._cells import is_missing
-from fairlead.records._errors import InputError
+from fairlead.records._errors import InputError, describe_error, record_error, settings_error
 from fairlead.records._models import Lead, Manager, Policy
+
+__all__ = [
+    "coerce_policy",
+    "coerce_records",
+    "coerce_settings",
+    "describe_error",
+]
 
 RecordT = TypeVar("RecordT", Lead, Manager)
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
@@ -17,6 +24,15 @@ SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
 def _rows(items: Any, kind: str) -> list[Any]:
     if hasattr(items, "to_dict") and hasattr(items, "columns"):
+        names = [str(c) for c in items.columns]
+        doubled = sorted({c for c in names if names.count(c) > 1})
+        if doubled:
+            # pandas would keep one of the two columns, silently.
+            raise InputError(
+                f"{kind}s have the column {doubled[0]!r} twice (positions "
+                f"{', '.join(str(k) for k, c in enumerate(names) if c == doubled[0])})",
+                field=doubled[0],
+            )
         records = items.to_dict(orient="records")
         # A missing cell means "not given": the field's default applies.
         return [{k: v for k, v in r.items() if not is_missing(v)} for r in records]
@@ -26,15 +42,6 @@ def _rows(items: Any, kind: str) -> list[Any]:
             f"got {type(items).__name__}"
         )
     return list(items)
-
-
-def describe_error(error: Mapping[str, Any]) -> tuple[str, str, Any]:
-    """Field (dotted), message and offending input of one pydantic error."""
-    field = ".".join(str(part) for part in error["loc"]) or "record"
-    message = str(error["msg"])
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    return field, message, error.get("input")
 
 
 def _with_features(item: Mapping[str, Any], feature_columns: Sequence[str]) -> dict[str, Any]:
@@ -78,13 +85,7 @@ def coerce_records(
             try:
                 record = model.model_validate(data)
             except ValidationError as exc:
-                field, message, value = describe_error(exc.errors()[0])
-                ident = item.get("id")
-                who = f"{kind} {ident!r} (row {row})" if ident is not None else f"{kind} row {row}"
-                shown = "" if field == "record" else f"{field!r} "
-                raise InputError(
-                    f"{who}: {shown}{message}, got {value!r}", row=row, field=field, value=value
-                ) from None
+                raise record_error(exc, kind, item.get("id"), row=row) from None
         else:
             raise InputError(
                 f"{kind} row {row} must be a {model.__name__} or a dict, got {type(item).__name__}",
@@ -123,12 +124,7 @@ def coerce_settings(
         try:
             return model.model_validate(dict(value))
         except ValidationError as exc:
-            field, message, got = describe_error(exc.errors()[0])
-            raise InputError(
-                f"{name} {field!r}: {message}, got {got!r}",
-                field=f"{name}.{field}" if nested_fields else field,
-                value=got,
-            ) from None
+            raise settings_error(exc, name, nested_fields=nested_fields) from None
     raise InputError(
         f"{name} must be a {model.__name__} or a dict, got {type(value).__name__}",
         field=name,

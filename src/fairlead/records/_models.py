@@ -5,30 +5,62 @@ from __future__ import annotations
 import enum
 import math
 import numbers
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
+import numpy as np
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationError,
     field_validator,
     model_validator,
 )
 
+from fairlead.records._errors import InputError, record_error, settings_error, warn_input
 from fairlead.records._ids import MAX_ID_LENGTH, validate_id
+from fairlead.records._labels import label_key, merge_labels, read_label
+from fairlead.records._times import EXPECTED_TIME
 
 _RECORD = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
+_EnumT = TypeVar("_EnumT", bound=enum.Enum)
+
+
+def _member_by_key(kind: type[_EnumT], value: object) -> _EnumT | None:
+    # The label rule for enum names: "Senior ", "SENIOR" and "senior" in full-width
+    # letters are all Level.SENIOR (Enum calls this only when the exact value is not a member).
+    if isinstance(value, str):
+        key = label_key(value)
+        for member in kind:
+            if member.value == key:
+                return member
+    return None
+
 
 class Level(enum.StrEnum):
-    """Experience level of a manager, from least to most experienced."""
+    r"""Experience level of a manager, from least to most experienced.
+
+    Read by the label rule (:func:`fairlead.records.label_key`): case, outer and
+    doubled spaces and Unicode width do not matter.
+
+    Examples
+    --------
+    >>> Level("Senior "), Level("\uff2a\uff35\uff2e\uff29\uff2f\uff32")  # full-width
+    (<Level.SENIOR: 'senior'>, <Level.JUNIOR: 'junior'>)
+    """
 
     TRAINEE = "trainee"
     JUNIOR = "junior"
     MIDDLE = "middle"
     SENIOR = "senior"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Level | None:
+        return _member_by_key(cls, value)
 
     @property
     def rank(self) -> int:
@@ -37,11 +69,47 @@ class Level(enum.StrEnum):
 
 
 class Tier(enum.StrEnum):
-    """How ready a lead is to buy."""
+    """How ready a lead is to buy; read by the label rule like :class:`Level`."""
 
     HOT = "hot"
     WARM = "warm"
     COLD = "cold"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Tier | None:
+        return _member_by_key(cls, value)
+
+
+class InputModel(BaseModel):
+    """A pydantic model of the input layer: constructing it raises :class:`InputError`.
+
+    pydantic's own ``ValidationError`` (with its help links) becomes an
+    :class:`InputError` naming ``input_kind``, the record's id (``input_id``, when the
+    model has one), the field and the value. ``model_validate`` keeps raising
+    ``ValidationError``: the readers of rows catch it and add the row.
+    """
+
+    input_kind: ClassVar[str] = "record"
+    """How messages name the model, e.g. ``"policy"``."""
+    input_id: ClassVar[str | None] = None
+    """The field holding the record's id, for records that have one."""
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise self.input_error(exc, data) from None
+
+    # Marks this __init__ as pydantic's own (as pydantic's RootModel does): validation
+    # (model_validate, nested models) then does not route through it.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def input_error(cls, exc: ValidationError, data: Mapping[str, Any]) -> InputError:
+        """The :class:`InputError` of a failed construction from ``data``."""
+        if cls.input_id is not None:
+            return record_error(exc, cls.input_kind, data.get(cls.input_id))
+        return settings_error(exc, cls.input_kind)
 
 
 Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH), BeforeValidator(validate_id)]
@@ -50,12 +118,55 @@ Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH), BeforeValidat
 
 def _not_bool(value: Any) -> Any:
     # pydantic's lax mode reads True as 1; a flag in a numeric column is a data error.
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         raise ValueError(f"must be a number, not a boolean ({value})")
     return value
 
 
-class Lead(BaseModel):
+def _is_number(value: Any) -> bool:
+    """A real number that is no boolean (numpy's included)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def _text(value: Any) -> Any:
+    # A finite number is read as text (a CSV column of codes), but NaN or an infinity
+    # would become the text "nan" / "inf".
+    if _is_number(value) and not math.isfinite(value):
+        raise ValueError("must be text (or a finite number read as text)")
+    return value
+
+
+def _label(value: Any) -> Any:
+    # Text kept for display as given, outer whitespace trimmed (the label rule's form).
+    return read_label(_text(value))
+
+
+def _moment(value: Any) -> Any:
+    # The time rule (fairlead.records.read_time): a datetime, a date or ISO text. A
+    # number is no moment (seconds, days or milliseconds since when?), though pydantic
+    # would read it as seconds since 1970.
+    if isinstance(value, bool | np.bool_) or _is_number(value):
+        raise ValueError(EXPECTED_TIME + " (a number is no moment)")
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else value.astype("datetime64[us]").item()
+    if isinstance(value, str):
+        # ISO 8601 only: pydantic would read "12345" as seconds since 1970.
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(EXPECTED_TIME) from None
+    return value
+
+
+def _factor(value: Any, where: str) -> None:
+    if isinstance(value, bool | np.bool_):
+        raise ValueError(f"{where} must be a number, not a boolean, got {value}")
+
+
+class Lead(InputModel):
     """A lead waiting for a manager.
 
     Parameters
@@ -68,14 +179,18 @@ class Lead(BaseModel):
         hot / warm / cold; derived from ``score`` and the policy thresholds if absent.
     product : str, optional
         Product or line of business; with ``Policy.qualification_required`` only
-        managers holding this skill may take the lead.
+        managers holding this skill may take the lead. Matched to skills by the
+        label rule (:func:`fairlead.records.label_key`: case, spacing and Unicode
+        width do not matter); kept as given, outer spaces trimmed. Blank: none.
     source, deal_value, created_at : optional
-        Where the lead came from, its expected deal size, when it arrived.
+        Where the lead came from (a label, trimmed like ``product``), its expected
+        deal size, when it arrived.
     effort : float, default 1.0
         Workload of the lead in units of an ordinary lead (a complex B2B lead may
         count 3); managers' capacities are in the same units.
     segment : str, optional
-        Segment label for a conversion model fitted on segments (default: the tier).
+        Segment label for a conversion model fitted on segments (default: the tier);
+        matched to the model's segments by the label rule.
     features : dict, optional
         Features a conversion model reads (``ConversionModel.feature_names_``); in a
         DataFrame or CSV they are plain columns named like the model's features.
@@ -85,9 +200,13 @@ class Lead(BaseModel):
     >>> from fairlead import Lead
     >>> Lead(id="l-1", score=0.7, product="mortgage").tier is None
     True
+    >>> Lead(id="l-2", score=0.7, product=" Mortgage ").product_key
+    'mortgage'
     """
 
     model_config = _RECORD
+    input_kind: ClassVar[str] = "lead"
+    input_id: ClassVar[str | None] = "id"
 
     id: Id
     score: float = Field(ge=0.0, le=1.0, allow_inf_nan=False)
@@ -101,19 +220,31 @@ class Lead(BaseModel):
     features: dict[str, float | str] = Field(default_factory=dict)
 
     _numbers = field_validator("score", "deal_value", "effort", mode="before")(_not_bool)
+    _labels = field_validator("product", "source", "segment", mode="before")(_label)
+    _created = field_validator("created_at", mode="before")(_moment)
+
+    @property
+    def product_key(self) -> str | None:
+        """``product`` as the label rule compares it, or ``None``."""
+        return None if self.product is None else label_key(self.product)
 
     @field_validator("features", mode="before")
     @classmethod
     def _finite_features(cls, value: Any) -> Any:
-        # Without this a NaN would become the category "nan" (numbers may be read as text).
+        # Without this a NaN would become the category "nan" (numbers may be read as
+        # text), and a flag the number 1.
         if isinstance(value, dict):
             for name, feature in value.items():
+                if isinstance(feature, bool | np.bool_):
+                    raise ValueError(
+                        f"feature {name!r} must be a number or text, not a boolean, got {feature}"
+                    )
                 if isinstance(feature, numbers.Real) and not math.isfinite(feature):
-                    raise ValueError(f"feature {name!r} must be a finite number")
+                    raise ValueError(f"feature {name!r} must be a finite number, got {feature}")
         return value
 
 
-class Manager(BaseModel):
+class Manager(InputModel):
     """A sales manager and what the CRM knows about their workload.
 
     Parameters
@@ -124,13 +255,17 @@ class Manager(BaseModel):
         Display name.
     skills : set of str
         Products or certifications the manager may sell. A string is split on
-        ``;``, ``,`` or ``|``.
+        ``;``, ``,`` or ``|``. Skills match products by the label rule
+        (:func:`fairlead.records.label_key`): two spellings of one skill
+        (``"cards;Cards"``) are one skill, kept as first given.
     level : Level, default "middle"
         trainee, junior, middle or senior.
     max_active_leads : int
         How many open leads the manager can work at once.
     active_leads : int, default 0
-        Open leads they already have.
+        Open leads they already have. More than ``max_active_leads`` is accepted
+        (the limit may have been lowered since) with an :class:`InputWarning`: the
+        manager is over their limit and gets no new leads.
     portfolio_size : int, default 0
         Existing clients they serve; with ``Policy.portfolio_load`` these take
         capacity too.
@@ -151,9 +286,13 @@ class Manager(BaseModel):
     >>> m = Manager(id="m-1", skills="mortgage; loans", level="senior", max_active_leads=30)
     >>> sorted(m.skills), m.level.rank
     (['loans', 'mortgage'], 3)
+    >>> sorted(Manager(id="m-2", skills="Cards; cards ;LOANS", max_active_leads=5).skills)
+    ['Cards', 'LOANS']
     """
 
     model_config = _RECORD
+    input_kind: ClassVar[str] = "manager"
+    input_id: ClassVar[str | None] = "id"
 
     id: Id
     name: str | None = None
@@ -174,6 +313,7 @@ class Manager(BaseModel):
         "performance",
         mode="before",
     )(_not_bool)
+    _name = field_validator("name", mode="before")(_text)
 
     @field_validator("skills", mode="before")
     @classmethod
@@ -181,13 +321,57 @@ class Manager(BaseModel):
         if isinstance(value, str):
             for sep in ";|":
                 value = value.replace(sep, ",")
-            return frozenset(s.strip() for s in value.split(",") if s.strip())
+            return merge_labels(value.split(","))
+        if isinstance(value, list | tuple) and all(isinstance(s, str) for s in value):
+            return merge_labels(value)  # in the order given: the first spelling stays
         return value
+
+    @field_validator("skills")
+    @classmethod
+    def _one_spelling(cls, value: frozenset[str]) -> frozenset[str]:
+        return merge_labels(value)
+
+    @model_validator(mode="after")
+    def _overloaded(self) -> Manager:
+        if self.active_leads > self.max_active_leads:
+            warn_input(
+                f"manager {self.id!r}: active_leads ({self.active_leads}) exceeds "
+                f"max_active_leads ({self.max_active_leads}); accepted as a manager over "
+                "their limit, who gets no new leads"
+            )
+        return self
+
+    @property
+    def skill_keys(self) -> frozenset[str]:
+        """``skills`` as the label rule compares them."""
+        return frozenset(label_key(s) for s in self.skills)
+
+    def has_skill(self, label: str) -> bool:
+        """Whether the manager holds ``label``, by the label rule."""
+        return label_key(label) in self.skill_keys
 
     @property
     def label(self) -> str:
         """``'id'`` or ``'id' (name)`` for messages."""
         return f"{self.id!r} ({self.name})" if self.name else repr(self.id)
+
+
+def _refuse_doubled_keys(value: Any, what: str, where: str) -> None:
+    """Refuse a mapping naming one tier or level twice (``"hot"`` and ``"HOT"``).
+
+    pydantic would keep whichever came last, silently.
+    """
+    if not isinstance(value, Mapping):
+        return
+    seen: dict[str, Any] = {}
+    for key in value:
+        name = key.value if isinstance(key, enum.Enum) else key
+        if not isinstance(name, str):
+            continue  # not a name: the field's own type check refuses it
+        norm = label_key(name)
+        if norm in seen:
+            raise ValueError(f"{where} names {what} {norm!r} twice ({seen[norm]!r} and {key!r})")
+        seen[norm] = key
 
 
 def _default_level_factors() -> dict[Tier, dict[Level, float]]:
@@ -198,7 +382,7 @@ def _default_level_factors() -> dict[Tier, dict[Level, float]]:
     }
 
 
-class Policy(BaseModel):
+class Policy(InputModel):
     """How a team wants its leads distributed.
 
     Parameters
@@ -229,7 +413,9 @@ class Policy(BaseModel):
         are still placed) instead of failing.
     level_factors : dict
         Multiplier of a lead's score by tier and manager level: the value of a
-        lead for a manager is ``min(1, score * level_factors[tier][level])``.
+        lead for a manager is ``min(1, score * level_factors[tier][level])``. All
+        twelve factors, each finite and ``>= 0``; tiers and levels are read by the
+        label rule (``"HOT"`` is ``"hot"``), and naming one twice is an error.
     seed : int, optional
         Seed for randomized methods (``weighted_random``), ``>= 0``.
     balance : {"hard", "soft"}, default "hard"
@@ -266,6 +452,7 @@ class Policy(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    input_kind: ClassVar[str] = "policy"
 
     target_share: Literal["capacity", "equal", "performance"] = "capacity"
     performance_floor: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
@@ -303,6 +490,62 @@ class Policy(BaseModel):
         mode="before",
     )(_not_bool)
 
+    @field_validator("level_factors", mode="before")
+    @classmethod
+    def _one_name_per_tier(cls, value: Any) -> Any:
+        _refuse_doubled_keys(value, "tier", "level_factors")
+        if isinstance(value, Mapping):
+            for tier, row in value.items():
+                name = tier.value if isinstance(tier, enum.Enum) else tier
+                _refuse_doubled_keys(row, "level", f"level_factors[{name!r}]")
+                if isinstance(row, Mapping):
+                    for level, factor in row.items():
+                        shown = level.value if isinstance(level, enum.Enum) else level
+                        _factor(factor, f"level_factors[{name!r}][{shown!r}]")
+        return value
+
+    @field_validator("effort_by_level", mode="before")
+    @classmethod
+    def _one_name_per_level(cls, value: Any) -> Any:
+        _refuse_doubled_keys(value, "level", "effort_by_level")
+        if isinstance(value, Mapping):
+            for level, factor in value.items():
+                shown = level.value if isinstance(level, enum.Enum) else level
+                _factor(factor, f"effort_by_level[{shown!r}]")
+        return value
+
+    @field_validator("level_factors")
+    @classmethod
+    def _every_factor(cls, value: dict[Tier, dict[Level, float]]) -> dict[Tier, dict[Level, float]]:
+        # A bad factor first: a partial table with a negative entry is reported for
+        # the entry it gives, not for the ones it leaves out.
+        for tier, row in value.items():
+            for level, factor in row.items():
+                if not (factor >= 0 and math.isfinite(factor)):
+                    raise ValueError(
+                        f"level_factors[{tier.value!r}][{level.value!r}] must be finite "
+                        f"and >= 0, got {factor:g}"
+                    )
+        for tier in Tier:
+            for level in Level:
+                if level not in value.get(tier, {}):
+                    raise ValueError(
+                        f"level_factors lacks a factor for tier {tier.value!r}, level "
+                        f"{level.value!r} (give all {len(Tier) * len(Level)}: every tier by "
+                        "every level)"
+                    )
+        return value
+
+    @field_validator("effort_by_level")
+    @classmethod
+    def _positive_efforts(cls, value: dict[Level, float] | None) -> dict[Level, float] | None:
+        for level, factor in (value or {}).items():
+            if not (factor > 0 and math.isfinite(factor)):
+                raise ValueError(
+                    f"effort_by_level[{level.value!r}] must be finite and > 0, got {factor:g}"
+                )
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> Policy:
         if self.warm_threshold > self.hot_threshold:
@@ -310,24 +553,6 @@ class Policy(BaseModel):
                 f"warm_threshold ({self.warm_threshold:g}) must not exceed "
                 f"hot_threshold ({self.hot_threshold:g})"
             )
-        for tier in Tier:
-            for level in Level:
-                factor = self.level_factors.get(tier, {}).get(level)
-                if factor is None:
-                    raise ValueError(
-                        f"level_factors lacks a factor for tier {tier.value!r}, "
-                        f"level {level.value!r}"
-                    )
-                if not (factor >= 0 and math.isfinite(factor)):
-                    raise ValueError(
-                        f"level_factors[{tier.value!r}][{level.value!r}] must be "
-                        f"finite and >= 0, got {factor:g}"
-                    )
-        for level, factor in (self.effort_by_level or {}).items():
-            if not (factor > 0 and math.isfinite(factor)):
-                raise ValueError(
-                    f"effort_by_level[{level.value!r}] must be finite and > 0, got {factor:g}"
-                )
         if self.objective == "maxmin" and self.balance == "soft":
             raise ValueError(
                 "objective 'maxmin' already balances loads; it does not combine with "

@@ -22,6 +22,8 @@ import numpy.typing as npt
 from scipy.optimize import isotonic_regression, minimize
 from scipy.special import expit, log_expit
 
+from fairlead.records import InputError
+
 FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
@@ -67,17 +69,17 @@ def _vector(name: str, data: Any) -> FloatArray:
     try:
         array = np.asarray(data)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a 1-d array of numbers: {exc}") from None
+        raise InputError(f"{name} must be a 1-d array of numbers: {exc}") from None
     if array.ndim != 1:
-        raise ValueError(f"{name} must be 1-d (one value per sample), got shape {array.shape}")
+        raise InputError(f"{name} must be 1-d (one value per sample), got shape {array.shape}")
     if array.dtype.kind == "b":
-        raise ValueError(f"{name} must hold numbers, got booleans")
+        raise InputError(f"{name} must hold numbers, got booleans")
     if array.dtype.kind not in "iuf":
         for item in array.flat:
             if isinstance(item, bool | np.bool_) or not isinstance(
                 item, int | float | np.integer | np.floating
             ):
-                raise ValueError(f"{name} must hold numbers, got {item!r}")
+                raise InputError(f"{name} must hold numbers, got {item!r}")
     return np.asarray(array, dtype=np.float64)
 
 
@@ -89,7 +91,7 @@ def _check_finite(name: str, array: FloatArray) -> None:
     bad = ~np.isfinite(array)
     if bad.any():
         i = _first(bad)
-        raise ValueError(f"{name} must be finite, got {array[i]:g} at index {i}")
+        raise InputError(f"{name} must be finite, got {array[i]:g} at index {i}")
 
 
 def _labels(y: Any) -> FloatArray:
@@ -100,7 +102,7 @@ def _labels(y: Any) -> FloatArray:
     bad = (target != 0.0) & (target != 1.0)
     if bad.any():
         i = _first(bad)
-        raise ValueError(f"y must hold outcomes 0 or 1, got {target[i]:g} at index {i}")
+        raise InputError(f"y must hold outcomes 0 or 1, got {target[i]:g} at index {i}")
     return target
 
 
@@ -109,23 +111,23 @@ def _weights(sample_weight: Any, n: int) -> FloatArray:
         return np.ones(n)
     w = _vector("sample_weight", sample_weight)
     if w.shape != (n,):
-        raise ValueError(f"sample_weight has {w.size} values for {n} samples")
+        raise InputError(f"sample_weight has {w.size} values for {n} samples")
     bad = ~(np.isfinite(w) & (w >= 0))
     if bad.any():
         i = _first(bad)
-        raise ValueError(f"sample_weight must be finite and >= 0, got {w[i]:g} at index {i}")
+        raise InputError(f"sample_weight must be finite and >= 0, got {w[i]:g} at index {i}")
     if n and not w.sum() > 0:
-        raise ValueError("sample_weight sums to 0; at least one sample needs a positive weight")
+        raise InputError("sample_weight sums to 0; at least one sample needs a positive weight")
     return w
 
 
 def _same_length(first: str, a: FloatArray, second: str, b: FloatArray) -> None:
     if a.shape != b.shape:
-        raise ValueError(
+        raise InputError(
             f"{first} and {second} must have the same length, got {a.size} and {b.size}"
         )
     if a.size == 0:
-        raise ValueError(f"{first} and {second} are empty; at least one sample is needed")
+        raise InputError(f"{first} and {second} are empty; at least one sample is needed")
 
 
 def _outcomes_and_probabilities(y: Any, p: Any) -> tuple[FloatArray, FloatArray]:
@@ -134,7 +136,7 @@ def _outcomes_and_probabilities(y: Any, p: Any) -> tuple[FloatArray, FloatArray]
     bad = ~((prob >= 0.0) & (prob <= 1.0))  # also catches nan
     if bad.any():
         i = _first(bad)
-        raise ValueError(f"p must hold probabilities in [0, 1], got {prob[i]:g} at index {i}")
+        raise InputError(f"p must hold probabilities in [0, 1], got {prob[i]:g} at index {i}")
     return target, prob
 
 
@@ -213,7 +215,7 @@ def roc_auc(y: npt.ArrayLike, p: npt.ArrayLike, *, sample_weight: Any = None) ->
     neg_total = float(np.sum(w * (1.0 - target)))
     if pos_total <= 0 or neg_total <= 0:
         only = "1" if neg_total <= 0 else "0"
-        raise ValueError(
+        raise InputError(
             f"roc_auc needs both outcomes in y (with positive weight), got only {only}"
         )
     # Group equal scores; a positive beats every negative in lower groups and ties half
@@ -310,7 +312,7 @@ def calibration_table(
     """
     target, prob = _outcomes_and_probabilities(y, p)
     if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 1:
-        raise ValueError(f"n_bins must be an int >= 1, got {n_bins!r}")
+        raise InputError(f"n_bins must be an int >= 1, got {n_bins!r}")
     if strategy == "uniform":
         edges = np.linspace(0.0, 1.0, int(n_bins) + 1)
     elif strategy == "quantile":
@@ -318,7 +320,7 @@ def calibration_table(
         if edges.size == 1:  # every prediction equal: one bin
             edges = np.array([edges[0], edges[0]])
     else:
-        raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}")
+        raise InputError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}")
     k = edges.size - 1
     which = np.clip(np.searchsorted(edges[1:-1], prob, side="right"), 0, k - 1)
     count = np.bincount(which, minlength=k)
@@ -483,7 +485,7 @@ def fit_platt(
     n_neg = float(np.sum(w * (1.0 - target)))
     if n_pos <= 0 or n_neg <= 0:
         only = "1" if n_neg <= 0 else "0"
-        raise ValueError(
+        raise InputError(
             f"Platt calibration needs both outcomes in y (with positive weight), got only {only} "
             f"in {s.size} samples"
         )

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import expit, logit
 
-from fairlead.records import read_ids
+from fairlead.records import InputError, label_key, read_ids
 from fairlead.scoring._calibration import NotFittedError
 from fairlead.scoring._features import FloatArray, as_columns
 from fairlead.scoring._logistic import LogisticModel
@@ -52,7 +52,7 @@ def _check_present(array: np.ndarray[Any, Any], what: str, entry: str = "row") -
         k = int(missing[0])
         value = array[k]
         shown = value.item() if isinstance(value, np.generic) else value
-        raise ValueError(f"{what}: {entry} {k} is {shown!r}")
+        raise InputError(f"{what}: {entry} {k} is {shown!r}")
 
 
 def _check_entries(values: Any, array: np.ndarray[Any, Any], what: str, entry: str) -> None:
@@ -70,25 +70,40 @@ def _check_entries(values: Any, array: np.ndarray[Any, Any], what: str, entry: s
 def _labels(values: Any, n: int, what: str) -> npt.NDArray[np.str_]:
     array = np.asarray(values)
     if array.ndim != 1 or array.shape[0] != n:
-        raise ValueError(f"{what} must have one entry per row ({n}), got shape {array.shape}")
+        raise InputError(f"{what} must have one entry per row ({n}), got shape {array.shape}")
     _check_entries(values, array, what, "row")
     return array.astype(str)
+
+
+def _segment_codes(labels: npt.NDArray[np.str_]) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """The distinct segments of ``labels`` by the label rule, and each row's index.
+
+    Segments are sorted by key; each is shown as its first spelling in ``labels``,
+    outer spaces trimmed. Keys are computed once per distinct spelling, never per row.
+    """
+    spelled, first_row, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    keys = np.array([label_key(text) for text in spelled.tolist()], dtype=np.str_)
+    _, key_of_spelled = np.unique(keys, return_inverse=True)
+    first = np.full(int(key_of_spelled.max()) + 1, labels.shape[0], dtype=np.int64)
+    np.minimum.at(first, key_of_spelled, first_row)
+    shown = [text.strip() for text in labels[first].tolist()]
+    return shown, key_of_spelled[inverse.reshape(-1)].astype(np.int64)
 
 
 def _outcomes(y: npt.ArrayLike) -> FloatArray:
     target = np.asarray(y)
     if target.ndim != 1:
-        raise ValueError(f"y must be 1-d, got shape {target.shape}")
+        raise InputError(f"y must be 1-d, got shape {target.shape}")
     if target.dtype == np.bool_:
         return target.astype(np.float64)
     try:
         values = target.astype(np.float64)
     except (TypeError, ValueError):
-        raise ValueError("y must hold outcomes 0/1") from None
+        raise InputError("y must hold outcomes 0/1") from None
     bad = ~np.isin(values, (0.0, 1.0))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"y must hold outcomes 0/1, got {values[row]:g} in row {row}")
+        raise InputError(f"y must hold outcomes 0/1, got {values[row]:g} in row {row}")
     return values
 
 
@@ -223,7 +238,7 @@ class ConversionModel(ParamsMixin):
             callable(getattr(model, "fit", None))
             and callable(getattr(model, "predict_proba", None))
         ):
-            raise ValueError(
+            raise InputError(
                 "base_model must be None or an estimator with fit(X, y) and predict_proba(X), "
                 f"got {model!r}"
             )
@@ -231,7 +246,7 @@ class ConversionModel(ParamsMixin):
         if self.prior_strength is not None and not (
             is_finite_real(self.prior_strength) and self.prior_strength > 0
         ):
-            raise ValueError(
+            raise InputError(
                 f"prior_strength must be > 0, got {self.prior_strength!r} "
                 "(a finite number, or None to fit it)"
             )
@@ -248,20 +263,23 @@ class ConversionModel(ParamsMixin):
         n = base.shape[0]
         if self.segment_edges_ is not None:
             if segments is not None:
-                raise ValueError("this model derives segments itself; do not pass segments")
+                raise InputError("this model derives segments itself; do not pass segments")
             return np.searchsorted(self.segment_edges_, base, side="right").astype(np.int64)
         if segments is None:
-            raise ValueError(
+            raise InputError(
                 f"segments are required: the model was fitted on segments {self.segments_.tolist()}"
             )
         labels = _labels(segments, n, "segments")
-        position = {s: k for k, s in enumerate(self.segments_)}
-        unknown = sorted(set(labels.tolist()) - position.keys())
+        # By the label rule: "Hot " finds the segment fitted as "hot".
+        position = {label_key(s): k for k, s in enumerate(self.segments_.tolist())}
+        spelled, inverse = np.unique(labels, return_inverse=True)
+        found = [position.get(label_key(text), -1) for text in spelled.tolist()]
+        unknown = [text for text, k in zip(spelled.tolist(), found, strict=True) if k < 0]
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"unknown segment(s) {unknown}; the model knows {self.segments_.tolist()}"
             )
-        return np.array([position[s] for s in labels.tolist()], dtype=np.int64)
+        return np.asarray(found, dtype=np.int64)[inverse.reshape(-1)]
 
     def fit(
         self,
@@ -282,25 +300,27 @@ class ConversionModel(ParamsMixin):
             (:func:`fairlead.records.read_id`): ``7``, ``7.0`` and ``" 7 "`` are ``"7"``.
         segments : array_like of str, optional
             Segment label per row (e.g. tier or product); derived from the base
-            probability when absent.
+            probability when absent. Labels are matched by the label rule
+            (:func:`fairlead.records.label_key`): ``"Hot"`` and ``"hot "`` are one
+            segment, shown as first spelled in the history.
         """
         self._check_params()
         target = _outcomes(y)
         n = target.shape[0]
         if n == 0:
-            raise ValueError("history is empty: fit needs at least one row")
+            raise InputError("history is empty: fit needs at least one row")
         _labels(managers, n, "managers")  # one per row, none missing
         who = read_ids(managers, "manager id")
         if target.min() == target.max():
-            raise ValueError(
+            raise InputError(
                 f"y holds only {int(target[0])}s: fit needs both converted and lost leads"
             )
         names, columns = as_columns(X)
         if not names:
-            raise ValueError("X has no feature columns")
+            raise InputError("X has no feature columns")
         rows = {c.shape[0] for c in columns}
         if rows != {n}:
-            raise ValueError(f"X has {sorted(rows)[0]} rows but y has {n}")
+            raise InputError(f"X has {sorted(rows)[0]} rows but y has {n}")
         self.feature_names_ = names
         # A copy, as scikit-learn's clone does: the caller's estimator stays untouched.
         model = (
@@ -318,8 +338,8 @@ class ConversionModel(ParamsMixin):
             segment_idx = np.searchsorted(self.segment_edges_, base, side="right")
         else:
             self.segment_edges_ = None
-            labels = _labels(segments, n, "segments")
-            self.segments_, segment_idx = np.unique(labels, return_inverse=True)
+            shown, segment_idx = _segment_codes(_labels(segments, n, "segments"))
+            self.segments_ = np.array(shown, dtype=np.str_)
         self.manager_ids_, manager_idx = np.unique(who, return_inverse=True)
         self._resolved_managers: dict[
             tuple[Any, ...], tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]
@@ -365,7 +385,7 @@ class ConversionModel(ParamsMixin):
         known = resolved[1]
         if not known.all() and self.unknown_managers == "error":
             ids = read_ids(managers, "manager id")
-            raise ValueError(
+            raise InputError(
                 f"unknown manager id(s) {ids[~known][:5].tolist()} not in the history; pass "
                 "unknown_managers='prior' to give them the segment baseline"
             )
@@ -376,7 +396,7 @@ class ConversionModel(ParamsMixin):
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
         given = np.asarray(managers)
         if given.ndim != 1:
-            raise ValueError(f"managers must be a 1-d list of ids, got shape {given.shape}")
+            raise InputError(f"managers must be a 1-d list of ids, got shape {given.shape}")
         _check_entries(managers, given, "managers", "entry")
         ids = read_ids(managers, "manager id")
         position = {m: k for k, m in enumerate(self.manager_ids_.tolist())}

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from fairlead.records import Rows, is_frame, is_missing
+from fairlead.records import InputError, Rows, is_frame, is_missing
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -59,13 +59,13 @@ def as_columns(data: Any, *, what: str = "X") -> tuple[list[str], list[np.ndarra
     else:
         array = np.asarray(data)
         if array.ndim != 2:
-            raise ValueError(f"{what} must be 2-d (rows x features), got shape {array.shape}")
+            raise InputError(f"{what} must be 2-d (rows x features), got shape {array.shape}")
         return [f"x{k}" for k in range(array.shape[1])], [
             array[:, k] for k in range(array.shape[1])
         ]
     lengths = {a.shape[0] if a.ndim else -1 for a in arrays}
     if len(lengths) > 1 or -1 in lengths:
-        raise ValueError(f"{what} columns must be 1-d arrays of one length, got lengths {lengths}")
+        raise InputError(f"{what} columns must be 1-d arrays of one length, got lengths {lengths}")
     return names, arrays
 
 
@@ -155,14 +155,14 @@ def _fit_column(name: str, values: np.ndarray[Any, Any]) -> FloatArray | list[st
         if numbers.any() and texts.any():
             odd = texts if texts.sum() <= numbers.sum() else numbers
             row = _first(odd)
-            raise ValueError(
+            raise InputError(
                 f"feature {name!r} mixes numbers and text: row {row} has {_shown(values, row)!r}"
             )
         missing = kinds == _MISSING
         if texts.any():
             if missing.any():
                 row = _first(missing)
-                raise ValueError(
+                raise InputError(
                     f"feature {name!r} must not be missing, got {_shown(values, row)!r} "
                     f"in row {row}"
                 )
@@ -172,7 +172,7 @@ def _fit_column(name: str, values: np.ndarray[Any, Any]) -> FloatArray | list[st
     bad = ~np.isfinite(numeric)
     if bad.any():
         row = _first(bad)
-        raise ValueError(
+        raise InputError(
             f"feature {name!r} must be finite, got {_shown(values, row)!r} in row {row}"
         )
     return numeric
@@ -190,7 +190,7 @@ def _labels(name: str, values: np.ndarray[Any, Any]) -> npt.NDArray[np.str_]:
     if suspects:
         for row, (value, text) in enumerate(zip(cells, labels, strict=True)):
             if text in suspects and _is_missing(value):
-                raise ValueError(
+                raise InputError(
                     f"feature {name!r} must not be missing, got {_shown(values, row)!r} "
                     f"in row {row}"
                 )
@@ -226,7 +226,7 @@ def _standardized(
     far = ~np.isfinite(column)
     if far.any():
         row = _first(far)
-        raise ValueError(
+        raise InputError(
             f"feature {name!r} is too far from the values seen in fit, got "
             f"{_shown(values, row)!r} in row {row} (mean {mean:.6g}, standard deviation "
             f"{scale:.6g})"
@@ -256,7 +256,7 @@ class FeatureEncoder:
     >>> FeatureEncoder().fit({"age": [30, 40, "4O"]})
     Traceback (most recent call last):
     ...
-    ValueError: feature 'age' mixes numbers and text: row 2 has '4O'
+    fairlead.InputError: feature 'age' mixes numbers and text: row 2 has '4O'
     """
 
     names: list[str] = field(default_factory=list)
@@ -268,7 +268,7 @@ class FeatureEncoder:
         """Learn columns, categories and scales from ``data``."""
         names, arrays = as_columns(data)
         if not names:
-            raise ValueError("X has no feature columns")
+            raise InputError("X has no feature columns")
         self.names, self.categories, self.means, self.scales = names, {}, {}, {}
         for name, values in zip(names, arrays, strict=True):
             column = _fit_column(name, values)
@@ -295,13 +295,13 @@ class FeatureEncoder:
         """Encode ``data`` with the columns learned in :meth:`fit`."""
         names, arrays = as_columns(data)
         if _is_positional(data) and len(names) != len(self.names):
-            raise ValueError(
+            raise InputError(
                 f"X has {len(names)} feature columns, the model was fitted on {len(self.names)}"
             )
         given = dict(zip(names, arrays, strict=True))
         missing = [n for n in self.names if n not in given]
         if missing:
-            raise ValueError(f"X lacks feature column(s) {missing} seen in fit; it has {names}")
+            raise InputError(f"X lacks feature column(s) {missing} seen in fit; it has {names}")
         blocks: list[FloatArray] = []
         for name in self.names:
             values = given[name]
@@ -314,7 +314,7 @@ class FeatureEncoder:
             if numeric is None or not np.all(np.isfinite(numeric)):
                 bad_row = _first_non_number(values)
                 shown = _shown(values, bad_row)
-                raise ValueError(
+                raise InputError(
                     f"feature {name!r} must be a finite number, got {shown!r} in row {bad_row}"
                 )
             blocks.append(_standardized(name, values, numeric, self.means[name], self.scales[name]))

@@ -9,6 +9,7 @@ import numpy.typing as npt
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit
 
+from fairlead.records import InputError
 from fairlead.scoring._features import FeatureEncoder, FloatArray
 from fairlead.scoring._params import ParamsMixin, check_number
 
@@ -90,14 +91,22 @@ class LogisticModel(ParamsMixin):
         self.encoder_ = FeatureEncoder().fit(X)
         design = self.encoder_.transform(X)
         n = design.shape[0]
-        target = np.asarray(y, dtype=np.float64)
+        try:
+            target = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError("y must hold outcomes 0/1") from None
         if target.ndim != 1:
-            raise ValueError(f"y must be 1-d, got shape {target.shape}")
+            raise InputError(f"y must be 1-d, got shape {target.shape}")
         if target.shape[0] != n:
-            raise ValueError(f"X has {n} rows but y has {target.shape[0]}")
+            raise InputError(f"X has {n} rows but y has {target.shape[0]}")
+        # Any other number would fit a likelihood that is no probability's.
+        bad = ~np.isin(target, (0.0, 1.0))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise InputError(f"y must hold outcomes 0/1, got {target[row]:g} in row {row}")
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         if weight is not None and weight.shape != (n,):
-            raise ValueError(
+            raise InputError(
                 f"sample_weight must have one entry per row ({n}), got shape {weight.shape}"
             )
         self.coef_, self.intercept_ = fit_logistic(design, target, l2=self.l2, sample_weight=weight)

@@ -15,6 +15,8 @@ from typing import Any, Self
 
 import numpy as np
 
+from fairlead.records import InputError
+
 
 class ParamsMixin:
     """``get_params`` and ``set_params`` derived from the keyword-only ``__init__`` signature.
@@ -91,7 +93,7 @@ class ParamsMixin:
         for key, value in params.items():
             name, sep, sub = key.partition("__")
             if name not in names:
-                raise ValueError(
+                raise InputError(
                     f"invalid parameter {name!r} for {type(self).__name__}; "
                     f"its parameters are {names}"
                 )
@@ -102,7 +104,7 @@ class ParamsMixin:
         for name, sub_params in nested.items():
             inner = getattr(self, name)
             if not hasattr(inner, "set_params"):
-                raise ValueError(
+                raise InputError(
                     f"cannot set {sorted(sub_params)} on parameter {name!r} of "
                     f"{type(self).__name__}: it is {inner!r}, which has no set_params"
                 )
@@ -137,14 +139,14 @@ def check_number(name: str, value: object, *, low: float, inclusive: bool = True
     >>> check_number("l2", True, low=0.0)
     Traceback (most recent call last):
     ...
-    ValueError: l2 must be a finite number >= 0, got True
+    fairlead.InputError: l2 must be a finite number >= 0, got True
     """
     ok = is_finite_real(value) and (
         float(value) >= low if inclusive else float(value) > low  # type: ignore[arg-type]
     )
     if not ok:
         sign = ">=" if inclusive else ">"
-        raise ValueError(f"{name} must be a finite number {sign} {low:g}, got {value!r}")
+        raise InputError(f"{name} must be a finite number {sign} {low:g}, got {value!r}")
 
 
 def check_int(name: str, value: object, *, low: int) -> None:
@@ -154,17 +156,17 @@ def check_int(name: str, value: object, *, low: int) -> None:
         or not isinstance(value, int | np.integer)
         or int(value) < low
     ):
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+        raise InputError(f"{name} must be an int >= {low}, got {value!r}")
 
 
 def check_bool(name: str, value: object) -> None:
     """Raise unless ``value`` is True or False."""
     if not isinstance(value, bool | np.bool_):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
+        raise InputError(f"{name} must be True or False, got {value!r}")
 
 
 def check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
     """Raise unless ``value`` is one of ``choices``."""
     if not isinstance(value, str) or value not in choices:
         listed = " or ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be {listed}, got {value!r}")
+        raise InputError(f"{name} must be {listed}, got {value!r}")

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from fairlead.records import read_ids
+from fairlead.records import InputError, read_ids
 from fairlead.scoring._features import FloatArray, as_columns
 from fairlead.scoring._shrinkage import fit_prior_strength, shrink_means, shrink_rates
 
@@ -81,7 +81,7 @@ class ManagerPerformance:
 
 def _column(columns: dict[str, np.ndarray[Any, Any]], name: str) -> np.ndarray[Any, Any]:
     if name not in columns:
-        raise ValueError(f"history has no column {name!r}; it has {sorted(columns)}")
+        raise InputError(f"history has no column {name!r}; it has {sorted(columns)}")
     return columns[name]
 
 
@@ -93,14 +93,14 @@ def _numbers(values: np.ndarray[Any, Any], name: str, *, allow_nan: bool) -> Flo
             try:
                 float(value)
             except (TypeError, ValueError):
-                raise ValueError(
+                raise InputError(
                     f"history column {name!r} must hold numbers, got {value!r} in row {row}"
                 ) from None
-        raise ValueError(f"history column {name!r} must hold numbers") from None
+        raise InputError(f"history column {name!r} must hold numbers") from None
     bad = np.isinf(x) | (np.isnan(x) & (not allow_nan)) | (x < 0)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(
+        raise InputError(
             f"history column {name!r} must hold finite numbers >= 0, got {values[row]!r} "
             f"in row {row}"
         )
@@ -149,11 +149,11 @@ def manager_performance(
     won = _numbers(raw_outcome, outcome, allow_nan=False)
     if not np.isin(won, (0.0, 1.0)).all():
         row = int(np.flatnonzero(~np.isin(won, (0.0, 1.0)))[0])
-        raise ValueError(
+        raise InputError(
             f"history column {outcome!r} must hold 0/1, got {raw_outcome[row]!r} in row {row}"
         )
     if who.size == 0:
-        raise ValueError("history is empty")
+        raise InputError("history is empty")
     ids, idx = np.unique(who, return_inverse=True)
     m = ids.size
     leads = np.bincount(idx, minlength=m).astype(np.float64)

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from fairlead.core import FloatArray, IntArray
 from fairlead.records import (
     DateArray,
+    InputError,
     customer_ids,
     infer_dtype,
     is_missing,
@@ -81,10 +82,10 @@ def read_purchases(
     table, frame = read_columns(transactions, columns)
     customer, date = columns["customer"], columns["date"]
     if customer in outputs:
-        raise ValueError(f"customer column {customer!r} clashes with an output column")
+        raise InputError(f"customer column {customer!r} clashes with an output column")
     ids = customer_ids(table[customer], customer)
     if len(ids) == 0:
-        raise ValueError("transactions are empty; at least one purchase is needed")
+        raise InputError("transactions are empty; at least one purchase is needed")
     who = _namer(ids)
     stamps = parse_dates(table[date], date, who)
     spend = None
@@ -99,34 +100,34 @@ def amounts(values: npt.NDArray[Any], field_name: str, who: Callable[[int], str]
     array = infer_dtype(values)
     kind = array.dtype.kind
     if kind == "b":
-        raise ValueError(f"{field_name} must hold numbers, got booleans")
+        raise InputError(f"{field_name} must hold numbers, got booleans")
     if kind == "O":
         for row, value in enumerate(array):
             if is_missing(value):
-                raise ValueError(f"{field_name} of {who(row)} is missing (row {row})")
+                raise InputError(f"{field_name} of {who(row)} is missing (row {row})")
             if isinstance(value, bool | np.bool_ | complex) or not isinstance(value, Number):
-                raise ValueError(
+                raise InputError(
                     f"{field_name} of {who(row)} must be a number, "
                     f"got {py_value(value)!r} (row {row})"
                 )
     elif kind not in "iuf":
         sample = py_value(array[0]) if array.size else None
-        raise ValueError(f"{field_name} must hold numbers, got {array.dtype} (e.g. {sample!r})")
+        raise InputError(f"{field_name} must hold numbers, got {array.dtype} (e.g. {sample!r})")
     result = array.astype(np.float64)
     nan = np.isnan(result)
     if nan.any():
         row = int(np.flatnonzero(nan)[0])
-        raise ValueError(f"{field_name} of {who(row)} is missing (row {row})")
+        raise InputError(f"{field_name} of {who(row)} is missing (row {row})")
     inf = np.isinf(result)
     if inf.any():
         row = int(np.flatnonzero(inf)[0])
-        raise ValueError(
+        raise InputError(
             f"{field_name} of {who(row)} must be finite, got {result[row]:g} (row {row})"
         )
     negative = result < 0
     if negative.any():
         row = int(np.flatnonzero(negative)[0])
-        raise ValueError(
+        raise InputError(
             f"{field_name} of {who(row)} must be >= 0, got {result[row]:g} (row {row}; "
             f"{int(negative.sum())} negative amount(s) in all)"
         )
@@ -169,7 +170,7 @@ def check_not_future(
     if late.any():
         row = int(np.flatnonzero(late)[0])
         count = int(late.sum())
-        raise ValueError(
+        raise InputError(
             f"future dates: {who(row)} bought on {show_date(dates[row])}, after {limit_name} "
             f"({limit_shown}) (row {row}; {count} row(s) in all)"
         )
@@ -182,7 +183,7 @@ def sort_log(
     try:
         unique, inverse = np.unique(ids, return_inverse=True)
     except TypeError:  # pragma: no cover - customer_ids() leaves no mixed kinds
-        raise ValueError("customer ids cannot be ordered") from None
+        raise InputError("customer ids cannot be ordered") from None
     inverse = inverse.astype(np.int64).ravel()
     order = np.lexsort((*reversed(keys), inverse))
     return unique, order, inverse

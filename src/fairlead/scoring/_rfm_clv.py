@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fairlead.core import FloatArray, IntArray
-from fairlead.records import DateArray, DateLike, parse_date, show_date
+from fairlead.records import DateArray, DateLike, InputError, parse_date, show_date
 from fairlead.scoring._purchases import check_not_future, read_purchases, run_starts, sort_log
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ def clv_summary(
     [25.0, 0.0]
     """
     if freq not in _FREQS:
-        raise ValueError(f"freq must be one of {', '.join(map(repr, _FREQS))}, got {freq!r}")
+        raise InputError(f"freq must be one of {', '.join(map(repr, _FREQS))}, got {freq!r}")
     wanted = {"customer": customer, "date": date}
     if amount is not None:
         wanted["amount"] = amount

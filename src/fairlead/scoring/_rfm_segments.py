@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fairlead.core import IntArray
+from fairlead.records import InputError, label_key
 
 __all__ = ["DEFAULT_SEGMENTS", "N_SCORES", "SegmentRule", "SegmentTable", "segment_table"]
 
@@ -24,12 +25,12 @@ def _score_range(owner: str, field_name: str, value: Any) -> None:
         and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in value)
     )
     if not ok:
-        raise ValueError(
+        raise InputError(
             f"{field_name} of {owner} must be a pair (low, high) of scores, got {value!r}"
         )
     low, high = value
     if not 1 <= low <= high <= N_SCORES:
-        raise ValueError(
+        raise InputError(
             f"{field_name} of {owner} must satisfy 1 <= low <= high <= {N_SCORES}, got {value!r}"
         )
 
@@ -41,7 +42,9 @@ class SegmentRule:
     Parameters
     ----------
     name : str
-        Segment name, e.g. ``"champions"``. Several rules may share a name.
+        Segment name, e.g. ``"champions"``. Several rules may share a name; names
+        are compared by the label rule (:func:`fairlead.records.label_key`), so
+        ``"Champions"`` and ``"champions "`` are one segment.
     r, f : tuple of int
         Inclusive ranges ``(low, high)`` of ``r_score`` and ``f_score``, within 1..5.
     m : tuple of int, optional
@@ -54,7 +57,7 @@ class SegmentRule:
     >>> SegmentRule("x", r=(0, 2), f=(1, 5))
     Traceback (most recent call last):
     ...
-    ValueError: r of segment rule 'x' must satisfy 1 <= low <= high <= 5, got (0, 2)
+    fairlead.InputError: r of segment rule 'x' must satisfy 1 <= low <= high <= 5, got (0, 2)
     """
 
     name: str
@@ -63,8 +66,8 @@ class SegmentRule:
     m: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise ValueError(
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InputError(
                 f"name of a segment rule must be a non-empty string, got {self.name!r}"
             )
         owner = f"segment rule {self.name!r}"
@@ -112,7 +115,7 @@ class SegmentTable:
     >>> SegmentTable([SegmentRule("active", r=(3, 5), f=(1, 5))])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: segment table leaves cell r=1, f=1 uncovered (and 9 more cells); ...
+    fairlead.InputError: segment table leaves cell r=1, f=1 uncovered (and 9 more cells); ...
     """
 
     rules: tuple[SegmentRule, ...]
@@ -122,11 +125,11 @@ class SegmentTable:
         rules = tuple(rules)
         object.__setattr__(self, "rules", rules)
         if not rules:
-            raise ValueError("segment table has no rules; every cell needs exactly one rule")
+            raise InputError("segment table has no rules; every cell needs exactly one rule")
         for k, rule in enumerate(rules):
             if not isinstance(rule, SegmentRule):
                 kind = type(rule).__name__
-                raise ValueError(f"rule {k} of the segment table must be a SegmentRule, got {kind}")
+                raise InputError(f"rule {k} of the segment table must be a SegmentRule, got {kind}")
         uses_m = self.uses_m
         owner = np.full((N_SCORES,) * 3, -1, dtype=np.int64)
         for k, rule in enumerate(rules):
@@ -141,7 +144,7 @@ class SegmentTable:
                     sl[2].start + m + 1,
                 )
                 other = rules[int(cells[i, j, m])].name
-                raise ValueError(
+                raise InputError(
                     f"segment table covers cell {_cell(cell, uses_m)} twice: "
                     f"by {other!r} and by {rule.name!r}"
                 )
@@ -151,20 +154,27 @@ class SegmentTable:
             cell = tuple(int(x) + 1 for x in empty[0])
             n_empty = len(empty) if uses_m else len(empty) // N_SCORES
             more = f" (and {n_empty - 1} more cells)" if n_empty > 1 else ""
-            raise ValueError(
+            raise InputError(
                 f"segment table leaves cell {_cell(cell, uses_m)} uncovered{more}; "
                 "every cell needs exactly one rule"
             )
-        name_index = {name: k for k, name in enumerate(self.names)}
-        by_rule = np.array([name_index[rule.name] for rule in rules], dtype=np.int64)
+        name_index = {label_key(name): k for k, name in enumerate(self.names)}
+        by_rule = np.array([name_index[label_key(rule.name)] for rule in rules], dtype=np.int64)
         lookup = by_rule[owner]
         lookup.flags.writeable = False
         object.__setattr__(self, "_lookup", lookup)
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Distinct segment names, in the order of the rules."""
-        return tuple(dict.fromkeys(rule.name for rule in self.rules))
+        """Distinct segment names, in the order of the rules.
+
+        Names alike by the label rule are one segment, shown as first spelled (outer
+        spaces trimmed).
+        """
+        first: dict[str, str] = {}
+        for rule in self.rules:
+            first.setdefault(label_key(rule.name), rule.name.strip())
+        return tuple(first.values())
 
     @property
     def uses_m(self) -> bool:
@@ -176,10 +186,10 @@ class SegmentTable:
         for name, value in (("r", r), ("f", f), ("m", m)):
             if value is None and name == "m":
                 if self.uses_m:
-                    raise ValueError("this segment table uses m_score: give m")
+                    raise InputError("this segment table uses m_score: give m")
                 continue
             if not isinstance(value, int | np.integer) or not 1 <= value <= N_SCORES:
-                raise ValueError(f"{name} must be a score in 1..{N_SCORES}, got {value!r}")
+                raise InputError(f"{name} must be a score in 1..{N_SCORES}, got {value!r}")
         mm = 1 if m is None else m
         return self.names[int(self._lookup[r - 1, f - 1, mm - 1])]
 
@@ -233,4 +243,4 @@ def segment_table(segments: SegmentTable | Sequence[SegmentRule] | None) -> Segm
     if isinstance(segments, Sequence) and not isinstance(segments, str):
         return SegmentTable(tuple(segments))
     kind = type(segments).__name__
-    raise ValueError(f"segments must be a SegmentTable or a sequence of SegmentRule, got {kind}")
+    raise InputError(f"segments must be a SegmentTable or a sequence of SegmentRule, got {kind}")

@@ -10,11 +10,11 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ValidationError
 
-from fairlead.records import InputError
+from fairlead.records import InputError, InputModel
 from fairlead.scoring._rule_groups import (
     GROUP_CONFIG,
     ContactFrequencyRules,
@@ -29,7 +29,7 @@ from fairlead.scoring._rule_groups import (
 )
 
 
-class RuleConfig(BaseModel):
+class RuleConfig(InputModel):
     """A complete points-scoring setup: groups, caps, decay, tiers and field names.
 
     Every group is optional (``None`` = not scored, its fields are not read).
@@ -70,6 +70,7 @@ than the warm one (10)
     """
 
     model_config = GROUP_CONFIG
+    input_kind: ClassVar[str] = "rule config"
 
     source: SourceRules | None = None
     response_speed: ResponseSpeedRules | None = None
@@ -79,6 +80,11 @@ than the warm one (10)
     decay: Decay | None = None
     tiers: TierThresholds = TierThresholds(hot=60.0, warm=30.0)
     fields: FieldNames = FieldNames()
+
+    @classmethod
+    def input_error(cls, exc: ValidationError, data: Mapping[str, Any]) -> InputError:
+        """The error of keyword arguments, as :meth:`from_dict` words it."""
+        return _config_error(exc)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RuleConfig:

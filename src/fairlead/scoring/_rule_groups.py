@@ -10,11 +10,12 @@ where each fact lives in a record. :class:`fairlead.scoring.RuleConfig` holds th
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from fairlead.records import InputModel, label_key
 from fairlead.scoring._calibration import FloatArray
 
 GROUPS = ("source", "response_speed", "engagement", "purchase_history", "contact_frequency")
@@ -30,8 +31,12 @@ Minutes = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 
 
 def name_key(name: str) -> str:
-    """How sources and event names are matched: case-insensitive, outer spaces ignored."""
-    return name.strip().casefold()
+    """How sources and event names are matched: by the label rule of the input layer.
+
+    Case, outer and doubled spaces and Unicode width do not matter
+    (:func:`fairlead.records.label_key`).
+    """
+    return label_key(name)
 
 
 def _check_names(points: dict[str, float], what: str) -> dict[str, float]:
@@ -42,13 +47,14 @@ def _check_names(points: dict[str, float], what: str) -> dict[str, float]:
             raise ValueError(f"{what} names must not be empty, got {name!r}")
         if key in seen:
             raise ValueError(
-                f"{what} names {seen[key]!r} and {name!r} are the same (names ignore case)"
+                f"{what} names {seen[key]!r} and {name!r} are the same (names ignore case, "
+                "spacing and Unicode width)"
             )
         seen[key] = name
     return points
 
 
-class SourceRules(BaseModel):
+class SourceRules(InputModel):
     """Points by lead source.
 
     Parameters
@@ -63,6 +69,7 @@ class SourceRules(BaseModel):
     """
 
     model_config = GROUP_CONFIG
+    input_kind: ClassVar[str] = "source rules"
 
     points: dict[str, Points] = Field(default_factory=dict)
     default: Points = 0.0
@@ -74,7 +81,7 @@ class SourceRules(BaseModel):
         return _check_names(value, "source")
 
 
-class ResponseSpeedRules(BaseModel):
+class ResponseSpeedRules(InputModel):
     """Points by how many minutes the lead took to answer the first contact.
 
     Parameters
@@ -92,6 +99,7 @@ class ResponseSpeedRules(BaseModel):
     """
 
     model_config = GROUP_CONFIG
+    input_kind: ClassVar[str] = "response speed rules"
 
     within_minutes: dict[Minutes, Points] = Field(min_length=1)
     otherwise: Points = 0.0
@@ -99,7 +107,7 @@ class ResponseSpeedRules(BaseModel):
     cap: Cap | None = None
 
 
-class EngagementRules(BaseModel):
+class EngagementRules(InputModel):
     """Points per interest event, times how often it happened.
 
     Parameters
@@ -115,6 +123,7 @@ class EngagementRules(BaseModel):
     """
 
     model_config = GROUP_CONFIG
+    input_kind: ClassVar[str] = "engagement rules"
 
     points: dict[str, Points] = Field(min_length=1)
     unknown_events: Literal["ignore", "error"] = "ignore"
@@ -126,7 +135,7 @@ class EngagementRules(BaseModel):
         return _check_names(value, "event")
 
 
-class PurchaseHistoryRules(BaseModel):
+class PurchaseHistoryRules(InputModel):
     """Points for a known client's past purchases.
 
     Parameters
@@ -144,6 +153,7 @@ class PurchaseHistoryRules(BaseModel):
     """
 
     model_config = GROUP_CONFIG
+    input_kind: ClassVar[str] = "purchase history rules"
 
     per_purchase: Points = 0.0
     per_spend: Points = 0.0
@@ -151,7 +161,7 @@ class PurchaseHistoryRules(BaseModel):
     cap: Cap | None = None
 
 
-class ContactFrequencyRules(BaseModel):
+class ContactFrequencyRules(InputModel):
     """Points per inbound contact (call, chat, e-mail from the lead) in a recent window.
 
     Parameters
@@ -167,13 +177,14 @@ class ContactFrequencyRules(BaseModel):
     """
 
     model_config = GROUP_CONFIG
+    input_kind: ClassVar[str] = "contact frequency rules"
 
     per_contact: Points
     window_days: Positive = 30.0
     cap: Cap | None = None
 
 
-class WindowDecay(BaseModel):
+class WindowDecay(InputModel):
     """Decay by time window: full points until ``days`` old, 0 once strictly older.
 
     Examples
@@ -183,6 +194,7 @@ class WindowDecay(BaseModel):
     """
 
     model_config = GROUP_CONFIG
+    input_kind: ClassVar[str] = "window decay"
 
     kind: Literal["window"] = "window"
     days: Positive
@@ -192,7 +204,7 @@ class WindowDecay(BaseModel):
         return np.where(age_days > self.days, 0.0, 1.0)
 
 
-class PercentDecay(BaseModel):
+class PercentDecay(InputModel):
     """Decay by a percentage per interval, compounding, applied in whole steps.
 
     A lead ``age`` days old keeps ``(1 - percent / 100) ** floor(age / every_days)``
@@ -207,6 +219,7 @@ class PercentDecay(BaseModel):
     """
 
     model_config = GROUP_CONFIG
+    input_kind: ClassVar[str] = "percent decay"
 
     kind: Literal["percent"] = "percent"
     percent: Annotated[float, Field(strict=True, gt=0.0, le=100.0, allow_inf_nan=False)]
@@ -221,13 +234,14 @@ class PercentDecay(BaseModel):
 Decay = Annotated[WindowDecay | PercentDecay, Field(discriminator="kind")]
 
 
-class TierThresholds(BaseModel):
+class TierThresholds(InputModel):
     """Points thresholds of the tiers: ``hot`` if points >= ``hot``, else ``warm`` if >= ``warm``.
 
     ``hot`` must be greater than ``warm``.
     """
 
     model_config = GROUP_CONFIG
+    input_kind: ClassVar[str] = "tier thresholds"
 
     hot: Points
     warm: Points
@@ -242,7 +256,7 @@ class TierThresholds(BaseModel):
         return self
 
 
-class FieldNames(BaseModel):
+class FieldNames(InputModel):
     """Where each input lives in a lead record (dict key or DataFrame column).
 
     Parameters
@@ -257,6 +271,7 @@ class FieldNames(BaseModel):
     """
 
     model_config = GROUP_CONFIG
+    input_kind: ClassVar[str] = "field names"
 
     id: str = "id"
     source: str = "source"

@@ -15,6 +15,7 @@ from typing import Any, Literal, Self
 import numpy as np
 import numpy.typing as npt
 
+from fairlead.records import InputError
 from fairlead.scoring._calibration import (
     Calibrator,
     FloatArray,
@@ -35,12 +36,12 @@ def _make_calibrator(spec: object) -> Calibrator:
             return IsotonicCalibrator()
         if spec == "platt":
             return PlattCalibrator()
-        raise ValueError(
+        raise InputError(
             f"calibration must be 'isotonic', 'platt' or a calibrator object, got {spec!r}"
         )
     if isinstance(spec, Calibrator):
         return copy.deepcopy(spec)
-    raise ValueError(
+    raise InputError(
         "calibration must be 'isotonic', 'platt' or an object with fit(scores, y, "
         f"sample_weight) and predict(scores), got {type(spec).__name__}"
     )
@@ -151,7 +152,7 @@ class RuleScorer(ParamsMixin):
         points = rule_points(records, rules, now=now)
         n_outcomes = int(np.shape(y)[0]) if np.ndim(y) else -1
         if np.ndim(y) != 1 or n_outcomes != points.size:
-            raise ValueError(
+            raise InputError(
                 f"y must hold one outcome per lead: {points.size} leads, got shape {np.shape(y)}"
             )
         calibrator.fit(points, y, sample_weight)

@@ -17,7 +17,7 @@ from fairlead.plan import (
     max_min_ratio,
 )
 from fairlead.policy import Absence, WorkingHours
-from fairlead.records import InputError, Lead, Level, Manager, Policy, Tier
+from fairlead.records import InputError, InputWarning, Lead, Level, Manager, Policy, Tier
 from fairlead.router import (
     CatchUp,
     DamagedStoreError,
@@ -60,6 +60,7 @@ __all__ = [
     "FairnessReport",
     "InfeasibleError",
     "InputError",
+    "InputWarning",
     "Lead",
     "Level",
     "Manager",

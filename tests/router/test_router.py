@@ -370,7 +370,7 @@ def test_route_release_sequences_follow_the_rule_and_keep_the_books(data, team):
                 assert again == dataclasses.replace(first, replayed=True)
                 assert router.status(now) == before
             elif entry["outcome"] is not None:
-                with pytest.raises(ValueError, match=rf"lead '{lead_id}' was closed \("):
+                with pytest.raises(fl.InputError, match=rf"^lead '{lead_id}': released as "):
                     router.route(lead, now, value=row)
             else:
                 ref.check(router.route(lead, now, value=row), lead, row, prices)
@@ -384,7 +384,7 @@ def test_route_release_sequences_follow_the_rule_and_keep_the_books(data, team):
             elif entry["outcome"] == outcome:
                 router.release(lead_id, outcome, now)  # no-op
             else:
-                with pytest.raises(ValueError, match="already released as"):
+                with pytest.raises(fl.InputError, match=r"': already released as '"):
                     router.release(lead_id, outcome, now)
         elif op == "waiting":
             expected = ref.waiting()
@@ -471,7 +471,10 @@ def test_capacity_is_never_exceeded_and_waiting_leads_are_routed_after_a_release
     # a waiting lead may be closed; it is then no longer waiting nor routable
     router.release("l4", "closed", minutes(9))
     assert router.waiting() == []
-    with pytest.raises(ValueError, match=r"^lead 'l4' was closed \(closed\) before routing$"):
+    with pytest.raises(
+        fl.InputError,
+        match=r"^lead 'l4': released as 'closed' while it waited; a closed lead is not routed$",
+    ):
         router.route({"id": "l4", "score": 0.4}, minutes(10))
     books = by_id(router, minutes(10))
     other = "b" if holder == "a" else "a"
@@ -600,12 +603,13 @@ def test_release_outcomes_counts_and_errors():
     router.release("l0", "won", T0)  # again, same outcome: nothing happens
     (a,) = router.status(T0)
     assert (a.open, a.released, a.won, a.routed) == (0.0, 3, 1, 3)
-    with pytest.raises(ValueError, match=r"^lead 'l0' was already released as 'won', not 'lost'$"):
+    with pytest.raises(fl.InputError, match=r"^lead 'l0': already released as 'won', not 'lost'$"):
         router.release("l0", "lost", T0)
-    with pytest.raises(ValueError, match=r"^lead 'zz' was never routed$"):
+    with pytest.raises(fl.InputError, match=r"^lead 'zz': never routed by this router$"):
         router.release("zz", "won", T0)
     with pytest.raises(
-        ValueError, match=r"^outcome of lead 'l1' must be one of won, lost, closed, got 'sold'$"
+        fl.InputError,
+        match=r"^lead 'l1': outcome must be one of 'won', 'lost', 'closed', got 'sold'$",
     ):
         router.release("l1", "sold", T0)
     (after,) = router.status(T0)
@@ -827,7 +831,7 @@ def test_overdue_lists_leads_not_contacted_in_time():
     router.contact("l1", minutes(10))
     router.release("l2", "lost", minutes(31))
     assert [o.lead_id for o in router.overdue(minutes(40))] == ["l0"]
-    with pytest.raises(ValueError, match=r"^lead 'nope' was never routed$"):
+    with pytest.raises(fl.InputError, match=r"^lead 'nope': never routed by this router$"):
         router.contact("nope", T0)
 
 
@@ -939,7 +943,7 @@ def test_sla_clock_of_a_waiting_lead_starts_when_it_is_routed():
     router = fl.Router(managers, {"balance_tolerance": None}, sla=timedelta(minutes=30))
     router.route({"id": "l0", "score": 0.5}, T0)
     assert router.route({"id": "l1", "score": 0.5}, T0).manager_id is None
-    with pytest.raises(ValueError, match=r"^lead 'l1' is waiting: no manager holds it$"):
+    with pytest.raises(fl.InputError, match=r"^lead 'l1': still waiting; no manager holds it yet$"):
         router.contact("l1", T0)
     router.contact("l0", T0)
     assert router.overdue(minutes(60)) == []  # a waiting lead has no SLA clock yet
@@ -1017,7 +1021,9 @@ def test_bad_value_rows():
         ValueError, match=r"^value of lead 'x' for manager 'a' must be a real number, got str 'p'$"
     ):
         router.route({"id": "x", "score": 0.5}, T0, value=["p", "q"])
-    with pytest.raises(ValueError, match=r"^value of lead 'w1' for manager 'a' must be finite"):
+    with pytest.raises(
+        fl.InputError, match=r"^values\[1, 0\] \(lead 'w1', manager 'a'\) must be finite, got nan$"
+    ):
         router.fit(
             [{"id": "w0", "score": 0.5}, {"id": "w1", "score": 0.5}],
             values=[[0.1, 0.2], [math.nan, 0.1]],
@@ -1040,9 +1046,13 @@ def test_bad_value_rows():
 def test_bad_capacity_in_reprice():
     router = small_router()
     window = [{"id": "w0", "score": 0.5}]
-    with pytest.raises(ValueError, match=r"^capacity of manager 'b' must be >= 0, got .*-1"):
+    with pytest.raises(
+        fl.InputError, match=r"^capacity\[1\] \(manager 'b'\) must be finite and >= 0, got -1.0$"
+    ):
         router.reprice(window, capacity=[1, -1])
-    with pytest.raises(ValueError, match=r"^capacity of manager 'a' must be >= 0, got .*nan"):
+    with pytest.raises(
+        fl.InputError, match=r"^capacity\[0\] \(manager 'a'\) must be finite and >= 0, got nan$"
+    ):
         router.reprice(window, capacity=[math.nan, 1])
     with pytest.raises(
         ValueError, match=r"^capacity must have one number per manager \(2\), got shape \(1,\)$"
@@ -1057,9 +1067,13 @@ def test_bad_capacity_in_reprice():
 
 def test_unknown_manager_and_bad_now():
     router = small_router()
-    with pytest.raises(ValueError, match=r"^unknown manager 'zed'$"):
+    with pytest.raises(
+        fl.InputError, match=r"^manager 'zed': not on this router's team \('a', 'b'\)$"
+    ):
         router.pause("zed", T0)
-    with pytest.raises(ValueError, match=r"^unknown manager 'zed'$"):
+    with pytest.raises(
+        fl.InputError, match=r"^manager 'zed': not on this router's team \('a', 'b'\)$"
+    ):
         router.resume("zed", T0)
     with pytest.raises(ValueError, match=r"^now must be a datetime, got str '2026-11-02'$"):
         router.route({"id": "x", "score": 0.5}, "2026-11-02")

@@ -144,7 +144,10 @@ def test_a_dropped_leads_table_is_refused_not_recreated(tmp_path: Path) -> None:
     first = route_many(path, 0, 10)
     with side(path) as db:
         db.execute("DROP TABLE leads")
-    with pytest.raises(DamagedStoreError, match=r"is damaged: its table 'leads' is missing; .fairlead repair-store STORE"):
+    with pytest.raises(
+        DamagedStoreError,
+        match=r"is damaged: its table 'leads' is missing; .fairlead repair-store STORE",
+    ):
         fl.Router(TEAM, POLICY, store=path)
     with side(path) as db:  # nothing was created behind the refusal
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}

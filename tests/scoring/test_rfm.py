@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fairlead import InputError
 from fairlead.scoring._rfm import quintile_scores, rfm
 from fairlead.scoring._rfm_clv import clv_summary
 from fairlead.scoring._rfm_segments import DEFAULT_SEGMENTS, SegmentRule, SegmentTable
@@ -286,7 +287,7 @@ def test_quintile_scores_fill_five_equal_bins(values: list[int]) -> None:
 
 def test_single_customer_scores_in_the_middle() -> None:
     table = rfm({"customer_id": [7], "date": ["2024-01-01"], "amount": [3]})
-    assert table["customer_id"].tolist() == [7]
+    assert table["customer_id"].tolist() == ["7"]  # ids are text, by the id rule
     assert (table["r_score"][0], table["f_score"][0], table["m_score"][0]) == (3, 3, 3)
     assert table["segment"].tolist() == ["need_attention"]
 
@@ -512,8 +513,8 @@ def _tx(**changes: Any) -> dict[str, Any]:
             r"customer_id is missing in row 1",
         ),
         (
-            _tx(customer_id=["a", 2, "c"]),
-            r"customer_id must hold strings or integers of one kind, got a mix of int, str",
+            _tx(customer_id=["a", 2.5, "c"]),
+            r"customer_id in row 1 must be text or a whole number, got float 2.5",
         ),
         (_tx(customer_id=[1.0, float("nan"), 2.0]), r"customer_id is missing in row 1"),
         (
@@ -642,3 +643,65 @@ def test_segment_names_alike_by_the_label_rule_are_one_segment() -> None:
     assert table.segment_of(2, 3) == table.segment_of(4, 3) == "Active"
     with pytest.raises(ValueError, match="name of a segment rule must be a non-empty"):
         SegmentRule("  ", r=(1, 5), f=(1, 5))
+
+
+# --------------------------------------------------------------------------- the id rule
+
+
+def test_customer_ids_follow_the_id_rule_in_rfm_and_clv_summary() -> None:
+    # 7, " 7 " and 7.0 are one customer "7", as everywhere else in the package.
+    tx = {
+        "customer_id": [7, " 7 ", 7.0, "c3"],
+        "date": ["2024-01-01", "2024-02-01", "2024-03-01", "2024-03-05"],
+        "amount": [10.0, 20.0, 5.0, 7.0],
+    }
+    table = rfm(tx, now="2024-06-01")
+    assert table["customer_id"].tolist() == ["7", "c3"]
+    assert table["customer_id"].dtype.kind == "U"
+    assert table["frequency"].tolist() == [3, 1]
+    assert table["monetary"].tolist() == [35.0, 7.0]
+    summary = clv_summary(tx, observation_end="2024-06-01")
+    assert summary["customer_id"].tolist() == ["7", "c3"]
+    assert summary["frequency"].tolist() == [2.0, 0.0]
+
+
+def test_text_ids_are_trimmed_and_integer_ids_become_text() -> None:
+    spaced = pd.DataFrame(_tx(customer_id=[" a", "a ", "\u00a0b\u3000"]))
+    assert rfm(spaced, now="2024-01-04").index.tolist() == ["a", "b"]
+    # Integer ids come out as text, sorted as text ("10" before "9").
+    numbers = pd.DataFrame(_tx(customer_id=[9, 10, 9]))
+    table = rfm(numbers, now="2024-01-04")
+    assert table.index.tolist() == ["10", "9"]
+    assert table["frequency"].tolist() == [1, 2]
+    # A pandas id column with a blank holds floats: whole ones are the integer ids.
+    floats = clv_summary({**_tx(), "customer_id": np.array([1.0, 2.0, 1.0])})
+    assert floats["customer_id"].tolist() == ["1", "2"]
+
+
+@pytest.mark.parametrize("function", [rfm, clv_summary])
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        (["a", 2.5, "c"], "customer_id in row 1 must be text or a whole number, got float 2.5"),
+        (["a", True, "c"], "customer_id in row 1 must be text or a whole number, got bool True"),
+        (["a", "  ", "c"], "customer_id in row 1 must not be empty, got str '  '"),
+        (
+            ["a", "c\x00d", "c"],
+            "customer_id in row 1 must not contain a NUL character, got str 'c\\x00d'",
+        ),
+        (
+            ["a", "x" * 201, "c"],
+            f"customer_id in row 1 must be at most 200 characters, got str '{'x' * 201}'",
+        ),
+        (["a", None, "c"], "customer_id is missing in row 1"),
+        ([1.0, float("nan"), 2.0], "customer_id is missing in row 1"),
+    ],
+)
+def test_a_customer_id_the_id_rule_refuses_is_an_input_error(
+    function: Any, ids: list[Any], message: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        function(_tx(customer_id=ids))
+    assert str(info.value) == message
+    assert info.value.row == 1
+    assert info.value.field == "customer_id"

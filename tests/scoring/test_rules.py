@@ -2,7 +2,7 @@
 
 import json
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -216,8 +216,12 @@ def test_decay_ages_each_lead_at_its_own_now_and_never_grows_points() -> None:
     records = hundred_points([0, 0, 0])
     for r in records:
         r["created_at"] = created
-    nows = [created + timedelta(days=1), created + timedelta(days=2), created - timedelta(days=3)]
-    # One day: -50 %; two days: -75 %; created "after" now (clock skew): age 0, no decay.
+    nows = [
+        created + timedelta(days=1),
+        created + timedelta(days=2),
+        created - timedelta(minutes=15),
+    ]
+    # One day: -50 %; two days: -75 %; created "after" now within the clock skew: age 0.
     assert rule_points(records, config, now=nows).tolist() == [50, 25, 100]
 
 
@@ -741,3 +745,111 @@ def test_rule_models_built_directly_raise_input_errors(make: Any, message: str) 
     with pytest.raises(InputError, match=message) as info:
         make()
     assert "errors.pydantic.dev" not in str(info.value)
+
+
+# --------------------------------------------------------------------------- ids and times
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            float("nan"),
+            "lead row 1: 'id' must be text or a whole number, got float nan; "
+            "leave the id out (or None) for a lead without one",
+        ),
+        (1.5, "lead row 1: 'id' must be text or a whole number, got float 1.5"),
+        (True, "lead row 1: 'id' must be text or a whole number, got bool True"),
+        ("  ", "lead row 1: 'id' must not be empty, got str '  '"),
+        ("l-2\x00", "lead row 1: 'id' must not contain a NUL character, got str 'l-2\\x00'"),
+    ],
+)
+def test_a_lead_id_the_id_rule_refuses_is_an_input_error(value: Any, message: str) -> None:
+    with pytest.raises(InputError) as info:
+        RuleScorer(config=CONFIG).points([lead(), lead(id=value)], now=NOW)
+    assert str(info.value) == message
+    assert (info.value.row, info.value.field) == (1, "id")
+
+
+def test_lead_ids_may_be_absent_none_or_anything_the_id_rule_reads() -> None:
+    records = [lead(id=None), lead(id=7), lead(id=7.0), lead(id=" l-1 "), lead()]
+    del records[-1]["id"]
+    assert rule_points(records, CONFIG, now=NOW).tolist() == [5.0] * 5  # the default source
+    frame = pd.DataFrame([lead(id=k) for k in (1.0, 2.0)])
+    assert rule_points(frame, CONFIG, now=NOW).tolist() == [5.0, 5.0]
+    frame.loc[1, "id"] = np.nan
+    with pytest.raises(InputError, match=r"^lead row 1: 'id' must be text or a whole number"):
+        rule_points(frame, CONFIG, now=NOW)
+
+
+DECAY = with_(decay={"kind": "percent", "percent": 50, "every_days": 1})
+
+
+def test_a_lead_created_after_now_beyond_the_clock_skew_is_refused() -> None:
+    at = datetime(2024, 6, 1, 12, 15)  # exactly 15 minutes ahead: clock skew, age 0
+    assert rule_points([lead(source="referral", created_at=at)], DECAY, now=NOW).tolist() == [30]
+    late = datetime(2024, 6, 1, 12, 16)
+    with pytest.raises(InputError) as info:
+        rule_points([lead(), lead(id="l-2", created_at=late)], DECAY, now=NOW)
+    assert str(info.value) == (
+        "lead 'l-2' (row 1): 'created_at' is 2024-06-01T12:16:00 UTC, 16 minutes after now "
+        "(2024-06-01T12:00:00 UTC; up to 15 minutes ahead is taken as clock skew, and a time "
+        "without a zone is read as UTC); a lead cannot be created in the future, "
+        "got datetime.datetime(2024, 6, 1, 12, 16)"
+    )
+    assert (info.value.row, info.value.field, info.value.value) == (1, "created_at", late)
+    # A local time east of UTC given without its zone is hours ahead: refused too.
+    with pytest.raises(InputError, match=r"is 2024-06-01T15:00:00 UTC, 3 hours after now"):
+        rule_points([lead(created_at="2024-06-01T15:00:00")], DECAY, now=NOW)
+    with pytest.raises(InputError, match=r"is 2030-01-01T09:00:00 UTC, 2039 days after now"):
+        rule_points([lead(created_at="2030-01-01T10:00:00+01:00")], DECAY, now=NOW)
+
+
+def test_a_day_is_in_the_future_only_once_it_has_begun_nowhere() -> None:
+    # At 12:00 UTC it is already 2024-06-02 from UTC+12 on: a lead of that day is
+    # age 0, in any form a day comes in.
+    tomorrow: list[Any] = ["2024-06-02", "20240602", date(2024, 6, 2), np.datetime64("2024-06-02")]
+    for day in tomorrow:
+        points = rule_points([lead(source="referral", created_at=day)], DECAY, now=NOW)
+        assert points.tolist() == [30], day
+    # 2024-06-03 begins nowhere before 2024-06-02T10:00 UTC.
+    with pytest.raises(InputError) as info:
+        rule_points([lead(created_at="2024-06-03")], DECAY, now=NOW)
+    assert str(info.value) == (
+        "lead 'l-1' (row 0): 'created_at' is the day 2024-06-03, which has begun nowhere at "
+        "now (2024-06-01T12:00:00); a lead cannot be created in the future, got '2024-06-03'"
+    )
+    # The same date as a moment (midnight UTC) is 12 hours ahead: refused.
+    with pytest.raises(InputError, match=r"is 2024-06-02T00:00:00 UTC, 12 hours after now"):
+        rule_points([lead(created_at=datetime(2024, 6, 2))], DECAY, now=NOW)
+    # Each lead against its own now.
+    nows = [datetime(2024, 6, 2, 12), datetime(2024, 6, 1, 12)]
+    records = [lead(created_at="2024-06-03"), lead(id="l-2", created_at="2024-06-03")]
+    with pytest.raises(InputError, match=r"^lead 'l-2' \(row 1\): 'created_at' is the day"):
+        rule_points(records, DECAY, now=nows)
+
+
+def test_a_lead_dated_years_ahead_is_refused_by_the_scorer() -> None:
+    record = lead(id="l1", created_at="2030-01-01")
+    with pytest.raises(InputError, match=r"^lead 'l1' \(row 0\): 'created_at' is the day 2030"):
+        RuleScorer().points([{**record, "source": "website", "events": []}], now="2024-06-01")
+
+
+def test_now_given_as_a_day_means_any_moment_of_that_day() -> None:
+    # "Score as of 2024-06-01": a lead created that evening, even in UTC-12, is age 0.
+    for at in (datetime(2024, 6, 1, 18, 30), "2024-06-02T12:15:00", "2024-06-01"):
+        points = rule_points([lead(source="referral", created_at=at)], DECAY, now="2024-06-01")
+        assert points.tolist() == [30], at
+    with pytest.raises(InputError) as info:
+        rule_points([lead(created_at="2024-06-02T12:16:00")], DECAY, now="2024-06-01")
+    assert str(info.value) == (
+        "lead 'l-1' (row 0): 'created_at' is 2024-06-02T12:16:00 UTC, after the day 2024-06-01 "
+        "has ended everywhere; a lead cannot be created in the future, got '2024-06-02T12:16:00'"
+    )
+    # Two bare days are written in one place: they compare as days.
+    with pytest.raises(InputError) as info:
+        rule_points([lead(created_at=date(2024, 6, 2))], DECAY, now=np.datetime64("2024-06-01"))
+    assert str(info.value) == (
+        "lead 'l-1' (row 0): 'created_at' is the day 2024-06-02, after now (2024-06-01); "
+        "a lead cannot be created in the future, got datetime.date(2024, 6, 2)"
+    )

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fairlead import InputError
 from fairlead.scoring._rfm import rfm
 from fairlead.scoring._rfm_segments import DEFAULT_SEGMENTS
 from fairlead.scoring._touch import (
@@ -354,7 +355,7 @@ def test_plan_matches_a_plain_python_reference(
         ({"rules": "win_back"}, r"rules must be TouchRules or a sequence of TouchRule"),
         (
             {"owners": {1: "ann"}},
-            r"owners names customer 1 that is not in the RFM table",
+            r"owners names customer '1' that is not in the RFM table",
         ),
     ],
 )
@@ -428,3 +429,165 @@ def test_a_customer_name_that_is_none_or_unhashable_is_an_error(as_frame: bool, 
         ValueError, match=r"^customer must be a column name, got (None|\['customer_id'\])$"
     ):
         touch_plan(table, owners={}, last_contact={}, now=NOW, customer=name)
+
+
+# --------------------------------------------------------------------------- input errors
+
+
+def _error(**kwargs: Any) -> InputError:
+    with pytest.raises(InputError) as info:
+        _plan(**kwargs)
+    return info.value
+
+
+def test_a_negative_cap_is_an_input_error_naming_the_option() -> None:
+    error = _error(max_per_manager=-1)
+    assert str(error) == "max_per_manager must be an integer >= 0, got -1"
+    assert (error.field, error.value) == ("max_per_manager", -1)
+    error = _error(horizon_days=np.int64(-2))
+    assert str(error) == "horizon_days must be an integer >= 0, got -2"
+    assert (error.field, error.value) == ("horizon_days", -2)
+
+
+def test_a_contact_after_now_is_an_input_error_naming_the_client() -> None:
+    error = _error(last_contact={**CONTACT, "c03": "2030-01-01"})
+    assert str(error) == (
+        "last_contact of customer 'c03' is 2030-01-01, after now (2024-06-30); "
+        "contact dates cannot be in the future"
+    )
+    assert (error.row, error.field, error.value) == (2, "last_contact", "2030-01-01")
+    # The same day as now, even later that day, is not in the future.
+    plan = _plan(last_contact={**CONTACT, "c03": dt.datetime(2024, 6, 30, 23, 59)})
+    assert "c03" not in [t.customer for t in plan.tasks]
+
+
+# --------------------------------------------------------------------------- the id rule
+
+
+def test_client_ids_follow_the_id_rule() -> None:
+    table = {"customer_id": [1, 2, 3], "segment": ["at_risk", "at_risk", "champions"]}
+    plan = touch_plan(
+        table,
+        owners={1.0: "ann", " 2 ": 7, np.int64(3): 7.0},
+        last_contact={"1": ago(20), 2: ago(15), " 3": ago(31)},
+        now=NOW,
+    )
+    assert [(t.manager_id, t.customer, t.days_silent) for t in plan.tasks] == [
+        ("7", "2", 15),
+        ("7", "3", 31),
+        ("ann", "1", 20),
+    ]
+    assert all(type(t.customer) is str for t in plan.tasks)
+    assert plan.per_manager() == {"7": 2, "ann": 1}
+
+
+def test_rfm_output_with_integer_ids_feeds_the_plan() -> None:
+    tx = {"customer_id": [10, 9, 9], "date": ["2024-01-01"] * 3, "amount": [1.0, 2.0, 3.0]}
+    table = rfm(pd.DataFrame(tx), now="2024-06-30")
+    plan = touch_plan(table, owners={10: "ann", 9: "bob"}, last_contact={}, now=NOW)
+    assert sorted(t.customer for t in plan.tasks) == ["10", "9"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message", "field", "value"),
+    [
+        (
+            {"owners": {"c01": "ann", " c01 ": "bob"}},
+            "owners names customer 'c01' twice, as 'c01' and ' c01 '; give each client once",
+            "owners",
+            " c01 ",
+        ),
+        (
+            {"last_contact": {"c01": NOW, "c02": NOW, "c01\t": NOW}},
+            "last_contact names customer 'c01' twice, as 'c01' and 'c01\\t'; give each client once",
+            "last_contact",
+            "c01\t",
+        ),
+        (
+            {"owners": {"c01": "ann", 1.5: "bob"}},
+            "owners key in row 1 must be text or a whole number, got float 1.5",
+            "owners key",
+            1.5,
+        ),
+        (
+            {"last_contact": {True: NOW}},
+            "last_contact key in row 0 must be text or a whole number, got bool True",
+            "last_contact key",
+            True,
+        ),
+        (
+            {"owners": {"zz": "ann"}},
+            "owners names customer 'zz' that is not in the RFM table",
+            "owners",
+            "zz",
+        ),
+    ],
+)
+def test_bad_client_keys(kwargs: dict[str, Any], message: str, field: str, value: Any) -> None:
+    error = _error(**kwargs)
+    assert str(error) == message
+    assert (error.field, error.value) == (field, value)
+
+
+def test_a_client_twice_in_the_table_by_the_id_rule() -> None:
+    with pytest.raises(InputError) as info:
+        touch_plan(
+            {"customer_id": [7, "7 "], "segment": ["at_risk", "at_risk"]},
+            owners={},
+            last_contact={},
+            now=NOW,
+        )
+    assert str(info.value) == (
+        "customer '7' appears 2 times in the RFM table; one row per client is needed"
+    )
+
+
+# --------------------------------------------------------------------------- the label rule
+
+
+def test_segments_match_the_rules_by_the_label_rule() -> None:
+    segments = ["At_Risk", " at_risk ", "CHAMPIONS", "\uff43hampions", "Hibernating"]
+    table = {"customer_id": ["a", "b", "c", "d", "e"], "segment": segments}
+    plan = touch_plan(
+        table,
+        owners=dict.fromkeys("abcde", "ann"),
+        last_contact={"a": ago(14), "b": ago(13), "c": ago(30), "d": ago(40), "e": ago(90)},
+        now=NOW,
+    )
+    # The rules of each segment apply whatever the spelling; tasks show the table's.
+    assert [(t.customer, t.segment, t.reason_code) for t in plan.tasks] == [
+        ("a", "At_Risk", "win_back"),
+        ("d", "\uff43hampions", "loyalty"),
+        ("c", "CHAMPIONS", "loyalty"),
+        ("e", "Hibernating", "last_chance"),
+    ]
+    assert plan.tasks[0].why == "At_Risk client, no contact for 14 days (rule: 14+ days)"
+
+
+def test_rule_segments_are_labels_too() -> None:
+    rules = TouchRules(
+        [
+            TouchRule(" VIP ", 7, "check_in", "Call", priority=1),
+            TouchRule("vip", 30, "visit", "Visit", priority=1),
+        ]
+    )
+    assert rules.rules[0].segment == "VIP"
+    assert rules.segments == ("VIP",)
+    assert [r.reason_code for r in rules.for_segment("Vip")] == ["visit", "check_in"]
+    plan = touch_plan(
+        {"customer_id": ["a", "b"], "segment": ["vip", "V I P"]},
+        owners={"a": "ann", "b": "ann"},
+        last_contact={"a": ago(40), "b": ago(40)},
+        now=NOW,
+        rules=rules,
+    )
+    assert [(t.customer, t.reason_code) for t in plan.tasks] == [("a", "visit")]
+    with pytest.raises(InputError) as info:
+        TouchRules([rules.rules[0], TouchRule("vip", 7, "other", "Mail", priority=2)])
+    assert str(info.value) == (
+        "touch rules 0 and 1 both apply to segment 'vip' (written 'VIP' in rule 0) "
+        "after 7 silent days; keep one"
+    )
+    with pytest.raises(InputError) as info:
+        TouchRule("  ", 7, "x", "y", priority=1)
+    assert str(info.value) == "segment of a touch rule must be a non-empty string, got '  '"

@@ -299,3 +299,19 @@ def test_touches_go_only_to_managers_who_can_make_them(
         else:  # a cover was needed and every manager who is in is full
             assert all(per[m] == limit[m] for m in in_)
     assert set(plan.over_cap) == {t for t in plan.not_planned if t.owner_id in in_}
+
+
+def test_covers_read_segments_and_ids_by_the_package_rules() -> None:
+    # The same clients written as a CRM export may: segments in other cases and
+    # spacing, client and manager ids with stray spaces. The plan is the same.
+    respelled = {
+        f" {k} ": (f"  {segment.title()} " if k < "c05" else segment.upper(), f"{owner} ", days)
+        for k, (segment, owner, days) in CLIENTS.items()
+    }
+    plan, again = _plan(), _plan(respelled)
+    same = ("manager_id", "owner_id", "customer", "reason_code", "note")
+    assert [[getattr(t, f) for f in same] for t in again.tasks] == [
+        [getattr(t, f) for f in same] for t in plan.tasks
+    ]
+    assert again.covers() == plan.covers() == {"m-8": {"m-7": 5}}
+    assert again.tasks[0].segment == "At_Risk"

@@ -9,7 +9,7 @@ from typing import Any
 from fairlead.core import BoolArray
 from fairlead.policy import Absence
 from fairlead.router._call import Call
-from fairlead.router._inputs import absence_list, instant, manager_id
+from fairlead.router._inputs import absence_list, instant, team_index
 from fairlead.router._live import Live
 from fairlead.router._state import RouterState, advance
 from fairlead.router._sync import save
@@ -72,13 +72,10 @@ def set_pause(live: Live, who: Any, now: datetime | None, paused: bool, reason: 
 
     Raises
     ------
-    ValueError
-        For an unknown manager.
+    InputError
+        For a manager not on the team (``field="manager_id"``).
     """
-    name = manager_id(who)
-    j = live.index.get(name)
-    if j is None:
-        raise ValueError(f"unknown manager {name!r}")
+    j = team_index(who, live.index, live.team.ids)
     ts = instant(now)
     with Call(live):
         advance_to(live, ts)

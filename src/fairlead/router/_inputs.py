@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from fairlead.core import FloatArray
+from fairlead.core import FloatArray, check_numeric_dtype, to_array
 from fairlead.policy import Absence
 from fairlead.records import (
     InputError,
@@ -67,9 +67,11 @@ def record_id(value: Any, what: str = "lead id") -> str:
     """A lead or manager id given to a call, read by the id rule of the records.
 
     ``route({"id": 123})`` stores the lead as ``'123'``: ``release(123)``,
-    ``release(123.0)`` and ``release(" 123 ")`` find it.
+    ``release(123.0)`` and ``release(" 123 ")`` find it. The error's ``field`` is
+    the argument's name (``"lead_id"``, ``"manager_id"``), as in the router's other
+    errors about the same argument.
     """
-    return read_id(value, what, field=what)
+    return read_id(value, what, field=what.replace(" ", "_"))
 
 
 def seconds(value: Any, what: str) -> float:
@@ -158,6 +160,64 @@ def manager_id(value: Any) -> str:
     return record_id(value, "manager id")
 
 
+#: How many of a team's ids a message lists before it counts the rest.
+_SHOWN_IDS = 8
+
+
+def team_index(value: Any, index: Mapping[str, int], ids: Sequence[str]) -> int:
+    """Position of the manager ``value`` names in the team; an :class:`InputError` if none.
+
+    The message lists the team (its first few ids), since a typo is the usual cause.
+
+    Examples
+    --------
+    >>> team_index(" 7 ", {"7": 0, "ann": 1}, ["7", "ann"])
+    0
+    >>> team_index("bob", {"7": 0, "ann": 1}, ["7", "ann"])
+    Traceback (most recent call last):
+    ...
+    fairlead.InputError: manager 'bob': not on this router's team ('7', 'ann')
+    """
+    name = manager_id(value)
+    j = index.get(name)
+    if j is None:
+        shown = ", ".join(repr(i) for i in ids[:_SHOWN_IDS])
+        more = f" and {len(ids) - _SHOWN_IDS} more" if len(ids) > _SHOWN_IDS else ""
+        raise InputError(
+            f"manager {name!r}: not on this router's team ({shown}{more})",
+            field="manager_id",
+            value=name,
+        )
+    return j
+
+
+def never_routed(lead_id: str) -> InputError:
+    """The error of a call naming a lead this router never saw."""
+    return InputError(
+        f"lead {lead_id!r}: never routed by this router", field="lead_id", value=lead_id
+    )
+
+
+def outcome_of(value: Any, lead_id: str, outcomes: Sequence[str]) -> str:
+    """The outcome given to :meth:`Router.release`: one of ``outcomes``, exactly.
+
+    Examples
+    --------
+    >>> outcome_of("maybe", "l-1", ("won", "lost"))
+    Traceback (most recent call last):
+    ...
+    fairlead.InputError: lead 'l-1': outcome must be one of 'won', 'lost', got 'maybe'
+    """
+    if not isinstance(value, str) or value not in outcomes:
+        allowed = ", ".join(repr(o) for o in outcomes)
+        raise InputError(
+            f"lead {lead_id!r}: outcome must be one of {allowed}, got {value!r}",
+            field="outcome",
+            value=value,
+        )
+    return value
+
+
 def pause_reason(value: Any) -> str:
     """The reason given to :meth:`Router.pause` (stored in the event log)."""
     if not isinstance(value, str):
@@ -198,6 +258,77 @@ def store_path(store: Any) -> str | None:
 
 
 _NOT_NUMBERS = frozenset({bool, np.bool_, str, bytes, type(None)})
+
+
+def window_capacity(capacity: Any, ids: Sequence[str]) -> FloatArray:
+    """The ``capacity`` of a priced window: one finite number ``>= 0`` per manager.
+
+    Text, booleans and missing values are refused, as in a value row (a float
+    conversion would read ``"3"`` as 3.0 and ``True`` as 1.0).
+
+    Examples
+    --------
+    >>> window_capacity([2, 0], ["a", "b"]).tolist()
+    [2.0, 0.0]
+    >>> window_capacity([2, -1], ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    fairlead.InputError: capacity[1] (manager 'b') must be finite and >= 0, got -1.0
+    """
+    try:
+        raw = to_array("capacity", capacity)
+        check_numeric_dtype("capacity", raw)
+    except InputError as exc:
+        # The core's message names the argument; the error gets its field and value.
+        raise InputError(str(exc), field="capacity", value=capacity) from None
+    if raw.shape != (len(ids),):
+        raise InputError(
+            f"capacity must have one number per manager ({len(ids)}), got shape {raw.shape}",
+            field="capacity",
+            value=capacity,
+        )
+    if not isinstance(capacity, np.ndarray):
+        # numpy reads [True, 2] as integers: each item is checked as given.
+        for j, x in enumerate(capacity):
+            if isinstance(x, bool | np.bool_) or not isinstance(x, numbers.Real | Decimal):
+                raise InputError(
+                    f"capacity[{j}] (manager {ids[j]!r}) must be a real number, "
+                    f"got {type(x).__name__} {x!r}",
+                    field="capacity",
+                    value=x,
+                )
+    caps = raw.astype(np.float64)
+    bad = np.flatnonzero(~(np.isfinite(caps) & (caps >= 0)))
+    if bad.size:
+        j = int(bad[0])
+        raise InputError(
+            f"capacity[{j}] (manager {ids[j]!r}) must be finite and >= 0, got {float(caps[j])}",
+            field="capacity",
+            value=float(caps[j]),
+        )
+    return caps
+
+
+def finite_values(values: FloatArray, leads: Sequence[Lead], ids: Sequence[str]) -> None:
+    """Refuse a window's ``values`` (n, m) holding NaN or an infinity, naming the pair.
+
+    Examples
+    --------
+    >>> finite_values(np.array([[0.5, np.nan]]), [Lead(id="l-1", score=0.5)], ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    fairlead.InputError: values[0, 1] (lead 'l-1', manager 'b') must be finite, got nan
+    """
+    bad = np.argwhere(~np.isfinite(values))
+    if bad.size:
+        i, j = (int(x) for x in bad[0])
+        raise InputError(
+            f"values[{i}, {j}] (lead {leads[i].id!r}, manager {ids[j]!r}) must be finite, "
+            f"got {float(values[i, j])}",
+            row=i,
+            field="values",
+            value=float(values[i, j]),
+        )
 
 
 def value_row(value: Any, ids: Sequence[str], lead_id: str) -> FloatArray:

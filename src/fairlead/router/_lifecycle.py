@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from fairlead.records import InputError
 from fairlead.router._call import Call
-from fairlead.router._inputs import instant, record_id
+from fairlead.router._inputs import instant, never_routed, outcome_of, record_id
 from fairlead.router._live import Live
 from fairlead.router._records import OUTCOMES, utc
 from fairlead.router._store import Entry
@@ -19,19 +20,23 @@ def contact(live: Live, lead_id: Any, now: datetime | None) -> None:
 
     Raises
     ------
-    ValueError
-        For a lead never routed, or one still waiting.
+    InputError
+        For a lead never routed, or one still waiting (``field="lead_id"``).
     """
     lead_id = record_id(lead_id)
     ts = instant(now)
     with Call(live):
         entry = live.store.get(lead_id)
         if entry is None:
-            raise ValueError(f"lead {lead_id!r} was never routed")
+            raise never_routed(lead_id)
         if entry.contacted_at is not None or entry.released_at is not None:
             return  # the SLA clock has stopped already
         if entry.manager is None:
-            raise ValueError(f"lead {lead_id!r} is waiting: no manager holds it")
+            raise InputError(
+                f"lead {lead_id!r}: still waiting; no manager holds it yet",
+                field="lead_id",
+                value=lead_id,
+            )
         at, note = _not_before_routing(entry, ts)
         live.store.put(replace(entry, contacted_at=at))
         live.store.log(at, "contact", lead_id, entry.manager, note)
@@ -42,24 +47,23 @@ def release(live: Live, lead_id: Any, outcome: Any, now: datetime | None) -> Non
 
     Raises
     ------
-    ValueError
-        For an unknown outcome, a lead never routed, or one released before as
-        another outcome.
+    InputError
+        For an unknown outcome or one other than a previous release's
+        (``field="outcome"``), or a lead never routed (``field="lead_id"``).
     """
     lead_id = record_id(lead_id)
-    if not isinstance(outcome, str) or outcome not in OUTCOMES:
-        raise ValueError(
-            f"outcome of lead {lead_id!r} must be one of {', '.join(OUTCOMES)}, got {outcome!r}"
-        )
+    outcome = outcome_of(outcome, lead_id, OUTCOMES)
     ts = instant(now)
     with Call(live):
         entry = live.store.get(lead_id)
         if entry is None:
-            raise ValueError(f"lead {lead_id!r} was never routed")
+            raise never_routed(lead_id)
         if entry.released_at is not None:
             if entry.outcome != outcome:
-                raise ValueError(
-                    f"lead {lead_id!r} was already released as {entry.outcome!r}, not {outcome!r}"
+                raise InputError(
+                    f"lead {lead_id!r}: already released as {entry.outcome!r}, not {outcome!r}",
+                    field="outcome",
+                    value=outcome,
                 )
             return
         j = live.index.get(entry.manager) if entry.manager is not None else None

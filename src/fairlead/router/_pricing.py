@@ -10,7 +10,8 @@ import numpy as np
 
 from fairlead.core import AssignmentProblem, BoolArray, FloatArray
 from fairlead.policy import model_value, water_fill
-from fairlead.records import Lead
+from fairlead.records import InputError, Lead
+from fairlead.router._inputs import finite_values, window_capacity
 from fairlead.router._team import TeamTables
 from fairlead.solvers import SolveStatus, solve
 
@@ -69,14 +70,12 @@ def window_prices(
     allowed = np.array([team.eligible(x, t) for x, t in zip(leads, tiers, strict=True)])
     rows: list[FloatArray | None] = [None] * len(leads)
     if values is not None:
-        given = model_value(values, leads, team.managers, tiers, given_as="values")
-        bad = np.argwhere(~np.isfinite(given))
-        if bad.size:
-            i, j = (int(x) for x in bad[0])
-            raise ValueError(
-                f"value of lead {leads[i].id!r} for manager {team.ids[j]!r} must be finite, "
-                f"got {float(given[i, j])!r}"
-            )
+        try:
+            given = model_value(values, leads, team.managers, tiers, given_as="values")
+        except InputError as exc:
+            # The message names the argument already; the error gets it as its field.
+            raise InputError(str(exc), field="values", value=exc.value) from None
+        finite_values(given, leads, team.ids)
         rows = list(given)
     value = team.values(leads, tiers, rows)
     included = np.ones(m, dtype=np.bool_) if exclude is None else ~exclude
@@ -84,7 +83,7 @@ def window_prices(
     if capacity is None:
         low, high = window_bounds(team.weights * included, allowed, policy.balance_tolerance)
     else:
-        high = _capacity(capacity, team.ids) * included
+        high = window_capacity(capacity, team.ids) * included
         low = np.zeros(m)
         if policy.balance_tolerance is not None:
             band_low, _ = window_bounds(team.weights * included, allowed, policy.balance_tolerance)
@@ -126,19 +125,3 @@ def batch_prices(
         unassigned_price=float(solution.unassigned_price or 0.0),
         objective=solution.objective,
     )
-
-
-def _capacity(capacity: Any, ids: Sequence[str]) -> FloatArray:
-    try:
-        caps = np.asarray(capacity, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"capacity must be numbers, got {capacity!r}") from None
-    if caps.shape != (len(ids),):
-        raise ValueError(
-            f"capacity must have one number per manager ({len(ids)}), got shape {caps.shape}"
-        )
-    bad = np.flatnonzero(~(np.isfinite(caps) & (caps >= 0)))
-    if bad.size:
-        j = int(bad[0])
-        raise ValueError(f"capacity of manager {ids[j]!r} must be >= 0, got {caps[j]!r}")
-    return caps

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from fairlead.core import BoolArray, FloatArray
-from fairlead.records import Lead
+from fairlead.records import InputError, Lead
 from fairlead.router._availability import advance_to
 from fairlead.router._call import Call
 from fairlead.router._inputs import coerce_lead, instant, record_id, value_row
@@ -43,8 +43,8 @@ def route_lead(live: Live, lead: Any, now: datetime | None, value: Any) -> Decis
 
     Raises
     ------
-    ValueError
-        For a lead closed before it was routed, or bad input.
+    InputError
+        For bad input, or a lead released while it waited (closed, so not routed).
     """
     record = coerce_lead(lead)
     ts = instant(now)
@@ -54,7 +54,12 @@ def route_lead(live: Live, lead: Any, now: datetime | None, value: Any) -> Decis
         if existing is not None and existing.manager is not None:
             return decision_of(existing, replayed=True)
         if existing is not None and existing.released_at is not None:
-            raise ValueError(f"lead {record.id!r} was closed ({existing.outcome}) before routing")
+            raise InputError(
+                f"lead {record.id!r}: released as {existing.outcome!r} while it waited; "
+                "a closed lead is not routed",
+                field="id",
+                value=record.id,
+            )
         # Everything that can fail (an unknown product, the model) before the state
         # moves: this call keeps no snapshot to restore (see Call).
         seen = look(live, record, row, strict=existing is None)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass, fields
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from fairlead.core import BoolArray, FloatArray
+from fairlead.records import InputModel
 
 
-class CatchUp(BaseModel):
+class CatchUp(InputModel):
     """What a manager back from an absence gets of the share they missed.
 
     Parameters
@@ -27,7 +28,9 @@ class CatchUp(BaseModel):
         The make-up is spread evenly over this time after the return, so a returning
         manager is not handed a burst of leads on the first morning.
 
-    Only absences and pauses count as missed; time off shift is ordinary.
+    Only absences and pauses count as missed; time off shift is ordinary. A value
+    outside these domains is a :class:`~fairlead.InputError` naming the field and
+    the value, as for a :class:`~fairlead.Policy`.
 
     Examples
     --------
@@ -35,13 +38,27 @@ class CatchUp(BaseModel):
     >>> from fairlead import CatchUp
     >>> CatchUp(mode="full", horizon=timedelta(days=10)).owed_fraction
     1.0
+    >>> CatchUp(fraction=2)
+    Traceback (most recent call last):
+    ...
+    fairlead.InputError: catch_up 'fraction': Input should be less than or equal to 1, got 2
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # Named as the Router's argument, so both ways of giving it read alike.
+    input_kind: ClassVar[str] = "catch_up"
 
     mode: Literal["none", "partial", "full"] = "partial"
     fraction: float = Field(default=0.5, ge=0.0, le=1.0, allow_inf_nan=False)
     horizon: timedelta = timedelta(days=5)
+
+    @field_validator("fraction", mode="before")
+    @classmethod
+    def _not_a_flag(cls, value: Any) -> Any:
+        # pydantic's lax mode reads True as 1.0: a flag here is a data error, as in Policy.
+        if isinstance(value, bool | np.bool_):
+            raise ValueError(f"must be a number, not a boolean ({value})")
+        return value
 
     @field_validator("horizon", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from fairlead.core import FloatArray
-from fairlead.records import Lead, describe_error
+from fairlead.records import InputError, Lead, describe_error
 from fairlead.router._books import Books, read_books
 from fairlead.router._errors import REPAIR_HINT, DamagedStoreError, StoreError
 from fairlead.router._format import COLUMNS, Kind, classify, create, table_problems
@@ -290,7 +290,11 @@ class SqliteStore:
         unmarked: bool = False,
     ) -> None:
         if durability not in ("normal", "full"):
-            raise ValueError(f"durability must be 'normal' or 'full', got {durability!r}")
+            raise InputError(
+                f"durability must be 'normal' or 'full', got {durability!r}",
+                field="durability",
+                value=durability,
+            )
         self.path = str(path)
         self.unmarked = unmarked
         try:

@@ -16,9 +16,13 @@ from fairlead.policy import (
     model_value,
     share_weights,
 )
-from fairlead.records import InputError, Lead, Level, Manager, Policy, Tier
+from fairlead.records import InputError, Lead, Level, Manager, Policy, Tier, label_key
 
 _TIERS = list(Tier)
+
+#: Product spellings remembered for the per-lead lookup: enough for any CRM's
+#: spellings of its products, and a bound on memory when leads bring many more.
+_MAX_SPELLINGS = 4096
 
 
 class TeamTables:
@@ -30,6 +34,11 @@ class TeamTables:
         less the portfolio and planned touches the policy charges).
     weights : (m,) relative fair share (the policy's ``target_share`` of the lead effort
         each manager has room for, as in the batch).
+    skill_keys : list of frozenset of str
+        Each manager's skills as the label rule compares them.
+    known_skills : dict of str to str
+        Each skill key of the team and the spelling messages show: the first met,
+        managers in order and each one's skills sorted, as the batch shows it.
     """
 
     def __init__(self, managers: Sequence[Manager], policy: Policy, model: Any) -> None:
@@ -63,8 +72,16 @@ class TeamTables:
         hard = policy.hot_rule == "hard"
         self.allowed_by_tier: BoolArray = ~below if hard else np.ones_like(below)
         self.penalty_by_tier: FloatArray = np.where(below & (not hard), policy.hot_penalty, 0.0)
-        self.skills = {skill for mg in managers for skill in mg.skills}
-        self._sells: dict[str, BoolArray] = {}
+        # Products match skills by the label rule, as in the batch (fairlead.policy):
+        # the keys are computed here once, so a lead costs a dict lookup by its
+        # product as spelled, and a new spelling one key and one row at most.
+        self.skill_keys = [mg.skill_keys for mg in managers]
+        self.known_skills: dict[str, str] = {}  # key -> the spelling messages show
+        for mg in managers:
+            for skill in sorted(mg.skills):
+                self.known_skills.setdefault(label_key(skill), skill)
+        self._sells_by_key: dict[str, BoolArray] = {}
+        self._sells: dict[str, BoolArray] = {}  # by the product as spelled
         self.effort_factor: FloatArray = effort_factors(managers, policy)
 
     def tier(self, lead: Lead) -> Tier:
@@ -74,8 +91,10 @@ class TeamTables:
     def eligible(self, lead: Lead, tier: Tier, *, strict: bool = True) -> BoolArray:
         """Managers the hard rules allow for ``lead`` (qualification, hot-lead level).
 
-        A product no manager sells is an error, or with ``strict=False`` (a lead
-        stored before the team changed) nobody is qualified.
+        The product matches a skill by the label rule
+        (:func:`fairlead.records.label_key`), as in :func:`fairlead.assign`. A product
+        no manager sells is an error, or with ``strict=False`` (a lead stored before
+        the team changed) nobody is qualified.
         """
         allowed: BoolArray = self.allowed_by_tier[_TIERS.index(tier)]
         product = lead.product
@@ -83,20 +102,32 @@ class TeamTables:
             return allowed
         sells = self._sells.get(product)
         if sells is None:
-            if product not in self.skills and not strict:
+            sells = self.sells(product)
+            if sells is None and not strict:
                 return np.zeros_like(allowed)
-            if product not in self.skills:
-                listed = ", ".join(repr(s) for s in sorted(self.skills)) or "none"
+            if sells is None:
+                listed = ", ".join(repr(s) for s in sorted(self.known_skills.values())) or "none"
                 raise InputError(
                     f"lead {lead.id!r}: product {product!r} is not a skill of any manager "
                     f"(known skills: {listed})",
                     field="product",
                     value=product,
                 )
-            sells = np.array([product in mg.skills for mg in self.managers], dtype=np.bool_)
-            self._sells[product] = sells
+            if len(self._sells) < _MAX_SPELLINGS:
+                self._sells[product] = sells
         both: BoolArray = allowed & sells
         return both
+
+    def sells(self, product: str) -> BoolArray | None:
+        """Managers holding ``product`` as a skill by the label rule; ``None`` if nobody."""
+        key = label_key(product)
+        if key not in self.known_skills:
+            return None
+        row = self._sells_by_key.get(key)
+        if row is None:
+            row = np.array([key in held for held in self.skill_keys], dtype=np.bool_)
+            self._sells_by_key[key] = row
+        return row
 
     def value(self, lead: Lead, tier: Tier, row: FloatArray | None = None) -> FloatArray:
         """Expected value of ``lead`` with each manager, less any soft-rule penalty.
@@ -135,10 +166,15 @@ class TeamTables:
     def model_values(self, leads: Sequence[Lead], tiers: Sequence[Tier]) -> FloatArray:
         """The model's values of ``leads``, checked finite."""
         values = model_value(self.model, leads, self.managers, tiers, self.ids)
-        bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+        bad = np.argwhere(~np.isfinite(values))
         if bad.size:
-            raise ValueError(
-                f"the model gave lead {leads[int(bad[0])].id!r} a value that is not finite"
+            # The model is the caller's: what it gives is input, as values given directly.
+            i, j = (int(x) for x in bad[0])
+            raise InputError(
+                f"the model gave lead {leads[i].id!r} a value for manager {self.ids[j]!r} "
+                f"that is not finite: {float(values[i, j])}",
+                field="model",
+                value=float(values[i, j]),
             )
         return values
 

@@ -17,16 +17,24 @@ import numpy.typing as npt
 
 from fairlead.core import FloatArray, IntArray
 from fairlead.records import (
+    MAX_ID_LENGTH,
     DateArray,
     InputError,
-    customer_ids,
+    id_problem,
     infer_dtype,
     is_missing,
     parse_dates,
     py_value,
     read_columns,
+    read_ids,
     show_date,
 )
+
+TextArray = npt.NDArray[np.str_]
+
+# Rows per block when looking for NUL characters in a column of text: bounds the
+# (rows x longest id) scratch array of a large log.
+_NUL_BLOCK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -35,8 +43,9 @@ class Purchases:
 
     Attributes
     ----------
-    ids : ndarray
-        Customer id of each row (str, int or float).
+    ids : ndarray of str
+        Customer id of each row, read by the id rule
+        (:func:`fairlead.records.read_id`).
     stamps : ndarray of datetime64
         Time of each purchase.
     spend : ndarray of float or None
@@ -47,7 +56,7 @@ class Purchases:
         Names the customer of a row, for messages.
     """
 
-    ids: npt.NDArray[Any]
+    ids: TextArray
     stamps: DateArray
     spend: FloatArray | None
     frame: bool
@@ -75,7 +84,7 @@ def read_purchases(
 
     Raises
     ------
-    ValueError
+    InputError
         On a missing column, a customer column named as an output, empty input, or a
         missing or bad customer id, date or amount (naming the customer and the row).
     """
@@ -83,7 +92,7 @@ def read_purchases(
     customer, date = columns["customer"], columns["date"]
     if customer in outputs:
         raise InputError(f"customer column {customer!r} clashes with an output column")
-    ids = customer_ids(table[customer], customer)
+    ids = read_customer_ids(table[customer], customer)
     if len(ids) == 0:
         raise InputError("transactions are empty; at least one purchase is needed")
     who = _namer(ids)
@@ -93,6 +102,102 @@ def read_purchases(
         amount = columns["amount"]
         spend = amounts(table[amount], amount, who)
     return Purchases(ids, stamps, spend, frame, who)
+
+
+def read_customer_ids(values: npt.NDArray[Any], name: str) -> TextArray:
+    """Customer ids as text, by the package's id rule; none missing.
+
+    The rule of :func:`fairlead.records.read_id`: text is trimmed (``" 7 "`` is
+    ``"7"``), integers and whole floats are the integer's text (``7`` and ``7.0``
+    are ``"7"``), anything else is refused (``7.5``, booleans, text that is empty,
+    longer than 200 characters or holds a NUL). So one customer written three ways
+    in a CRM export is one customer.
+
+    Parameters
+    ----------
+    values : ndarray
+        The column as read (:func:`fairlead.records.read_columns`).
+    name : str
+        The column's name, for messages.
+
+    Returns
+    -------
+    ndarray of str
+
+    Raises
+    ------
+    InputError
+        For the first missing or refused id, naming the column, the row and the value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> read_customer_ids(np.array([7, " 7 ", 7.0, "c3"], dtype=object), "customer_id").tolist()
+    ['7', '7', '7', 'c3']
+    >>> read_customer_ids(np.array(["a", None], dtype=object), "customer_id")
+    Traceback (most recent call last):
+    ...
+    fairlead.InputError: customer_id is missing in row 1
+    """
+    array = infer_dtype(values)
+    if array.size == 0:
+        return np.empty(0, dtype=np.str_)
+    kind = array.dtype.kind
+    if kind == "U":
+        return _text_ids(array, name)
+    # A blank cell is "missing" rather than a value of the wrong type.
+    if kind == "f":
+        blank = np.flatnonzero(np.isnan(array))
+        if len(blank):
+            row = int(blank[0])
+            raise InputError(f"{name} is missing in row {row}", row=row, field=name)
+    elif kind == "O":
+        for row, value in enumerate(array):
+            if is_missing(value):
+                raise InputError(f"{name} is missing in row {row}", row=row, field=name)
+    # Integers and whole floats are converted at once; other kinds value by value.
+    return read_ids(array, name, field=name)
+
+
+def _text_ids(array: TextArray, name: str) -> TextArray:
+    """A column of text as ids: trimmed, then checked, all vectorized."""
+    # NULs are looked for before trimming: a NUL left last by the trim would read as
+    # numpy's padding, and vanish.
+    nul = _has_nul(array, np.strings.str_len(array))
+    text = np.strings.strip(array)
+    length = np.strings.str_len(text)
+    bad = (length == 0) | (length > MAX_ID_LENGTH) | nul
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        value = str(array[row])
+        problem = id_problem(value)[1]
+        raise InputError(
+            f"{name} in row {row} {problem}, got str {value!r}", row=row, field=name, value=value
+        )
+    return text
+
+
+def _has_nul(text: TextArray, length: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Whether each text holds a NUL before its end.
+
+    numpy pads text with NULs and its string functions read a NUL as the end, so
+    the code points are read directly: a zero before the text's length is a NUL.
+    """
+    out = np.zeros(len(text), dtype=np.bool_)
+    width = text.dtype.itemsize // 4
+    if width == 0:
+        return out
+    points = np.ascontiguousarray(text).view(np.uint32).reshape(len(text), width)
+    # Without a NUL, the non-zero code points are exactly the texts' lengths: one
+    # count over the whole column settles the common case.
+    if np.count_nonzero(points) == int(length.sum()):
+        return out
+    column = np.arange(width)
+    for start in range(0, len(text), _NUL_BLOCK):
+        block = slice(start, start + _NUL_BLOCK)
+        inside = column < length[block, None]
+        out[block] = np.any((points[block] == 0) & inside, axis=1)
+    return out
 
 
 def amounts(values: npt.NDArray[Any], field_name: str, who: Callable[[int], str]) -> FloatArray:
@@ -134,7 +239,7 @@ def amounts(values: npt.NDArray[Any], field_name: str, who: Callable[[int], str]
     return result
 
 
-def _namer(ids: npt.NDArray[Any]) -> Callable[[int], str]:
+def _namer(ids: TextArray) -> Callable[[int], str]:
     """Name the customer of a row, for messages (built only when a message is)."""
 
     def who(row: int) -> str:
@@ -176,14 +281,9 @@ def check_not_future(
         )
 
 
-def sort_log(
-    ids: npt.NDArray[Any], *keys: npt.NDArray[Any]
-) -> tuple[npt.NDArray[Any], IntArray, IntArray]:
+def sort_log(ids: TextArray, *keys: npt.NDArray[Any]) -> tuple[TextArray, IntArray, IntArray]:
     """Unique ids, and the order sorting the rows by (customer, *keys), and the customer index."""
-    try:
-        unique, inverse = np.unique(ids, return_inverse=True)
-    except TypeError:  # pragma: no cover - customer_ids() leaves no mixed kinds
-        raise InputError("customer ids cannot be ordered") from None
+    unique, inverse = np.unique(ids, return_inverse=True)
     inverse = inverse.astype(np.int64).ravel()
     order = np.lexsort((*reversed(keys), inverse))
     return unique, order, inverse

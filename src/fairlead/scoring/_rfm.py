@@ -1,7 +1,8 @@
 """RFM scores and segments of a client base: quintiles of recency, frequency, money.
 
 The transaction log comes as a pandas DataFrame or as a mapping of equal-length
-arrays, and the result is one row per customer, sorted by customer id. The work is
+arrays, and the result is one row per customer, sorted by customer id (text, by the
+package's id rule). The work is
 vectorized numpy (one sort of the log, then segment reductions); pandas is imported
 only when a DataFrame comes in, and then a DataFrame goes out.
 """
@@ -87,9 +88,13 @@ def rfm(
         One row per purchase. A DataFrame needs pandas; a mapping of equal-length
         arrays (e.g. a dict of lists or numpy arrays) needs numpy only.
     customer, date, amount : str
-        Column names. Dates may be ``datetime64``, ``date``/``datetime`` objects or
-        strings (ISO ``"1998-06-30"`` or compact ``"19980630"``); they count by
-        calendar day. Amounts must be finite and ``>= 0``.
+        Column names. Customer ids are read by the package's id rule
+        (:func:`fairlead.records.read_id`): text is trimmed, integers and whole
+        floats are the integer's text, so ``7``, ``" 7 "`` and ``7.0`` are one
+        customer ``"7"``; other floats, booleans and blanks are refused. Dates may
+        be ``datetime64``, ``date``/``datetime`` objects or strings (ISO
+        ``"1998-06-30"`` or compact ``"19980630"``); they count by calendar day.
+        Amounts must be finite and ``>= 0``.
     now : date-like, optional
         The day recency is measured from. Default: the day after the last
         transaction in the data (so the most recent customers have recency 1).
@@ -100,9 +105,9 @@ def rfm(
     Returns
     -------
     DataFrame or dict of numpy arrays
-        One row per customer, sorted by customer id; a DataFrame (index: the
-        customer ids, named ``customer``) for a DataFrame in, otherwise a dict with
-        the customer column and these:
+        One row per customer, sorted by customer id (as text: ``"10"`` before
+        ``"9"``); a DataFrame (index: the customer ids, named ``customer``) for a
+        DataFrame in, otherwise a dict with the customer column (text) and these:
 
         - ``recency`` (int): days from the last purchase day to ``now``;
         - ``frequency`` (int): number of distinct purchase days (several rows on one
@@ -116,11 +121,11 @@ def rfm(
 
     Raises
     ------
-    ValueError
+    InputError
         On a missing column (the message lists those available), empty input, a
-        missing customer id, a missing or unreadable date, a missing, infinite or
-        negative amount (naming the customer, the value and the row), or a
-        purchase after ``now`` ("future dates").
+        missing or refused customer id, a missing or unreadable date, a missing,
+        infinite or negative amount (naming the customer, the value and the row),
+        or a purchase after ``now`` ("future dates").
 
     Examples
     --------

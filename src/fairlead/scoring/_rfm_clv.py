@@ -105,6 +105,11 @@ def clv_summary(
     summation order lifetimes then gets from pandas); with an older pandas the two
     can differ in the last bits.
 
+    Customer ids are read by the package's id rule, as :func:`rfm` reads them, and
+    come out as text: where lifetimes keeps integer ids as integers (and sorts them
+    by value), the summary holds ``"7"`` (sorted as text), and it counts ``" 7 "``,
+    ``7`` and ``7.0`` as one customer where lifetimes counts three.
+
     Parameters
     ----------
     transactions : DataFrame or mapping of str to array_like
@@ -125,8 +130,8 @@ def clv_summary(
     Returns
     -------
     DataFrame or dict of numpy arrays
-        One row per customer, sorted by customer id (index for a DataFrame in,
-        else a ``customer`` entry), all float:
+        One row per customer, sorted by customer id as text (index for a DataFrame
+        in, else a ``customer`` entry), all float:
 
         - ``frequency``: repeat purchase periods (distinct periods minus one);
         - ``recency``: periods from the first to the last purchase;
@@ -136,7 +141,7 @@ def clv_summary(
 
     Raises
     ------
-    ValueError
+    InputError
         As :func:`rfm`, and for an unknown ``freq``.
 
     Notes

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -20,10 +20,13 @@ import numpy.typing as npt
 
 from fairlead.records import (
     EXPECTED_TIME,
+    MAX_ID_LENGTH,
     InputError,
     Rows,
+    id_problem,
     is_missing,
     is_number,
+    read_ids,
     read_time,
 )
 from fairlead.scoring._calibration import FloatArray
@@ -79,14 +82,20 @@ def _numbers(table: Rows, name: str, *, required: bool = True) -> FloatArray:
     return out
 
 
-def _reference_times(now: Any, n: int) -> npt.NDArray[np.datetime64]:
-    """``now`` per lead as datetime64[us]: one moment for all, or one per lead."""
+def _reference_times(now: Any, n: int) -> tuple[npt.NDArray[np.datetime64], npt.NDArray[np.bool_]]:
+    """``now`` per lead as datetime64[us] (one moment for all, or one per lead).
+
+    Also whether each was given as a bare day (no time of day), which
+    :func:`_check_created` reads as the whole day.
+    """
     if now is None:
-        return np.full(n, np.datetime64(datetime.now(UTC).replace(tzinfo=None), "us"))
+        current = np.datetime64(datetime.now(UTC).replace(tzinfo=None), "us")
+        return np.full(n, current), np.zeros(n, dtype=np.bool_)
     many = isinstance(now, Sequence | np.ndarray) and not isinstance(now, str)
     if not many and hasattr(now, "to_numpy") and hasattr(now, "__len__"):
         many = True  # a pandas Series / Index
     items = list(now) if many else [now]
+    days = np.array([_is_day(value) for value in items], dtype=np.bool_)
     stamps = []
     for k, value in enumerate(items):
         try:
@@ -99,13 +108,151 @@ def _reference_times(now: Any, n: int) -> npt.NDArray[np.datetime64]:
         stamps.append(stamp)
     out = np.array(stamps, dtype="datetime64[us]")
     if not many:
-        return np.full(n, out[0])
+        return np.full(n, out[0]), np.full(n, days[0])
     if out.size != n:
         raise InputError(f"now has {out.size} times for {n} leads; give one, or one per lead")
-    return out
+    return out, days
 
 
 _DAY = np.timedelta64(86_400_000_000, "us")
+
+CLOCK_SKEW = np.timedelta64(15, "m")
+"""How far past ``now`` a lead's ``created_at`` may lie and still count as age 0.
+
+CRM servers and the scoring machine keep slightly different clocks, so a lead
+created "now" can be stamped a few minutes ahead. Beyond this, the time is a data
+error: a year typed wrong, or a local time without its zone read as UTC. A zone
+offset is at least 30 minutes, so 15 minutes tells the two apart.
+"""
+
+# A bare day is that day in some time zone: local time runs from 14 hours ahead of
+# UTC (UTC+14, Line Islands) to 12 hours behind (UTC-12, Baker Island).
+_AHEAD_MOST = np.timedelta64(14, "h")
+_BEHIND_MOST = np.timedelta64(12, "h")
+
+
+def _check_ids(table: Rows, name: str) -> None:
+    """Refuse a lead id the id rule refuses; a lead may have none (absent or ``None``).
+
+    Scoring needs no id, but one that is given is read as everywhere else, so a NaN
+    or ``1.5`` id in the scored rows is caught here and not only once the leads
+    reach :func:`fairlead.assign`.
+    """
+    if not table.has(name):
+        return
+    values = table.column(name, required=False)
+    if values.dtype.kind == "O":
+        items = values.tolist()
+        if _all_text_ids(items):
+            return
+        given = np.flatnonzero([value is not None for value in items])
+    else:
+        given = np.arange(table.n)
+    try:
+        read_ids(values[given], name, field=name)
+    except InputError as error:
+        row = int(given[error.row or 0])
+        value = values[row]
+        shown = value.item() if isinstance(value, np.generic) else value
+        problem = id_problem(shown)[1]
+        hint = "; leave the id out (or None) for a lead without one" if is_missing(shown) else ""
+        raise InputError(
+            f"{table.kind} row {row}: {name!r} {problem}, got {type(shown).__name__} "
+            f"{shown!r}{hint}",
+            row=row,
+            field=name,
+            value=shown,
+        ) from None
+
+
+def _all_text_ids(items: list[Any]) -> bool:
+    """Whether every item is text the id rule accepts (the common case, checked at once)."""
+    if not items or set(map(type, items)) != {str}:
+        return False
+    if "\x00" in "".join(items):
+        return False
+    length = np.strings.str_len(np.strings.strip(np.array(items, dtype=np.str_)))
+    return bool(np.all((length > 0) & (length <= MAX_ID_LENGTH)))
+
+
+def _is_day(value: Any) -> bool:
+    """Whether a time was given as a calendar day only (no time of day)."""
+    if isinstance(value, np.datetime64):
+        return np.datetime_data(value.dtype)[0] in ("D", "W", "M", "Y")
+    if isinstance(value, str):
+        try:
+            date.fromisoformat(value.strip())
+        except ValueError:
+            return False
+        return True
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _span(delta: np.timedelta64) -> str:
+    """A positive duration in words, in its largest whole unit: ``'3 days'``."""
+    seconds = int(delta / np.timedelta64(1, "s"))
+    for unit, size in (("days", 86_400), ("hours", 3_600)):
+        if seconds >= 2 * size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds // 60} minutes"
+
+
+def _check_created(
+    table: Rows,
+    name: str,
+    created: npt.NDArray[np.datetime64],
+    now: npt.NDArray[np.datetime64],
+    now_is_day: npt.NDArray[np.bool_],
+) -> None:
+    """Refuse a lead created after ``now`` beyond :data:`CLOCK_SKEW`.
+
+    A bare day (``"2024-06-02"``, a ``date``) reads as its midnight UTC, yet a CRM
+    writes the day where the lead came in, and a user the day where they are; so
+    a bare day is read as any moment of it in any time zone. A ``created_at`` day
+    is refused once it has begun nowhere at ``now``; a ``created_at`` moment once
+    ``now``'s day has ended everywhere; two bare days compare as days.
+    """
+    # Every refusal below is also this far ahead of the midnight reading: the rows
+    # to look at one by one (leads of today east of UTC, or later on now's day).
+    ahead = np.flatnonzero(created - now > CLOCK_SKEW)
+    if not len(ahead):
+        return
+    values = table.column(name)
+    for row in ahead.tolist():
+        value = values[row]
+        at = np.datetime_as_string(now[row], unit="D" if now_is_day[row] else "s")
+        created_is_day = _is_day(value)
+        if created_is_day and now_is_day[row]:
+            if created[row].astype("datetime64[D]") <= now[row].astype("datetime64[D]"):
+                continue
+            day = np.datetime_as_string(created[row], unit="D")
+            words = f"is the day {day}, after now ({at})"
+        elif created_is_day:
+            if created[row] - _AHEAD_MOST - now[row] <= CLOCK_SKEW:
+                continue  # that day had begun somewhere: age 0
+            day = np.datetime_as_string(created[row], unit="D")
+            words = f"is the day {day}, which has begun nowhere at now ({at})"
+        elif now_is_day[row]:
+            end = now[row].astype("datetime64[D]") + np.timedelta64(1, "D") + _BEHIND_MOST
+            if created[row] - end <= CLOCK_SKEW:
+                continue  # still now's day somewhere: age 0
+            when = np.datetime_as_string(created[row], unit="s")
+            words = f"is {when} UTC, after the day {at} has ended everywhere"
+        else:
+            when = np.datetime_as_string(created[row], unit="s")
+            gap = _span(created[row] - now[row])
+            skew = int(CLOCK_SKEW / np.timedelta64(1, "m"))
+            words = (
+                f"is {when} UTC, {gap} after now ({at} UTC; up to {skew} minutes ahead is "
+                "taken as clock skew, and a time without a zone is read as UTC)"
+            )
+        raise InputError(
+            f"{table.who(row)}: {name!r} {words}; a lead cannot be created in the future, "
+            f"got {value!r}",
+            row=row,
+            field=name,
+            value=value,
+        )
 
 
 def _source_points(table: Rows, rules: SourceRules, name: str) -> FloatArray:
@@ -246,14 +393,21 @@ def rule_breakdown(
           ``events`` field, one count column per configured event.
         - ``purchases`` (count) and ``spend`` (amount): numbers >= 0.
         - ``contacts``: a count in the window, or a list of timestamps.
-        - ``created_at``: datetime, date, ISO 8601 text or datetime64.
+        - ``created_at``: datetime, date, ISO 8601 text or datetime64; on or
+          before ``now`` (see below).
+        - ``id`` (optional, messages only): read by the id rule
+          (:func:`fairlead.records.read_id`) when given; NaN or ``1.5`` is refused.
     config : RuleConfig, dict, JSON text or path, default DEFAULT_RULES
     now : datetime, ISO text, or a sequence of them (one per lead), optional
         When the leads are scored, for their age and the contact window. A
         sequence scores each lead at its own moment (e.g. when it was assigned,
         to fit a calibrator on history). Default: the current time. Timezone-aware
-        times are converted to UTC; naive ones are taken as UTC. A lead created
-        after ``now`` counts as age 0.
+        times are converted to UTC; naive ones are taken as UTC. A lead created up
+        to :data:`CLOCK_SKEW` (15 minutes) after ``now`` counts as age 0 (the CRM's
+        clock runs a little ahead); later is refused. A bare day (no time of day),
+        as ``created_at`` or as ``now``, may be that day in any time zone: a lead
+        is refused only when it is later under every such reading (two bare days
+        compare as days).
 
     Returns
     -------
@@ -266,7 +420,8 @@ def rule_breakdown(
     Raises
     ------
     InputError
-        A ``ValueError`` naming the lead (id and row), the field and the value.
+        A ``ValueError`` naming the lead (id and row), the field and the value: a
+        bad value, an id the id rule refuses, or a lead created after ``now``.
 
     Examples
     --------
@@ -283,8 +438,12 @@ def rule_breakdown(
     cfg = DEFAULT_RULES if config is None else RuleConfig.coerce(config)
     fields = cfg.fields
     table = Rows(records, id_field=fields.id)
+    _check_ids(table, fields.id)
     needs_now = cfg.decay is not None or cfg.contact_frequency is not None
-    when = _reference_times(now, table.n) if needs_now else np.empty(0, dtype="datetime64[us]")
+    if needs_now:
+        when, now_is_day = _reference_times(now, table.n)
+    else:
+        when, now_is_day = np.empty(0, dtype="datetime64[us]"), np.empty(0, dtype=np.bool_)
 
     raw: dict[str, FloatArray] = {}
     if cfg.source is not None:
@@ -315,6 +474,7 @@ def rule_breakdown(
         if missing.any():
             row = int(np.flatnonzero(missing)[0])
             raise table.error(row, fields.created_at, "is required to decay points with age", None)
+        _check_created(table, fields.created_at, created, when, now_is_day)
         age = np.maximum((when - created) / _DAY, 0.0)
         parts["decay"] = total * (cfg.decay.factor(age) - 1.0)
     return parts

@@ -126,7 +126,13 @@ class RuleScorer(ParamsMixin):
         return rule_breakdown(records, self._rules(), now=now)
 
     def points(self, records: Any, *, now: Any = None) -> FloatArray:
-        """Total points per lead, shape (n,)."""
+        """Total points per lead, shape (n,).
+
+        Records and ``now`` are read as :func:`rule_breakdown` reads them: a bad
+        value, an id the id rule refuses (NaN, ``1.5``) or a lead created after
+        ``now`` by more than 15 minutes of clock skew is an :class:`InputError`
+        naming the lead, the field and the value.
+        """
         return rule_points(records, self._rules(), now=now)
 
     def tier(self, records: Any, *, now: Any = None) -> npt.NDArray[np.str_]:

@@ -25,18 +25,20 @@ import numpy.typing as npt
 
 from fairlead.records import (
     DateLike,
+    InputError,
     Manager,
     Policy,
     as_array,
     check_column_name,
-    customer_ids,
     is_frame,
+    label_key,
     parse_date,
     parse_dates,
     read_columns,
     read_id,
 )
 from fairlead.records import py_value as _py
+from fairlead.scoring._purchases import TextArray, read_customer_ids
 from fairlead.scoring._touch_cover import NO_LIMIT, allocate, clients, read_team, touches
 
 if TYPE_CHECKING:
@@ -79,7 +81,9 @@ class TouchRule:
     Parameters
     ----------
     segment : str
-        RFM segment the rule applies to, e.g. ``"at_risk"``.
+        RFM segment the rule applies to, e.g. ``"at_risk"``. Segment names match
+        by the label rule (:func:`fairlead.records.label_key`): ``"At_Risk "``
+        in the RFM table is ``"at_risk"`` here. Kept without outer spaces.
     min_days_silent : int
         Days without contact (``>= 0``) after which the client is due.
     reason_code : str
@@ -97,7 +101,8 @@ class TouchRule:
     >>> TouchRule("at_risk", -1, "win_back", "Call", priority=1)
     Traceback (most recent call last):
     ...
-    ValueError: min_days_silent of the touch rule for 'at_risk' must be an integer >= 0, got -1
+    fairlead.InputError: min_days_silent of the touch rule for 'at_risk' must be an integer >= 0, \
+got -1
     """
 
     segment: str
@@ -107,23 +112,38 @@ class TouchRule:
     priority: int
 
     def __post_init__(self) -> None:
-        if not isinstance(self.segment, str) or not self.segment:
-            raise ValueError(
-                f"segment of a touch rule must be a non-empty string, got {self.segment!r}"
+        if not isinstance(self.segment, str) or not self.segment.strip():
+            raise InputError(
+                f"segment of a touch rule must be a non-empty string, got {self.segment!r}",
+                field="segment",
+                value=self.segment,
             )
+        object.__setattr__(self, "segment", self.segment.strip())
         owner = f"the touch rule for {self.segment!r}"
         if not _is_int(self.min_days_silent) or self.min_days_silent < 0:
-            raise ValueError(
-                f"min_days_silent of {owner} must be an integer >= 0, got {self.min_days_silent!r}"
+            raise InputError(
+                f"min_days_silent of {owner} must be an integer >= 0, got {self.min_days_silent!r}",
+                field="min_days_silent",
+                value=self.min_days_silent,
             )
         if not isinstance(self.reason_code, str) or not self.reason_code:
-            raise ValueError(
-                f"reason_code of {owner} must be a non-empty string, got {self.reason_code!r}"
+            raise InputError(
+                f"reason_code of {owner} must be a non-empty string, got {self.reason_code!r}",
+                field="reason_code",
+                value=self.reason_code,
             )
         if not isinstance(self.action, str):
-            raise ValueError(f"action of {owner} must be a string, got {self.action!r}")
+            raise InputError(
+                f"action of {owner} must be a string, got {self.action!r}",
+                field="action",
+                value=self.action,
+            )
         if not _is_int(self.priority) or self.priority < 1:
-            raise ValueError(f"priority of {owner} must be an integer >= 1, got {self.priority!r}")
+            raise InputError(
+                f"priority of {owner} must be an integer >= 1, got {self.priority!r}",
+                field="priority",
+                value=self.priority,
+            )
 
 
 @dataclass(frozen=True)
@@ -132,13 +152,14 @@ class TouchRules:
 
     A segment may have several rules with different thresholds (an escalation
     ladder); a client gets the rule with the largest threshold it has reached.
-    Segments without a rule are never due.
+    Segments without a rule are never due. Segment names are compared by the
+    label rule (:func:`fairlead.records.label_key`).
 
     Raises
     ------
-    ValueError
-        If an item is not a :class:`TouchRule` or two rules share a segment and a
-        threshold.
+    InputError
+        If an item is not a :class:`TouchRule` or two rules share a segment (by the
+        label rule) and a threshold.
 
     Examples
     --------
@@ -146,7 +167,7 @@ class TouchRules:
     ...     TouchRule("at_risk", 14, "win_back", "Call with a personal offer", priority=1),
     ...     TouchRule("at_risk", 60, "escalate", "Visit with the sales lead", priority=1),
     ... ])
-    >>> [r.reason_code for r in rules.for_segment("at_risk")]
+    >>> [r.reason_code for r in rules.for_segment("At_Risk ")]
     ['escalate', 'win_back']
     """
 
@@ -159,23 +180,37 @@ class TouchRules:
         for k, rule in enumerate(rules):
             if not isinstance(rule, TouchRule):
                 kind = type(rule).__name__
-                raise ValueError(f"rule {k} of the touch rules must be a TouchRule, got {kind}")
-            key = (rule.segment, int(rule.min_days_silent))
+                raise InputError(
+                    f"rule {k} of the touch rules must be a TouchRule, got {kind}", row=k
+                )
+            key = (label_key(rule.segment), int(rule.min_days_silent))
             if key in seen:
-                raise ValueError(
-                    f"touch rules {seen[key]} and {k} both apply to segment {rule.segment!r} "
-                    f"after {rule.min_days_silent} silent days; keep one"
+                first = rules[seen[key]].segment
+                also = "" if first == rule.segment else f" (written {first!r} in rule {seen[key]})"
+                raise InputError(
+                    f"touch rules {seen[key]} and {k} both apply to segment {rule.segment!r}"
+                    f"{also} after {rule.min_days_silent} silent days; keep one",
+                    row=k,
+                    field="segment",
+                    value=rule.segment,
                 )
             seen[key] = k
 
     @property
     def segments(self) -> tuple[str, ...]:
-        """Segments with at least one rule, in the order of the rules."""
-        return tuple(dict.fromkeys(rule.segment for rule in self.rules))
+        """Segments with at least one rule, in the order of the rules (one spelling each)."""
+        first: dict[str, str] = {}
+        for rule in self.rules:
+            first.setdefault(label_key(rule.segment), rule.segment)
+        return tuple(first.values())
 
     def for_segment(self, segment: str) -> tuple[TouchRule, ...]:
-        """The rules of one segment, largest threshold first (the order they are tried)."""
-        own = [rule for rule in self.rules if rule.segment == segment]
+        """The rules of one segment, largest threshold first (the order they are tried).
+
+        ``segment`` matches by the label rule: ``"At_Risk"`` finds the ``"at_risk"`` rules.
+        """
+        key = label_key(segment)
+        own = [rule for rule in self.rules if label_key(rule.segment) == key]
         return tuple(sorted(own, key=lambda rule: -rule.min_days_silent))
 
     def __iter__(self) -> Iterator[TouchRule]:
@@ -278,9 +313,12 @@ DEFAULT_TOUCH_RULES = TouchRules(
 class TouchTask:
     """One client to contact: who, by whom, why, and how urgently.
 
-    ``days_silent`` and ``last_contact`` are ``None`` for a client never contacted
-    (always due once its segment has a rule). ``due`` is the day the client became
-    (or becomes, within the horizon) due. ``why`` says why the client is due.
+    ``customer`` is the client's id as text (the id rule, as for ``owner_id``).
+    ``segment`` is the client's segment as the RFM table spells it (outer spaces
+    trimmed). ``days_silent`` and ``last_contact`` are ``None`` for a client never
+    contacted (always due once its segment has a rule). ``due`` is the day the
+    client became (or becomes, within the horizon) due. ``why`` says why the client
+    is due.
 
     ``owner_id`` is the client's owner as text (read by
     :func:`fairlead.records.read_id`: ``7`` and ``7.0`` are ``"7"``), ``None`` for a
@@ -292,7 +330,7 @@ class TouchTask:
     """
 
     manager_id: Any  # str, or None when nobody makes the touch this week
-    customer: Any
+    customer: str
     segment: str
     reason_code: str
     action: str
@@ -366,15 +404,17 @@ class TouchPlan:
 
         Raises
         ------
-        ValueError
+        InputError
             If no client is owned by ``manager_id``.
         """
         manager_id = read_id(manager_id, "manager id")
         if manager_id not in self.managers:
             known = ", ".join(repr(m) for m in self.managers[:10])
             more = ", ..." if len(self.managers) > 10 else ""
-            raise ValueError(
-                f"manager {manager_id!r} owns no client in this plan; managers: {known}{more}"
+            raise InputError(
+                f"manager {manager_id!r} owns no client in this plan; managers: {known}{more}",
+                field="manager_id",
+                value=manager_id,
             )
         return tuple(task for task in self.tasks if task.manager_id == manager_id)
 
@@ -494,9 +534,10 @@ def _pairs(data: Any, name: str) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
     if pd is not None and isinstance(data, pd.Series):
         return as_array(data.index, f"{name} keys"), as_array(data, name)
     if not isinstance(data, Mapping):
-        raise ValueError(
+        raise InputError(
             f"{name} must be a mapping (or a pandas Series) from customer to value, "
-            f"got {type(data).__name__}"
+            f"got {type(data).__name__}",
+            field=name,
         )
     keys = np.empty(len(data), dtype=object)
     keys[:] = list(data.keys())
@@ -505,37 +546,47 @@ def _pairs(data: Any, name: str) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
     return as_array(keys, f"{name} keys"), values
 
 
-def _locate(keys: npt.NDArray[Any], ids: npt.NDArray[Any]) -> IntArray:
+def _client_keys(raw: npt.NDArray[Any], name: str) -> TextArray:
+    """The clients ``owners`` or ``last_contact`` name, by the id rule; each once."""
+    keys = read_customer_ids(raw, f"{name} key")
+    if len(keys) > 1:
+        order = np.argsort(keys, kind="stable")
+        twice = np.flatnonzero(keys[order][1:] == keys[order][:-1])
+        if len(twice):
+            # Two spellings of one id (7 and "7", "a" and " a "): which one is meant?
+            first, second = int(order[twice[0]]), int(order[twice[0] + 1])
+            raise InputError(
+                f"{name} names customer {str(keys[first])!r} twice, as "
+                f"{_py(raw[first])!r} and {_py(raw[second])!r}; give each client once",
+                field=name,
+                value=_py(raw[second]),
+            )
+    return keys
+
+
+def _locate(keys: TextArray, ids: TextArray) -> IntArray:
     """Position of each key among ``ids`` (unique), -1 where absent."""
     where = np.full(len(keys), -1, dtype=np.int64)
     if not len(keys) or not len(ids):
         return where
-    kinds = {keys.dtype.kind, ids.dtype.kind}
-    if kinds <= {"U"} or kinds <= set("iuf"):
-        order = np.argsort(ids, kind="stable")
-        sorted_ids = ids[order]
-        pos = np.clip(np.searchsorted(sorted_ids, keys), 0, len(ids) - 1)
-        found = sorted_ids[pos] == keys
-        where[found] = order[pos[found]]
-        return where
-    if "O" not in kinds:
-        return where  # strings never equal numbers
-    index = {_key(v): k for k, v in enumerate(ids.tolist())}
-    for k, value in enumerate(keys.tolist()):
-        where[k] = index.get(_key(value), -1)
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    pos = np.clip(np.searchsorted(sorted_ids, keys), 0, len(ids) - 1)
+    found = sorted_ids[pos] == keys
+    where[found] = order[pos[found]]
     return where
 
 
-def _key(value: Any) -> Any:
-    return (type(value) is str, value)
-
-
-def _unknown(name: str, keys: npt.NDArray[Any], where: IntArray) -> None:
+def _unknown(name: str, keys: TextArray, where: IntArray) -> None:
     absent = np.flatnonzero(where < 0)
     if len(absent):
-        shown = _py(keys[absent[0]])
+        shown = str(keys[absent[0]])
         more = f" (and {len(absent) - 1} more)" if len(absent) > 1 else ""
-        raise ValueError(f"{name} names customer {shown!r} that is not in the RFM table{more}")
+        raise InputError(
+            f"{name} names customer {shown!r} that is not in the RFM table{more}",
+            field=name,
+            value=shown,
+        )
 
 
 def _factorize(values: list[Any]) -> tuple[tuple[Any, ...], IntArray]:
@@ -563,7 +614,8 @@ def _as_date(day: int) -> _dt.date:
 
 def _count(value: Any, name: str) -> int:
     if not _is_int(value) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+        shown = _py(value)
+        raise InputError(f"{name} must be an integer >= 0, got {shown!r}", field=name, value=shown)
     return int(value)
 
 
@@ -590,11 +642,16 @@ def touch_plan(
     table : DataFrame or mapping
         An RFM table (:func:`rfm` output): one row per client with a ``segment``.
         The client ids are the ``customer`` column, or the DataFrame's index.
+        Client ids here and in ``owners`` and ``last_contact`` follow the id rule
+        (:func:`fairlead.records.read_id`): ``7``, ``7.0`` and ``" 7 "`` are the
+        client ``"7"``. Segments match the rules by the label rule
+        (:func:`fairlead.records.label_key`): ``"At_Risk "`` is ``"at_risk"``.
     owners : mapping or Series
         Client -> manager id. A missing or ``None`` owner leaves the client unowned.
     last_contact : mapping or Series
-        Client -> date of the last contact. A client absent or ``None`` here was
-        never contacted, and is due as soon as its segment has a rule.
+        Client -> date of the last contact, on or before ``now``. A client absent
+        or ``None`` here was never contacted, and is due as soon as its segment
+        has a rule.
     now : date-like
         The day the plan is made (days silent count up to it).
     managers : sequence of Manager or dict, or DataFrame, optional
@@ -627,12 +684,12 @@ def touch_plan(
 
     Raises
     ------
-    ValueError
-        If ``owners`` or ``last_contact`` name a client missing from the table, a
-        contact date is unreadable or after ``now``, the table lacks a column or
-        lists a client twice, or an option is out of range.
-    fairlead.InputError
-        If a manager record or the policy is invalid (a ``ValueError`` too).
+    InputError
+        If ``owners`` or ``last_contact`` name a client missing from the table or
+        one client twice, a client or manager id breaks the id rule, a contact
+        date is unreadable or after ``now``, the table lacks a column or lists a
+        client twice, an option is out of range, or a manager record or the
+        policy is invalid. The message names the field, the client and the value.
 
     Examples
     --------
@@ -685,17 +742,17 @@ def touch_plan(
     n = len(ids)
 
     def who(k: int) -> str:
-        return f"customer {_py(ids[k])!r}"
+        return f"customer {str(ids[k])!r}"
 
     # owners -> manager code per client (-1: unowned); the team's ids share the codes
-    owner_keys, owner_values = _pairs(owners, "owners")
-    owner_keys = customer_ids(owner_keys, "owners key")
+    raw_owner_keys, owner_values = _pairs(owners, "owners")
+    owner_keys = _client_keys(raw_owner_keys, "owners")
     at = _locate(owner_keys, ids)
     _unknown("owners", owner_keys, at)
     values = [_py(v) for v in owner_values.tolist()]
     present = [not _missing_manager(v) for v in values]
     owner_ids = [
-        read_id(v, f"owners: manager id of customer {_py(owner_keys[k])!r}", field="owners")
+        read_id(v, f"owners: manager id of customer {str(owner_keys[k])!r}", field="owners")
         for k, (v, ok) in enumerate(zip(values, present, strict=True))
         if ok
     ]
@@ -721,8 +778,8 @@ def touch_plan(
         off_team[on_team] = False
 
     # last contact -> day per client (never contacted: NaT)
-    contact_keys, contact_values = _pairs(last_contact, "last_contact")
-    contact_keys = customer_ids(contact_keys, "last_contact key")
+    raw_contact_keys, contact_values = _pairs(last_contact, "last_contact")
+    contact_keys = _client_keys(raw_contact_keys, "last_contact")
     where = _locate(contact_keys, ids)
     _unknown("last_contact", contact_keys, where)
     stamps = parse_dates(
@@ -735,23 +792,33 @@ def touch_plan(
     known = ~np.isnat(stamps)
     contact_day[where[known]] = stamps[known].astype("datetime64[D]").astype(np.int64)
     never = contact_day == np.iinfo(np.int64).min
+    # Contact dates count by day, so a clock a few minutes ahead stays on today:
+    # a later day is a data error, as a purchase after ``now`` is for rfm().
     late = ~never & (contact_day > today)
     if late.any():
         k = int(np.flatnonzero(late)[0])
-        raise ValueError(
+        given = int(np.flatnonzero(where == k)[0])
+        raise InputError(
             f"last_contact of {who(k)} is {_as_date(contact_day[k])}, after now "
-            f"({_as_date(today)}); contact dates cannot be in the future"
+            f"({_as_date(today)}); contact dates cannot be in the future",
+            row=given,
+            field="last_contact",
+            value=_py(contact_values[given]),
         )
     silent = np.where(never, 0, today - contact_day)
 
-    # the rule of each client: per segment, the largest threshold reached
+    # the rule of each client: per segment (by the label rule), the largest threshold
+    # reached; keys are made once per distinct segment, matched per rule for all clients
+    distinct, segment_code = np.unique(segments, return_inverse=True)
+    segment_keys = np.array([label_key(str(name)) for name in distinct], dtype=np.str_)
+    client_key = segment_keys[segment_code.ravel()] if n else np.empty(0, dtype=np.str_)
     chosen = np.full(n, -1, dtype=np.int64)
     order = sorted(range(len(rule_table.rules)), key=lambda k: -rule_table.rules[k].min_days_silent)
     for k in order:
         rule = rule_table.rules[k]
         hit = (
             (chosen < 0)
-            & (segments == rule.segment)
+            & (client_key == label_key(rule.segment))
             & (never | (silent + horizon >= rule.min_days_silent))
         )
         chosen[hit] = k
@@ -790,17 +857,17 @@ def touch_plan(
 
     def task(k: int) -> TouchTask:
         rule = rule_table.rules[int(chosen[k])]
-        client = _py(ids[k])
+        client = str(ids[k])
+        segment = str(segments[k]).strip()  # the client's own spelling, for display
         if never[k]:
             days, last, when = None, None, today
-            words = f"{rule.segment} client, never contacted (rule: {rule.min_days_silent}+ days)"
+            words = f"{segment} client, never contacted (rule: {rule.min_days_silent}+ days)"
         else:
             days = int(silent[k])
             last = _as_date(contact_day[k])
             when = max(today, int(contact_day[k]) + int(thresholds[chosen[k]]))
             words = (
-                f"{rule.segment} client, no contact for {days} days "
-                f"(rule: {rule.min_days_silent}+ days)"
+                f"{segment} client, no contact for {days} days (rule: {rule.min_days_silent}+ days)"
             )
             if when > today:
                 words += f", due on {_as_date(when)}"
@@ -808,7 +875,7 @@ def touch_plan(
         return TouchTask(
             manager_id=roster[by] if by >= 0 else None,
             customer=client,
-            segment=rule.segment,
+            segment=segment,
             reason_code=rule.reason_code,
             action=rule.action,
             days_silent=days,
@@ -842,10 +909,12 @@ def _rules(rules: Any) -> TouchRules:
     if isinstance(rules, Sequence) and not isinstance(rules, str):
         return TouchRules(tuple(rules))
     kind = type(rules).__name__
-    raise ValueError(f"rules must be TouchRules or a sequence of TouchRule, got {kind}")
+    raise InputError(
+        f"rules must be TouchRules or a sequence of TouchRule, got {kind}", field="rules"
+    )
 
 
-def _read_table(table: Any, customer: str) -> tuple[npt.NDArray[Any], npt.NDArray[np.str_]]:
+def _read_table(table: Any, customer: str) -> tuple[TextArray, TextArray]:
     """Client ids and segments of an RFM table; ids must be unique."""
     check_column_name("customer", customer)
     if is_frame(table) and customer not in table.columns:
@@ -861,21 +930,30 @@ def _read_table(table: Any, customer: str) -> tuple[npt.NDArray[Any], npt.NDArra
         )
         raw_ids = columns[customer]
         name = customer
-    ids = customer_ids(raw_ids, name)
+    ids = read_customer_ids(raw_ids, name)
     raw_segments = columns["segment"]
-    bad = [k for k, v in enumerate(raw_segments.tolist()) if not isinstance(v, str)]
-    if bad:
-        k = bad[0]
-        raise ValueError(
-            f"segment of customer {_py(ids[k])!r} must be a string, got {_py(raw_segments[k])!r}"
-        )
-    segments = raw_segments.astype(np.str_)
+    if raw_segments.dtype.kind == "U":
+        segments = raw_segments
+    else:
+        bad = [k for k, v in enumerate(raw_segments.tolist()) if not isinstance(v, str)]
+        if bad:
+            k = bad[0]
+            value = _py(raw_segments[k])
+            raise InputError(
+                f"segment of customer {str(ids[k])!r} must be a string, got {value!r}",
+                row=k,
+                field="segment",
+                value=value,
+            )
+        segments = raw_segments.astype(np.str_)
     unique, counts = np.unique(ids, return_counts=True)
     twice = counts > 1
     if twice.any():
         k = int(np.flatnonzero(twice)[0])
-        raise ValueError(
-            f"customer {_py(unique[k])!r} appears {int(counts[k])} times in the RFM table; "
-            "one row per client is needed"
+        raise InputError(
+            f"customer {str(unique[k])!r} appears {int(counts[k])} times in the RFM table; "
+            "one row per client is needed",
+            field=name,
+            value=str(unique[k]),
         )
     return ids, segments

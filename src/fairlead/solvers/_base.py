@@ -15,6 +15,7 @@ import numpy as np
 from fairlead.core import (
     AssignmentProblem,
     FloatArray,
+    InputError,
     IntArray,
     penalty_of,
     violations,
@@ -224,7 +225,7 @@ class Solver(ABC):
         unknown = sorted(set(options) - set(self.option_names))
         if unknown:
             takes = ", ".join(repr(a) for a in self.option_names) or "no options"
-            raise ValueError(
+            raise InputError(
                 f"method {self.name!r} does not take option {unknown[0]!r}; it takes: {takes}"
             )
 
@@ -259,13 +260,13 @@ def get_solver(method: str) -> Solver:
 
     Raises
     ------
-    ValueError
+    InputError
         If no available method has that name; the message lists the names.
     """
     cls = _REGISTRY.get(method)
     if cls is None or not cls.available():
         known = ", ".join(repr(name) for name in list_methods())
-        raise ValueError(f"unknown method {method!r}; available methods: {known}")
+        raise InputError(f"unknown method {method!r}; available methods: {known}")
     return cls()
 
 
@@ -284,6 +285,38 @@ def usable_options(method: str, options: Mapping[str, Any]) -> dict[str, Any]:
     known = set().union(*(get_solver(name).option_names for name in list_methods()))
     unknown = sorted(set(options) - known)
     if unknown:
-        raise ValueError(f"no method takes option {unknown[0]!r}")
+        raise InputError(f"no method takes option {unknown[0]!r}", field=unknown[0])
     taken = set(get_solver(method).option_names)
+    for name, value in options.items():
+        if name not in taken and value is not None:
+            # left out for this method, but a value no method accepts is still a mistake
+            _check_shared_option(name, value)
     return {k: v for k, v in options.items() if k in taken and v is not None}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
+def _check_shared_option(name: str, value: Any) -> None:
+    """Refuse a value of an option shared by several methods that none would accept."""
+    if name == "time_limit":
+        good = _is_number(value) and bool(np.isfinite(value)) and value > 0
+        want = "a number of seconds > 0 or None"
+    elif name == "seed":
+        good = isinstance(value, np.random.Generator) or (
+            isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= 0
+        )
+        want = "None, an int >= 0 or a numpy.random.Generator"
+    elif name == "relative_gap":
+        good = _is_number(value) and 0 <= value < 1
+        want = "a number in [0, 1)"
+    elif name == "workers":
+        good = isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= 1
+        want = "a whole number >= 1"
+    else:
+        return
+    if not good:
+        raise InputError(f"option {name!r} must be {want}, got {value!r}", field=name, value=value)

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from fairlead.core import AssignmentProblem, IntArray, violations
+from fairlead.core import AssignmentProblem, InputError, IntArray, violations
 from fairlead.solvers._base import Outcome, Solver, SolveStatus, infeasible_outcome, register
 from fairlead.solvers._cp_sat_explain import explain
 from fairlead.solvers._cp_sat_model import build
@@ -27,7 +27,7 @@ def _check_options(
     hint: bool,
 ) -> None:
     def bad(name: str, want: str, got: object) -> ValueError:
-        return ValueError(f"option {name!r} of method 'cp_sat' must be {want}, got {got!r}")
+        return InputError(f"option {name!r} of method 'cp_sat' must be {want}, got {got!r}")
 
     if time_limit is not None and (
         isinstance(time_limit, bool)

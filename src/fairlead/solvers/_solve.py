@@ -29,7 +29,7 @@ def solve(problem: AssignmentProblem, method: str = "min_cost_flow", **options: 
 
     Raises
     ------
-    ValueError
+    InputError
         For an unknown method, an option the method does not take, or a problem
         feature the method does not support (the message names a method that does).
 

@@ -47,7 +47,15 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.special import logsumexp, softmax
 
-from fairlead.core import RTOL, AssignmentProblem, BoolArray, FloatArray, IntArray, violations
+from fairlead.core import (
+    RTOL,
+    AssignmentProblem,
+    BoolArray,
+    FloatArray,
+    InputError,
+    IntArray,
+    violations,
+)
 from fairlead.diagnose import UNKNOWN_REASON, explain_infeasible, find_conflict
 from fairlead.solvers._base import Outcome, Solver, SolveStatus, register
 
@@ -63,7 +71,7 @@ def _check_options(time_limit: object, candidates: object, free_share: object) -
     """Validate the options of ``lp_round``; the time limit in seconds (``inf``: none)."""
 
     def bad(name: str, want: str, got: object) -> ValueError:
-        return ValueError(f"option {name!r} of method 'lp_round' must be {want}, got {got!r}")
+        return InputError(f"option {name!r} of method 'lp_round' must be {want}, got {got!r}")
 
     if time_limit is not None and (
         isinstance(time_limit, bool | np.bool_)
@@ -433,12 +441,12 @@ class LpRoundSolver(Solver):
         """
         limit = _check_options(time_limit, candidates, free_share)
         if problem.allow_unassigned:
-            raise ValueError(
+            raise InputError(
                 "method 'lp_round' assigns every lead; with allow_unassigned use "
                 "'min_cost_flow' or 'cp_sat'"
             )
         if problem.has_soft_bands:
-            raise ValueError(
+            raise InputError(
                 "method 'lp_round' keeps bands hard; soft bands (load_penalty, "
                 "value_penalty) are solved by method 'cp_sat'"
             )

@@ -16,7 +16,7 @@ import time
 import numpy as np
 import numpy.typing as npt
 
-from fairlead.core import AssignmentProblem, FloatArray, IntArray, require_problem
+from fairlead.core import AssignmentProblem, FloatArray, InputError, IntArray, require_problem
 from fairlead.diagnose import explain_infeasible
 from fairlead.formulation import check_unit_problem, scale_for
 from fairlead.solvers._assignable import max_assignable_count
@@ -133,17 +133,17 @@ def dual_bound(
     try:
         p = np.asarray(prices, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise InputError(
             f"prices must be {m} finite numbers (one per manager), got {prices!r}"
         ) from None
     if p.shape != (m,) or not np.isfinite(p).all():
-        raise ValueError(f"prices must be {m} finite numbers (one per manager), got {p!r}")
+        raise InputError(f"prices must be {m} finite numbers (one per manager), got {p!r}")
     if isinstance(unassigned_price, bool) or not isinstance(
         unassigned_price, int | float | np.integer | np.floating
     ):
-        raise ValueError(f"unassigned_price must be a number, got {unassigned_price!r}")
+        raise InputError(f"unassigned_price must be a number, got {unassigned_price!r}")
     if not np.isfinite(unassigned_price):
-        raise ValueError(f"unassigned_price must be finite, got {unassigned_price!r}")
+        raise InputError(f"unassigned_price must be finite, got {unassigned_price!r}")
     low, high = problem.count_bounds()
     pool = problem.allow_unassigned
     if pool:

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from fairlead.core import AssignmentProblem, BoolArray, FloatArray
+from fairlead.core import AssignmentProblem, BoolArray, FloatArray, InputError
 from fairlead.solvers._base import Outcome, Solver, register
 from fairlead.solvers._sequential import place_one_by_one
 
 
 def _check_seed(seed: object) -> int | np.random.Generator | None:
-    """``seed`` if it is None, an int >= 0 or a Generator; else a ValueError naming it.
+    """``seed`` if it is None, an int >= 0 or a Generator; else an InputError naming it.
 
     Examples
     --------
     >>> _check_seed(-1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: option 'seed' of method 'weighted_random' must be None, an int >= 0 ..., got -1
+    fairlead.InputError: option 'seed' of method 'weighted_random' must be None, ..., got -1
     """
     if seed is None or isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0:
         return int(seed)
-    raise ValueError(
+    raise InputError(
         "option 'seed' of method 'weighted_random' must be None, an int >= 0 or a "
         f"numpy.random.Generator, got {seed!r}"
     )
@@ -40,7 +40,7 @@ class WeightedRandomSolver(Solver):
     -------
     seed : int >= 0 or numpy.random.Generator, optional
         Source of randomness; the same seed gives the same assignment. Anything
-        else is a ValueError naming the option and the value.
+        else is an InputError naming the option and the value.
     """
 
     name = "weighted_random"

@@ -1,6 +1,7 @@
 """Fairness metrics (Gini, Jain, max/min) and the FairnessReport attached to plans."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -56,7 +57,24 @@ def test_degenerate_inputs():
         assert fl.gini(x) == 0.0
         assert fl.jain(x) == 1.0
         assert fl.max_min_ratio(x) == 1.0
-    assert fl.gini(np.array([[1.0, 1.0], [1.0, 5.0]])) == pytest.approx(gini_mad([1, 1, 1, 5]))
+
+
+@pytest.mark.parametrize(
+    ("x", "message"),
+    [
+        (np.array([[1.0, 1.0], [1.0, 5.0]]), "a flat list of amounts, got shape (2, 2)"),
+        (None, "a list of amounts, got None"),
+        ("abc", "a list of amounts, got 'abc'"),
+        ([1, True], "numbers; amount 1 is True"),
+        ([1, "a"], "numbers; amount 1 is 'a'"),
+        ([1.0, float("nan")], "finite, non-negative amounts; amount 1 is nan"),
+        ([float("inf"), 1.0], "finite, non-negative amounts; amount 0 is inf"),
+    ],
+)
+def test_bad_amounts_are_named(x, message):
+    for f in (fl.gini, fl.jain, fl.max_min_ratio):
+        with pytest.raises(fl.InputError, match=re.escape(f"{f.__name__} needs {message}")):
+            f(x)
 
 
 def test_metrics_return_python_floats():
@@ -65,7 +83,9 @@ def test_metrics_return_python_floats():
 
 
 def test_gini_negative_amount_raises():
-    with pytest.raises(ValueError, match=r"gini needs non-negative amounts, got -1"):
+    with pytest.raises(
+        ValueError, match=r"gini needs finite, non-negative amounts; amount 0 is -1"
+    ):
         fl.gini([-1.0, 5.0])
 
 

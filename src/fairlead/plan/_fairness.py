@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,38 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from fairlead.core import FloatArray
+from fairlead.core import FloatArray, InputError
+
+
+def _amounts(x: npt.ArrayLike, metric: str) -> FloatArray:
+    """``x`` as a 1-D array of finite amounts >= 0, or an error naming the metric."""
+    if x is None or isinstance(x, str | bytes):
+        raise InputError(f"{metric} needs a list of amounts, got {x!r}", field=metric, value=x)
+    try:
+        raw = np.asarray(x) if isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
+    except ValueError:  # ragged nesting
+        raw = np.asarray(x, dtype=object)
+    if raw.ndim != 1:
+        raise InputError(
+            f"{metric} needs a flat list of amounts, got shape {raw.shape}", field=metric, value=x
+        )
+    # a list may mix booleans into numbers, which numpy would read as 0 and 1
+    if raw.dtype.kind not in "iuf" or not isinstance(x, np.ndarray):
+        for i, item in enumerate(raw.tolist()):
+            if isinstance(item, bool | np.bool_) or not isinstance(item, numbers.Real):
+                raise InputError(
+                    f"{metric} needs numbers; amount {i} is {item!r}", field=metric, value=item
+                )
+    a = np.asarray(raw, dtype=np.float64)
+    bad = ~np.isfinite(a) | (a < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{metric} needs finite, non-negative amounts; amount {i} is {a[i]:g}",
+            field=metric,
+            value=a[i],
+        )
+    return a
 
 
 def gini(x: npt.ArrayLike) -> float:
@@ -22,9 +54,7 @@ def gini(x: npt.ArrayLike) -> float:
     >>> round(gini([0, 0, 0, 4]), 3)
     0.75
     """
-    a = np.sort(np.asarray(x, dtype=np.float64).ravel())
-    if np.any(a < 0):
-        raise ValueError(f"gini needs non-negative amounts, got {float(a[0]):g}")
+    a = np.sort(_amounts(x, "gini"))
     if a.size == 0 or a.sum() <= 0:
         return 0.0
     k = a.size
@@ -43,7 +73,7 @@ def jain(x: npt.ArrayLike) -> float:
     >>> round(jain([0, 0, 3]), 4)
     0.3333
     """
-    a = np.asarray(x, dtype=np.float64).ravel()
+    a = _amounts(x, "jain")
     square = float(np.sum(a * a))
     if a.size == 0 or square == 0:
         return 1.0
@@ -58,7 +88,7 @@ def max_min_ratio(x: npt.ArrayLike) -> float:
     >>> max_min_ratio([2, 4])
     2.0
     """
-    a = np.asarray(x, dtype=np.float64).ravel()
+    a = _amounts(x, "max_min_ratio")
     if a.size == 0 or a.max() <= 0:
         return 1.0
     if a.min() <= 0:

@@ -17,6 +17,17 @@ from fairlead.solvers import Solution, SolveStatus
 _CLOSE = 1e-12
 
 
+
+
+class UnknownLeadError(InputError, KeyError):
+    """A lead id this plan does not hold: an ``InputError``, and a ``KeyError`` as before."""
+
+    __module__ = "fairlead"
+
+    def __str__(self) -> str:
+        # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
 @dataclass(frozen=True)
 class Alternative:
     """Another manager a lead could have gone to, and why it did not."""
@@ -162,19 +173,23 @@ class Plan:
         # The id rule of the records: explain(123) finds the lead that was given as 123.
         try:
             key = read_id(lead_id, "lead id")
-        except InputError:
-            raise KeyError(f"no lead with id {lead_id!r} in this plan") from None
+        except InputError as exc:
+            raise UnknownLeadError(
+                f"no lead with id {lead_id!r} in this plan: {exc}", field="lead_id", value=lead_id
+            ) from None
         try:
             return self._lead_positions[key]
         except KeyError:
-            raise KeyError(f"no lead with id {key!r} in this plan") from None
+            raise UnknownLeadError(
+                f"no lead with id {key!r} in this plan", field="lead_id", value=lead_id
+            ) from None
 
     def explain(self, lead_id: str) -> Explanation:
         """Why lead ``lead_id`` went where it did: its manager, value and the alternatives.
 
         Raises
         ------
-        KeyError
+        UnknownLeadError
             If the plan has no such lead.
         """
         i = self._lead_index(lead_id)

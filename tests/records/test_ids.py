@@ -184,7 +184,7 @@ def test_the_router_reads_ids_by_the_rule(tmp_path, persistent):
     for bad, shown in [(123.5, r"float 123\.5"), (float("nan"), "float nan"), (True, "bool True")]:
         with pytest.raises(fl.InputError, match=rf"^lead id {WRONG}, got {shown}$") as caught:
             router.release(bad, "won", T0 + timedelta(hours=2))
-        assert caught.value.field == "lead id"
+        assert caught.value.field == "lead_id"
         with pytest.raises(fl.InputError, match=rf"^manager id {WRONG}, got {shown}$"):
             router.pause(bad, T0 + timedelta(hours=2))
     router.close()

@@ -413,6 +413,7 @@ def test_touches_bound_the_loads():
         fl.assign(score_leads(15), team, policy={"balance_tolerance": None})
 
 
+@pytest.mark.filterwarnings("ignore::fairlead.records.InputWarning")  # active above the maximum
 @settings(max_examples=40, deadline=None)
 @given(
     maximum=st.integers(0, 40),

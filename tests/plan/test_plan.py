@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fairlead as fl
+from fairlead.plan import PolicyBrokenWarning
 
 LEVELS = ["trainee", "junior", "middle", "senior"]
 RECORD_FIELDS = {
@@ -124,7 +125,8 @@ def test_unassigned_leads_in_plan_records_and_summary():
 def test_failed_heuristic_plan_reports_the_broken_constraint():
     leads = [{"id": f"l{i}", "score": 0.05 * (i + 1)} for i in range(8)]
     managers = [{"id": mid, "max_active_leads": 10} for mid in "abc"]
-    plan = fl.assign(leads, managers, method="greedy")  # greedy ignores min_load
+    with pytest.warns(PolicyBrokenWarning, match=r"greedy broke a constraint"):
+        plan = fl.assign(leads, managers, method="greedy")  # greedy ignores min_load
     assert plan.status is fl.SolveStatus.FAILED
     assert "min_load" in plan.message
     assert plan.message in plan.summary()

@@ -59,7 +59,8 @@ from fairlead.core import AssignmentProblem, require_problem
 from fairlead.diagnose._cp_check import _core
 from fairlead.diagnose._decide import _test
 from fairlead.diagnose._filter import _Filter
-from fairlead.diagnose._infeasibility import explain_infeasible
+from fairlead.diagnose._infeasibility import BoundKind, Diagnosis, quick_diagnosis
+from fairlead.diagnose._memo import recall, remember
 from fairlead.diagnose._relaxation import _relaxation
 from fairlead.diagnose._selection import (
     Conflict,
@@ -73,7 +74,7 @@ from fairlead.diagnose._selection import (
 from fairlead.diagnose._verdict import _Clock
 from fairlead.diagnose._words import _conflict
 
-__all__ = ["UNKNOWN_REASON", "Conflict", "Constraint", "explain", "find_conflict"]
+__all__ = ["UNKNOWN_REASON", "Conflict", "Constraint", "diagnose", "explain", "find_conflict"]
 
 UNKNOWN_REASON = "no assignment satisfies every constraint"
 # At most this share of the time budget goes to the initial CP-SAT core.
@@ -174,7 +175,9 @@ def find_conflict(problem: AssignmentProblem, *, time_limit: float = 10.0) -> Co
     -----
     The constraints outside the returned set are ignored when checking it: leads
     not named may stay unassigned, bounds not named are dropped. See the module
-    docstring for the algorithm and the integer scale.
+    docstring for the algorithm and the integer scale. The answer is remembered for
+    the problem object (a set not proven minimal only for as long a ``time_limit``),
+    so a solver's explanation and :func:`fairlead.assign`'s words share one search.
 
     Examples
     --------
@@ -194,9 +197,26 @@ def find_conflict(problem: AssignmentProblem, *, time_limit: float = 10.0) -> Co
     True
     """  # noqa: E501
     require_problem(problem)
+    _check_time_limit(time_limit)
+    known = recall(problem, "conflict")
+    if known is not None:
+        found, limit = known
+        # a set not proven minimal may shrink with more time
+        if found is None or found.minimal or time_limit <= limit:
+            conflict: Conflict | None = found
+            return conflict
+    conflict = _search(problem, float(time_limit))
+    remember(problem, "conflict", conflict, float(time_limit))
+    return conflict
+
+
+def _check_time_limit(time_limit: object) -> None:
     if isinstance(time_limit, bool) or not (isinstance(time_limit, int | float) and time_limit > 0):
         raise ValueError(f"time_limit must be a number > 0, got {time_limit!r}")
-    clock = _Clock(float(time_limit))
+
+
+def _search(problem: AssignmentProblem, time_limit: float) -> Conflict | None:
+    clock = _Clock(time_limit)
     setup = _setup(problem)
     single = _singleton(setup)
     if single is not None:
@@ -213,13 +233,98 @@ def find_conflict(problem: AssignmentProblem, *, time_limit: float = 10.0) -> Co
     return _conflict(setup, sel, minimal=minimal)
 
 
+def diagnose(problem: AssignmentProblem, *, time_limit: float = 10.0) -> Diagnosis | None:
+    """Why ``problem`` has no assignment: the sentence, and the leads and bounds it names.
+
+    Unit-weight problems without hard value bounds get the quick witnesses first
+    (totals, leads without room, Hall witnesses read off a maximum flow; with a soft
+    load band only ``capacity`` counts); the others, or when those find no specific
+    reason, get :func:`find_conflict`'s minimal set. The answer is remembered for
+    the problem object, so asking again after a solver explained it costs nothing.
+
+    Parameters
+    ----------
+    problem : AssignmentProblem
+    time_limit : float, default 10.0
+        Seconds for :func:`find_conflict`.
+
+    Returns
+    -------
+    Diagnosis or None
+        ``None`` when every constraint can hold together.
+
+    Raises
+    ------
+    TimeoutError
+        If :func:`find_conflict` could not decide within ``time_limit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fairlead as fl
+    >>> from fairlead.diagnose import diagnose
+    >>> p = fl.AssignmentProblem(
+    ...     value=np.ones((3, 2)), capacity=[1, 5], eligible=[[1, 0], [1, 0], [1, 1]],
+    ...     lead_labels=["a", "b", "c"], manager_labels=["ann", "bob"])
+    >>> found = diagnose(p)
+    >>> print(found)
+    2 leads can only go to manager 'ann', which can take 1 (capacity/max_load); short by 1, e.g. lead 'b'
+    >>> found.leads.tolist(), found.bounds
+    ([0, 1], (('capacity', 0),))
+    """  # noqa: E501
+    require_problem(problem)
+    _check_time_limit(time_limit)
+    known = recall(problem, "diagnosis")
+    if known is not None:
+        remembered: Diagnosis = known[0]
+        return remembered
+    if problem.unit_weights and not (problem.has_value_bounds and problem.value_penalty is None):
+        quick = quick_diagnosis(_hard_counts(problem))
+        if quick is not None:
+            remember(problem, "diagnosis", quick)
+            return quick
+    conflict = find_conflict(problem, time_limit=time_limit)
+    if conflict is None:
+        return None
+    bounds = tuple(
+        (_bound_kind(c.kind), c.index) for c in conflict.constraints if c.kind != "assign"
+    )
+    found = Diagnosis(
+        message=conflict.message,
+        leads=np.asarray(conflict.leads, dtype=np.int64),
+        bounds=bounds,
+        minimal=conflict.minimal,
+    )
+    remember(problem, "diagnosis", found)
+    return found
+
+
+def _bound_kind(kind: str) -> BoundKind:
+    for known in ("capacity", "min_load", "min_value", "max_value"):
+        if kind == known:
+            return known
+    raise ValueError(f"not a manager bound: {kind!r}")
+
+
+def _hard_counts(problem: AssignmentProblem) -> AssignmentProblem:
+    """``problem`` as the quick checks read it: with a soft band only capacity bounds the load."""
+    if problem.load_penalty is None:
+        return problem
+    return AssignmentProblem(
+        value=problem.value,
+        capacity=problem.capacity,
+        eligible=problem.eligible,
+        allow_unassigned=problem.allow_unassigned,
+        lead_labels=problem.lead_labels,
+        manager_labels=problem.manager_labels,
+    )
+
+
 def explain(problem: AssignmentProblem, *, time_limit: float = 10.0) -> str:
     """Why ``problem`` has no assignment, in one or two sentences with numbers.
 
-    Call it once a solver has found the problem infeasible. Unit-weight problems
-    without hard value bounds use the flow-based explanation (Hall witnesses read off
-    a max flow; with a soft load band only ``capacity`` counts); the others, or when
-    that finds no specific reason, use :func:`find_conflict`.
+    Call it once a solver has found the problem infeasible: the sentence of
+    :func:`diagnose` (quick witnesses for unit workloads, else :func:`find_conflict`).
 
     Parameters
     ----------
@@ -242,24 +347,10 @@ def explain(problem: AssignmentProblem, *, time_limit: float = 10.0) -> str:
     >>> explain(p)
     "max_value of manager 'bob' (0.3) is below what its min_load of 1 forces (at least 0.4)"
     """
-    if problem.unit_weights and not (problem.has_value_bounds and problem.value_penalty is None):
-        hard = problem
-        if problem.load_penalty is not None:  # a soft band: only capacity bounds the load
-            hard = AssignmentProblem(
-                value=problem.value,
-                capacity=problem.capacity,
-                eligible=problem.eligible,
-                allow_unassigned=problem.allow_unassigned,
-                lead_labels=problem.lead_labels,
-                manager_labels=problem.manager_labels,
-            )
-        reason = explain_infeasible(hard)
-        if reason != UNKNOWN_REASON:
-            return reason
     try:
-        conflict = find_conflict(problem, time_limit=time_limit)
+        found = diagnose(problem, time_limit=time_limit)
     except TimeoutError:
         return f"{UNKNOWN_REASON} (no smaller conflict isolated within {time_limit:g} s)"
-    if conflict is None:
+    if found is None:
         return "every constraint can hold together: no conflict found"
-    return conflict.message
+    return found.message

@@ -3,7 +3,7 @@
 :func:`assign` runs the whole batch path (records → policy → solver → plan).
 """
 
-from fairlead.plan._assign import InfeasibleError, assign
+from fairlead.plan._assign import InfeasibleError, PolicyBrokenWarning, assign
 from fairlead.plan._fairness import FairnessReport, fairness_report, gini, jain, max_min_ratio
 from fairlead.plan._plan import Alternative, Explanation, Plan
 
@@ -13,6 +13,7 @@ __all__ = [
     "FairnessReport",
     "InfeasibleError",
     "Plan",
+    "PolicyBrokenWarning",
     "assign",
     "fairness_report",
     "gini",

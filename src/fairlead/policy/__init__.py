@@ -7,7 +7,7 @@ Who may take which lead (eligibility), how much each manager can take and should
 """
 
 from fairlead.policy._availability import Absence, Calendar, WorkingHours
-from fairlead.policy._build import Built, build_problem, with_value_band
+from fairlead.policy._build import Built, Exclusions, build_problem, with_value_band
 from fairlead.policy._capacity import (
     CapacityPlan,
     effort_factors,
@@ -29,6 +29,7 @@ __all__ = [
     "Built",
     "Calendar",
     "CapacityPlan",
+    "Exclusions",
     "ValueModel",
     "WorkingHours",
     "build_problem",

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fairlead.core import AssignmentProblem, require_problem
+from fairlead.core import AssignmentProblem, InputError, require_problem
 from fairlead.diagnose._cp_check import _core
 from fairlead.diagnose._decide import _test
 from fairlead.diagnose._filter import _Filter
@@ -212,7 +212,11 @@ def find_conflict(problem: AssignmentProblem, *, time_limit: float = 10.0) -> Co
 
 def _check_time_limit(time_limit: object) -> None:
     if isinstance(time_limit, bool) or not (isinstance(time_limit, int | float) and time_limit > 0):
-        raise ValueError(f"time_limit must be a number > 0, got {time_limit!r}")
+        raise InputError(
+            f"time_limit must be a number > 0, got {time_limit!r}",
+            field="time_limit",
+            value=time_limit,
+        )
 
 
 def _search(problem: AssignmentProblem, time_limit: float) -> Conflict | None:

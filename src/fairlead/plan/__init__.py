@@ -5,7 +5,7 @@
 
 from fairlead.plan._assign import InfeasibleError, PolicyBrokenWarning, assign
 from fairlead.plan._fairness import FairnessReport, fairness_report, gini, jain, max_min_ratio
-from fairlead.plan._plan import Alternative, Explanation, Plan
+from fairlead.plan._plan import Alternative, Explanation, Plan, UnknownLeadError
 
 __all__ = [
     "Alternative",
@@ -14,6 +14,7 @@ __all__ = [
     "InfeasibleError",
     "Plan",
     "PolicyBrokenWarning",
+    "UnknownLeadError",
     "assign",
     "fairness_report",
     "gini",

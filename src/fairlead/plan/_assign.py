@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from fairlead.core import AssignmentProblem
+from fairlead.core import AssignmentProblem, InputError
 from fairlead.plan._infeasible import Batch, Why, why_infeasible
 from fairlead.plan._plan import Plan
 from fairlead.policy import (
@@ -119,7 +119,7 @@ def _solve(problem: AssignmentProblem, method: str, policy: Policy) -> Solution:
         return solve(problem, "auto", **options)
     given = usable_options(method, options)
     if policy.objective != "value" and "objective" not in given:
-        raise ValueError(
+        raise InputError(
             f"method {method!r} cannot pursue the objective {policy.objective!r}; "
             "use method 'cp_sat' or 'auto'"
         )

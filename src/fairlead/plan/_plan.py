@@ -17,8 +17,6 @@ from fairlead.solvers import Solution, SolveStatus
 _CLOSE = 1e-12
 
 
-
-
 class UnknownLeadError(InputError, KeyError):
     """A lead id this plan does not hold: an ``InputError``, and a ``KeyError`` as before."""
 
@@ -27,6 +25,7 @@ class UnknownLeadError(InputError, KeyError):
     def __str__(self) -> str:
         # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
 
 @dataclass(frozen=True)
 class Alternative:

@@ -290,33 +290,50 @@ def usable_options(method: str, options: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in options.items():
         if name not in taken and value is not None:
             # left out for this method, but a value no method accepts is still a mistake
-            _check_shared_option(name, value)
+            check_option(name, value)
     return {k: v for k, v in options.items() if k in taken and v is not None}
 
 
-def _is_number(value: Any) -> bool:
+def _is_real(value: Any) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
         value, bool | np.bool_
     )
 
 
-def _check_shared_option(name: str, value: Any) -> None:
-    """Refuse a value of an option shared by several methods that none would accept."""
-    if name == "time_limit":
-        good = _is_number(value) and bool(np.isfinite(value)) and value > 0
-        want = "a number of seconds > 0 or None"
-    elif name == "seed":
-        good = isinstance(value, np.random.Generator) or (
-            isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= 0
-        )
-        want = "None, an int >= 0 or a numpy.random.Generator"
-    elif name == "relative_gap":
-        good = _is_number(value) and 0 <= value < 1
-        want = "a number in [0, 1)"
-    elif name == "workers":
-        good = isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= 1
-        want = "a whole number >= 1"
-    else:
+def _is_count(value: Any, least: int) -> bool:
+    whole = isinstance(value, int | np.integer) and not isinstance(value, bool)
+    return whole and bool(value >= least)
+
+
+# What the options several methods share must be, and the test of a value.
+_SHARED_OPTIONS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "time_limit": ("a number of seconds > 0 or None", lambda v: _is_real(v) and v > 0),
+    "workers": ("an int >= 1 or None", lambda v: _is_count(v, 1)),
+    "relative_gap": ("a number in [0, 1)", lambda v: _is_real(v) and 0 <= v < 1),
+    "seed": (
+        "None, an int >= 0 or a numpy.random.Generator",
+        lambda v: isinstance(v, np.random.Generator) or _is_count(v, 0),
+    ),
+}
+
+
+def check_option(name: str, value: Any, method: str | None = None) -> None:
+    """Refuse a value of a shared option (``time_limit``, ``workers``, ...) no method takes.
+
+    ``None`` passes where the rule says so (``time_limit=None``: no limit). With
+    ``method`` the message names the method.
+
+    Examples
+    --------
+    >>> check_option("time_limit", -1, "cp_sat")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    fairlead.InputError: option 'time_limit' of method 'cp_sat' must be a number of seconds > 0 ...
+    """
+    rule = _SHARED_OPTIONS.get(name)
+    if rule is None or (value is None and "None" in rule[0]) or rule[1](value):
         return
-    if not good:
-        raise InputError(f"option {name!r} must be {want}, got {value!r}", field=name, value=value)
+    owner = "" if method is None else f" of method {method!r}"
+    raise InputError(
+        f"option {name!r}{owner} must be {rule[0]}, got {value!r}", field=name, value=value
+    )

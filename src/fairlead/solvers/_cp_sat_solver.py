@@ -9,7 +9,14 @@ from dataclasses import replace
 import numpy as np
 
 from fairlead.core import AssignmentProblem, InputError, IntArray, violations
-from fairlead.solvers._base import Outcome, Solver, SolveStatus, infeasible_outcome, register
+from fairlead.solvers._base import (
+    Outcome,
+    Solver,
+    SolveStatus,
+    check_option,
+    infeasible_outcome,
+    register,
+)
 from fairlead.solvers._cp_sat_explain import explain
 from fairlead.solvers._cp_sat_model import build
 from fairlead.solvers._cp_sat_scales import Objective, Scales, model_scales
@@ -29,26 +36,16 @@ def _check_options(
     def bad(name: str, want: str, got: object) -> ValueError:
         return InputError(f"option {name!r} of method 'cp_sat' must be {want}, got {got!r}")
 
-    if time_limit is not None and (
-        isinstance(time_limit, bool)
-        or not isinstance(time_limit, int | float | np.integer | np.floating)
-        or not time_limit > 0
+    for name, value in (
+        ("time_limit", time_limit),
+        ("workers", workers),
+        ("relative_gap", relative_gap),
     ):
-        raise bad("time_limit", "a number of seconds > 0 or None", time_limit)
-    if workers is not None and (
-        isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1
-    ):
-        raise bad("workers", "an int >= 1 or None", workers)
+        check_option(name, value, "cp_sat")
     if objective not in ("value", "maxmin"):
         raise bad("objective", "'value' or 'maxmin'", objective)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise bad("seed", "an int >= 0", seed)
-    if (
-        isinstance(relative_gap, bool)
-        or not isinstance(relative_gap, int | float | np.integer | np.floating)
-        or not 0 <= relative_gap < 1
-    ):
-        raise bad("relative_gap", "a number in [0, 1)", relative_gap)
     if not isinstance(hint, bool | np.bool_):
         raise bad("hint", "a bool", hint)
 

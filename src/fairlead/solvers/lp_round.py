@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -57,7 +57,7 @@ from fairlead.core import (
     violations,
 )
 from fairlead.diagnose import UNKNOWN_REASON, explain_infeasible, find_conflict
-from fairlead.solvers._base import Outcome, Solver, SolveStatus, register
+from fairlead.solvers._base import Outcome, Solver, SolveStatus, check_option, register
 
 _NEG = -1e30
 _TEMPERATURES = (0.1, 0.03, 0.01, 0.003, 0.001)
@@ -73,12 +73,7 @@ def _check_options(time_limit: object, candidates: object, free_share: object) -
     def bad(name: str, want: str, got: object) -> ValueError:
         return InputError(f"option {name!r} of method 'lp_round' must be {want}, got {got!r}")
 
-    if time_limit is not None and (
-        isinstance(time_limit, bool | np.bool_)
-        or not isinstance(time_limit, int | float | np.integer | np.floating)
-        or not time_limit > 0
-    ):
-        raise bad("time_limit", "a number of seconds > 0 or None", time_limit)
+    check_option("time_limit", time_limit, "lp_round")
     if (
         isinstance(candidates, bool | np.bool_)
         or not isinstance(candidates, int | np.integer)
@@ -91,7 +86,8 @@ def _check_options(time_limit: object, candidates: object, free_share: object) -
         or not 0 <= free_share <= 1
     ):
         raise bad("free_share", "a number in [0, 1]", free_share)
-    return math.inf if time_limit is None else float(time_limit)
+    # check_option let through only a number here
+    return math.inf if time_limit is None else float(cast(float, time_limit))
 
 
 def _pow2(x: FloatArray) -> FloatArray:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fairlead.core import AssignmentProblem, BoolArray, FloatArray, InputError
-from fairlead.solvers._base import Outcome, Solver, register
+from fairlead.core import AssignmentProblem, BoolArray, FloatArray
+from fairlead.solvers._base import Outcome, Solver, check_option, register
 from fairlead.solvers._sequential import place_one_by_one
 
 
@@ -19,14 +19,11 @@ def _check_seed(seed: object) -> int | np.random.Generator | None:
     ...
     fairlead.InputError: option 'seed' of method 'weighted_random' must be None, ..., got -1
     """
-    if seed is None or isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0:
+    check_option("seed", seed, "weighted_random")
+    if isinstance(seed, int | np.integer):
         return int(seed)
-    raise InputError(
-        "option 'seed' of method 'weighted_random' must be None, an int >= 0 or a "
-        f"numpy.random.Generator, got {seed!r}"
-    )
+    assert seed is None or isinstance(seed, np.random.Generator)  # what check_option lets by
+    return seed
 
 
 @register

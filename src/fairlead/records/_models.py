@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from fairlead.records._cells import is_number
 from fairlead.records._errors import InputError, record_error, settings_error, warn_input
 from fairlead.records._ids import MAX_ID_LENGTH, validate_id
 from fairlead.records._labels import label_key, merge_labels, read_label
@@ -123,15 +124,10 @@ def _not_bool(value: Any) -> Any:
     return value
 
 
-def _is_number(value: Any) -> bool:
-    """A real number that is no boolean (numpy's included)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
-
-
 def _text(value: Any) -> Any:
     # A finite number is read as text (a CSV column of codes), but NaN or an infinity
     # would become the text "nan" / "inf".
-    if _is_number(value) and not math.isfinite(value):
+    if is_number(value) and not math.isfinite(value):
         raise ValueError("must be text (or a finite number read as text)")
     return value
 
@@ -145,7 +141,7 @@ def _moment(value: Any) -> Any:
     # The time rule (fairlead.records.read_time): a datetime, a date or ISO text. A
     # number is no moment (seconds, days or milliseconds since when?), though pydantic
     # would read it as seconds since 1970.
-    if isinstance(value, bool | np.bool_) or _is_number(value):
+    if isinstance(value, bool | np.bool_) or is_number(value):
         raise ValueError(EXPECTED_TIME + " (a number is no moment)")
     if isinstance(value, np.datetime64):
         return None if np.isnat(value) else value.astype("datetime64[us]").item()

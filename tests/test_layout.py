@@ -30,6 +30,7 @@ STAGES = (
     "solvers",
     "plan",
     "router",
+    "kpi",
     "datasets",
     "sim",
     "app",

@@ -36,8 +36,9 @@ from fairlead.solvers import Solution, SolveStatus, dual_bound, list_methods, so
 __version__ = "0.1.0"
 
 # Sub-packages loaded on first use: scoring pulls in scipy.stats, sim and datasets
-# are for notebooks and benchmarks; `import fairlead` stays light without them.
-_ON_DEMAND = frozenset({"datasets", "scoring", "sim"})
+# are for notebooks and benchmarks, kpi for monitoring; `import fairlead` stays light
+# without them.
+_ON_DEMAND = frozenset({"datasets", "kpi", "scoring", "sim"})
 
 
 def __getattr__(name: str) -> ModuleType:

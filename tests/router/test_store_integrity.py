@@ -368,6 +368,27 @@ def test_other_settings_are_refused_unless_asked_for_and_then_recorded(tmp_path:
         fl.Router(TEAM, POLICY, store=path)
 
 
+def test_the_rating_weights_and_a_default_the_store_predates_change_nothing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "weights.db"
+    route_many(path, 0, 5)
+    # The KPI rating's weights do not change how leads are routed.
+    with fl.Router(TEAM, {**POLICY, "rating_weights": {"plan": 1.0}}, store=path) as router:
+        assert router.route(lead(0), NOW).replayed
+    # A store written before `performance_cap` existed reads as its default (2.0) ...
+    with side(path) as db:
+        (text,) = db.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
+        settings = json.loads(text)
+        del settings["policy"]["performance_cap"]
+        db.execute("UPDATE meta SET value = ? WHERE key = 'settings'", (json.dumps(settings),))
+    with fl.Router(TEAM, POLICY, store=path) as router:
+        assert router.route(lead(0), NOW).replayed
+    # ... and any other value is a change of the rules.
+    with pytest.raises(StoreError, match=r"policy performance_cap: None in the store, 3\.0 now"):
+        fl.Router(TEAM, {**POLICY, "performance_cap": 3.0}, store=path)
+
+
 def test_a_team_change_is_accepted_and_recorded(tmp_path: Path) -> None:
     path = tmp_path / "team.db"
     route_many(path, 0, 10)

@@ -1,4 +1,4 @@
-"""The ``fairlead`` command: the demo, assigning leads from files, methods, store repair.
+"""The ``fairlead`` command: demo, assign, report, methods, repair-store.
 
 Exit codes: 0 success, 2 bad input or usage (one line on stderr starting with
 ``fairlead: error:``), 3 no assignment satisfies the policy.
@@ -16,7 +16,8 @@ from collections.abc import Callable, Collection, Sequence
 from typing import NoReturn, TextIO
 
 import fairlead as fl
-from fairlead.app._demo import DemoRun, run_demo
+from fairlead import kpi
+from fairlead.app._demo import DEMO_REPORT, DemoRun, run_demo, write_demo_report
 from fairlead.app._files import assign_files, same_file, write_plan
 from fairlead.records import FileError, Policy, file_format, read_managers, read_policy
 from fairlead.solvers import get_solver
@@ -161,83 +162,39 @@ def _strategies(run: DemoRun, label: str) -> list[tuple[str, fl.Plan]]:
 
 def _scoring_lines(run: DemoRun) -> list[str]:
     plan = run.plan
-    rows = []
+    parts = []
     for tier in fl.Tier:
         scores = [lead.score for lead, t in zip(plan.leads, plan.tiers, strict=True) if t is tier]
         if scores:
-            rows.append(
-                [
-                    tier.value,
-                    str(len(scores)),
-                    f"{sum(scores) / len(scores):.3f}",
-                    f"{min(scores):.3f}",
-                    f"{max(scores):.3f}",
-                ]
-            )
-    history = len(run.demo.history)
-    return [
-        *_wrap(
-            "Lead scoring: default rules (source, response speed, engagement, purchases, "
-            f"contacts), calibrated on {history} past leads (isotonic)",
-            indent="",
-        ),
-        *_table(["tier", "leads", "mean p", "min p", "max p"], rows),
-    ]
+            parts.append(f"{tier.value} {len(scores)} (p {sum(scores) / len(scores):.2f})")
+    return _wrap(
+        f"Lead scoring: {', '.join(parts)}, calibrated on {len(run.demo.history)} past leads",
+        indent="",
+    )
 
 
 def _touch_lines(run: DemoRun) -> list[str]:
-    segments = Counter(run.segments.values())
-    per = run.touches.per_manager()
-    reasons: dict[str, Counter[str]] = {}
-    for task in run.touches.tasks:
-        reasons.setdefault(task.manager_id, Counter())[task.reason_code] += 1
     load = run.plan.policy.touch_load
-    rows = [
-        [
-            mg["id"],
-            str(per.get(mg["id"], 0)),
-            f"{per.get(mg['id'], 0) * load:g}",
-            ", ".join(f"{code} {n}" for code, n in reasons.get(mg["id"], Counter()).most_common(4)),
-        ]
-        for mg in run.managers
-    ]
-    first = run.touches.tasks[0] if run.touches.tasks else None
-    lines = [
-        *_wrap(
-            f"Client base: {len(run.segments)} clients; RFM segments: "
-            + ", ".join(f"{name} {n}" for name, n in segments.most_common()),
-            indent="",
-        ),
-        f"Touch plan this week ({len(run.touches.tasks)} contacts; each takes "
-        f"{load:g} of a lead slot)",
-        *_table(["manager", "touches", "slots", "why"], rows, left=(0, 3)),
-    ]
+    lines = _wrap(
+        f"Touch plan this week: {len(run.touches.tasks)} contacts with {len(run.segments)} "
+        f"existing clients (each takes {load:g} of a lead slot)",
+        indent="",
+    )
     for note in run.touches.notes():
         lines += _wrap(note)
-    if first is not None:
-        lines += _wrap(f"e.g. {first.manager_id} -> {first.customer}: {first.why}; {first.action}")
     return lines
 
 
 def _performance_lines(run: DemoRun) -> list[str]:
-    perf = run.performance
-    rows = []
-    for row in perf.to_records():
-        rows.append(
-            [
-                row["manager_id"],
-                str(row["leads"]),
-                f"{100 * row['conversion']:.1f}%",
-                f"{100 * row['conversion_shrunk']:.1f}%",
-                f"{row.get('avg_deal_shrunk', float('nan')):.0f}",
-                f"{row.get('response_minutes_shrunk', float('nan')):.0f}",
-                f"{row['index']:.2f}",
-            ]
-        )
-    return [
-        "Manager performance over the history (shrunk towards the team by empirical Bayes)",
-        *_table(["manager", "leads", "conv", "conv*", "deal*", "reply min*", "index"], rows),
-    ]
+    rows = run.performance.to_records()
+    low = min(rows, key=lambda row: row["index"])
+    high = max(rows, key=lambda row: row["index"])
+    return _wrap(
+        "Manager performance over the history, adjusted for few leads: "
+        f"index {low['index']:.2f} ({low['manager_id']}) to {high['index']:.2f} "
+        f"({high['manager_id']})",
+        indent="",
+    )
 
 
 def _comparison(runs: list[tuple[str, fl.Plan]]) -> list[str]:
@@ -287,6 +244,23 @@ def _comparison(runs: list[tuple[str, fl.Plan]]) -> list[str]:
     return lines
 
 
+def _demo_report_lines(args: argparse.Namespace, run: DemoRun) -> list[str]:
+    """Write the demo quarter's report; the lines that say where it is."""
+    try:
+        done = write_demo_report(args.report, lang=args.lang, demo=run.demo)
+    except ImportError as exc:  # the report extra is not installed
+        return _wrap(f"report: not written ({exc})", indent="")
+    log = done.log
+    span = f"{log.start:%d %b} - {log.end:%d %b %Y}" if log.start and log.end else "no events"
+    return [
+        *_wrap(
+            f"Report on the same team's quarter ({span}, {len(log)} events, with its sales plan):",
+            indent="",
+        ),
+        f"report: {done.path}",
+    ]
+
+
 def _run_demo(args: argparse.Namespace, out: TextIO) -> int:
     run = run_demo(args.method)
     plan = run.plan
@@ -312,17 +286,15 @@ def _run_demo(args: argparse.Namespace, out: TextIO) -> int:
             f"{len(plan.managers)} managers ({available} available, "
             f"{plan.capacity.free.sum():.0f} free slots); policy: {_policy_words(plan.policy)}"
         ),
-        "",
         *_scoring_lines(run),
-        "",
         *_touch_lines(run),
-        "",
         *_performance_lines(run),
         "",
-        "Values: a conversion model learned from the history (manager effects per tier, shrunk)",
         f"Assignment by {plan.method} ({plan.status.value}): "
         f"{len(plan.leads) - len(plan.unassigned)} of {len(plan.leads)} leads placed, "
         f"{plan.expected_value:.2f} expected conversions",
+        "  (values from a conversion model learned from the history)",
+        f"Fairness: {plan.fairness.summary()}",
         *_table(
             [
                 "id",
@@ -343,13 +315,7 @@ def _run_demo(args: argparse.Namespace, out: TextIO) -> int:
     ]
     if plan.message:
         lines += _wrap(plan.message)
-    lines += [
-        "",
-        "Fairness: each manager's share of the placed leads against their target share",
-        str(plan.fairness),
-        "",
-        "Why these managers (see also: fairlead demo --explain LEAD_ID ...)",
-    ]
+    lines += ["", "Why these managers (see also: fairlead demo --explain LEAD_ID ...)"]
     for lead_id in explain:
         lines += _wrap(str(plan.explain(lead_id)))
     lines += [
@@ -358,15 +324,22 @@ def _run_demo(args: argparse.Namespace, out: TextIO) -> int:
         *_comparison(runs),
     ]
     print("\n".join(lines), file=out)
+    if not args.no_report:
+        out.flush()  # the assignment shows while the report is drawn
+        print("\n".join(["", *_demo_report_lines(args, run)]), file=out)
     return EXIT_OK
 
 
 # ---------------------------------------------------------------------------- assign
 
 
-def _check_out_is_no_input(args: argparse.Namespace) -> None:
-    """Refuse an --out that names one of the input files: the plan would replace it."""
-    for option in ("leads", "managers", "policy"):
+def _check_out_is_no_input(
+    args: argparse.Namespace,
+    options: Sequence[str] = ("leads", "managers", "policy"),
+    written: str = "the plan",
+) -> None:
+    """Refuse an --out that names one of the input files: the output would replace it."""
+    for option in options:
         given = getattr(args, option)
         if given is not None and same_file(args.out, given):
             if args.out == given:
@@ -374,7 +347,7 @@ def _check_out_is_no_input(args: argparse.Namespace) -> None:
             else:
                 what = f"--out {args.out!r} is the same file as --{option} {given!r}"
             raise FileError(
-                f"{what}; write the plan to another file",
+                f"{what}; write {written} to another file",
                 source=args.out,
                 field="out",
                 value=args.out,
@@ -401,6 +374,48 @@ def _run_assign(args: argparse.Namespace, out: TextIO) -> int:
         warning = f"fairlead: warning: {plan.method} {plan.status.value}: {plan.message}"
         print(" ".join(warning.split()), file=sys.stderr)
         return EXIT_POLICY_BROKEN
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- report
+
+_REPORT_SUFFIXES = (".html", ".htm")
+
+
+def _check_report_out(out: str) -> None:
+    if not out.lower().endswith(_REPORT_SUFFIXES):
+        raise FileError(
+            f"--out {out!r}: the report is an HTML file; name it with .html",
+            source=out,
+            field="out",
+            value=out,
+        )
+
+
+def _run_report(args: argparse.Namespace, out: TextIO) -> int:
+    # Fail before any work: an output that is an input, a wrong suffix.
+    _check_out_is_no_input(args, ("events", "plan", "managers", "policy"), "the report")
+    _check_report_out(args.out)
+    log = kpi.read_events(args.events, now=args.now)
+    plan = kpi.read_sales_plan(args.plan) if args.plan is not None else None
+    managers = read_managers(args.managers) if args.managers is not None else None
+    rules = read_policy(args.policy) if args.policy is not None else None
+    try:
+        kpi.report(
+            log,
+            plan,
+            period=args.period,
+            lang=args.lang,
+            managers=managers,
+            policy=rules,
+            now=args.now,
+            timezone=args.timezone,
+            out=args.out,
+        )
+    except ImportError as exc:  # the report extra is not installed
+        _error(str(exc))
+        return EXIT_INPUT
+    print(f"wrote the report to {args.out}", file=out)
     return EXIT_OK
 
 
@@ -483,6 +498,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="LEAD_ID",
         help="leads to explain (default: the first hot, warm and cold lead)",
     )
+    demo.add_argument(
+        "--report",
+        default=DEMO_REPORT,
+        metavar="FILE",
+        help=f"where to write the demo quarter's report (default: {DEMO_REPORT})",
+    )
+    demo.add_argument(
+        "--lang", default="en", choices=("en", "ru"), help="the report's language (default: en)"
+    )
+    demo.add_argument(
+        "--no-report", action="store_true", help="print the assignment only; write no report"
+    )
     demo.set_defaults(run=_run_demo)
 
     run = commands.add_parser(
@@ -510,6 +537,54 @@ def _parser() -> argparse.ArgumentParser:
         help="solver (default: auto); see 'fairlead methods'",
     )
     run.set_defaults(run=_run_assign)
+
+    report = commands.add_parser(
+        "report",
+        help="write the head of sales' report (one HTML file) from a CRM event log",
+        description=(
+            "Read an event log (CSV or JSON; see docs/kpi.md), and optionally a sales "
+            "plan, the team and a policy, and write one self-contained HTML page: plan "
+            "and fact, what the plan takes, the funnel, response times, fair shares, the "
+            "rating, client satisfaction and retention, and what needs attention."
+        ),
+    )
+    report.add_argument("--events", required=True, metavar="FILE", help="event log, .csv or .json")
+    report.add_argument(
+        "--plan", metavar="FILE", help="sales plan, .csv or .json: period, manager_id, revenue"
+    )
+    report.add_argument(
+        "--managers", metavar="FILE", help="the team, .csv or .json (names, capacity)"
+    )
+    report.add_argument(
+        "--policy", metavar="FILE", help="policy settings, .json (default: defaults)"
+    )
+    report.add_argument(
+        "--period",
+        default="week",
+        choices=kpi.PERIODS,
+        help="the report's columns: day, week (default) or month",
+    )
+    report.add_argument(
+        "--lang", default="en", choices=("en", "ru"), help="language: en (default) or ru"
+    )
+    report.add_argument(
+        "--timezone",
+        default="UTC",
+        metavar="ZONE",
+        help="the team's time zone, e.g. Europe/Moscow (default: UTC)",
+    )
+    report.add_argument(
+        "--now",
+        metavar="TIME",
+        help="the report's moment, ISO 8601 (default: the last event of the log)",
+    )
+    report.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="the report, .html (replaced if it exists; never one of the inputs)",
+    )
+    report.set_defaults(run=_run_report)
 
     listing = commands.add_parser("methods", help="list the assignment methods")
     listing.set_defaults(run=_run_methods)

@@ -9,18 +9,25 @@
 4. A conversion model p(lead, manager) learned from the history (manager effects
    per tier, shrunk by empirical Bayes) gives the value of each pair.
 5. :func:`fairlead.assign` with that model.
+
+Then the monitoring side: :func:`write_demo_report` writes the head of sales' report
+(:func:`fairlead.kpi.report`) for the same team's simulated quarter up to
+:data:`~fairlead.datasets.DEMO_NOW`, with its monthly sales plan.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from fairlead.datasets import Demo, load_demo
+from fairlead import kpi
+from fairlead.datasets import DEMO_NOW, Demo, demo_path, load_demo
 from fairlead.plan import Plan, PolicyBrokenWarning, assign
 from fairlead.scoring import (
     ConversionModel,
@@ -33,6 +40,8 @@ from fairlead.scoring import (
 )
 
 FEATURES = ("points", "source", "product")
+#: Where ``fairlead demo`` writes the report unless told otherwise (working directory).
+DEMO_REPORT = "fairlead-demo-report.html"
 
 
 @dataclass(frozen=True)
@@ -148,3 +157,43 @@ def run_demo(method: str = "auto", demo: Demo | None = None) -> DemoRun:
         managers=managers,
         plan=plan,
     )
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    """The demo quarter's report as written: where, and what it covers."""
+
+    path: Path
+    log: kpi.EventLog
+
+
+def write_demo_report(
+    path: str | os.PathLike[str] = DEMO_REPORT, *, lang: str = "en", demo: Demo | None = None
+) -> DemoReport:
+    """Write the report of the demo team's simulated quarter (weekly, with its plan).
+
+    The event log and the monthly sales plan are the embedded ``demo_events.csv`` and
+    ``demo_sales_plan.csv``; the team (names, capacity) and policy are the demo's.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from fairlead.app._demo import write_demo_report
+    >>> done = write_demo_report(pathlib.Path(tempfile.mkdtemp()) / "report.html")
+    >>> done.path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    True
+    """
+    demo = load_demo() if demo is None else demo
+    log = kpi.read_events(demo_path("demo_events.csv"), now=DEMO_NOW)
+    plan = kpi.read_sales_plan(demo_path("demo_sales_plan.csv"))
+    kpi.report(
+        log,
+        plan,
+        period="week",
+        lang=lang,
+        managers=demo.managers,
+        policy=demo.policy,
+        now=DEMO_NOW,
+        out=path,
+    )
+    return DemoReport(Path(os.path.abspath(path)), log)

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from fairlead.records import (
     EXPECTED_TIME,
+    MAX_ID_LENGTH,
     FileError,
     InputError,
     epoch_seconds,
@@ -107,7 +108,7 @@ def present(values: ObjectArray) -> BoolArray:
     try:
         # Whole-array comparisons first (None, NaN: the only value unequal to itself).
         with np.errstate(invalid="ignore"):
-            empty = np.equal(values, None) | np.not_equal(values, values) | np.equal(values, "")
+            empty = (values == None) | np.not_equal(values, values) | np.equal(values, "")  # noqa: E711
         empty = np.asarray(empty, dtype=bool)
     except (TypeError, ValueError):  # cells such as pandas.NA refuse to compare
         return ~np.asarray(_BLANK(values), dtype=bool)
@@ -140,15 +141,14 @@ def factorize(values: ObjectArray) -> tuple[list[Any], Int64Array]:
     >>> import numpy as np
     >>> factorize(np.array(["b", "a", "b", 1, True], dtype=object))
     (['b', 'a', 1, True], array([0, 1, 0, 2, 3]))
+    >>> factorize(np.array(["b", "a", "b"]))
+    (['b', 'a'], array([0, 1, 0]))
     """
-    if values.dtype.kind in "iufUM":
+    if values.dtype.kind == "U":
+        return _factorize_text(values)
+    if values.dtype.kind in "iufM":
         uniques, first, inverse = np.unique(values, return_index=True, return_inverse=True)
-        order = np.argsort(first, kind="stable")
-        rank = np.empty(order.size, dtype=np.int64)
-        rank[order] = np.arange(order.size)
-        return [u.item() if isinstance(u, np.generic) else u for u in uniques[order]], rank[
-            inverse.ravel()
-        ]
+        return _first_seen([u.item() for u in uniques], first, inverse.ravel())
     seen: dict[tuple[type, Any], int] = {}
     codes = np.fromiter(
         (seen.setdefault((v.__class__, v), len(seen)) for v in values.tolist()),
@@ -156,6 +156,44 @@ def factorize(values: ObjectArray) -> tuple[list[Any], Int64Array]:
         count=values.size,
     )
     return [v for _, v in seen], codes
+
+
+def _first_seen(
+    uniques: list[Any], first: Int64Array, inverse: Int64Array
+) -> tuple[list[Any], Int64Array]:
+    """Sorted distinct values recoded in order of their first row."""
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return [uniques[k] for k in order], rank[inverse]
+
+
+def _factorize_text(values: ObjectArray) -> tuple[list[Any], Int64Array]:
+    """:func:`factorize` of a numpy text array, by the strings' hashes (no string sort)."""
+    hashes = _text_hashes(values)
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    if not bool(np.all(values == values[first][inverse])):  # two strings share a hash
+        uniques, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+        return _first_seen([str(u) for u in uniques], first, inverse.ravel())
+    return _first_seen([str(values[k]) for k in first], first, inverse)
+
+
+_FNV_OFFSET = np.uint64(14695981039346656037)
+_FNV_PRIME = np.uint64(1099511628211)
+
+
+def _text_hashes(values: ObjectArray) -> npt.NDArray[Any]:
+    """A 64-bit hash of each string of a numpy text array (FNV-1a over its characters)."""
+    width = values.dtype.itemsize // 4
+    if width > 32 or values.size == 0:  # long text: Python's own hash, one by one
+        return np.fromiter(map(hash, values.tolist()), dtype=np.int64, count=values.size)
+    codes = np.ascontiguousarray(values).view(np.uint32).reshape(values.size, width)
+    out = np.full(values.size, _FNV_OFFSET, dtype=np.uint64)
+    for k in range(width):
+        out ^= codes[:, k].astype(np.uint64)
+        out *= _FNV_PRIME
+    return out
 
 
 class _RefusedError(Exception):
@@ -168,12 +206,39 @@ def read_id_column(
     values: ObjectArray, rows: Int64Array, locator: Locator, column: str
 ) -> tuple[Int64Array, tuple[str, ...]]:
     """Ids by the id rule as codes into a table of distinct ids (first-seen order)."""
+    if values.dtype.kind in "iuf":
+        uniques: ObjectArray = values
+        inverse = np.arange(values.size, dtype=np.int64)
+    else:  # each distinct cell read once
+        found, inverse = factorize(values)
+        if values.dtype.kind == "U" and _plain_ids(np.array(found, dtype=values.dtype)):
+            return inverse, tuple(found)  # distinct ids already, in first-seen order
+        uniques = np.empty(len(found), dtype=object)
+        uniques[:] = found
     try:
-        ids = read_ids(values, column, field=column)
+        ids = read_ids(uniques, column, field=column)
     except InputError as exc:
-        bad = int(rows[exc.row]) if exc.row is not None else int(rows[0])
-        raise locator.error(bad, column, "must be text or a whole number", exc.value) from None
-    return _codes(ids)
+        k = int(exc.row) if exc.row is not None else 0
+        bad = int(np.flatnonzero(inverse == k)[0])
+        raise locator.error(
+            int(rows[bad]), column, "must be text or a whole number", exc.value
+        ) from None
+    codes, names = _codes(ids)
+    return codes[inverse], names
+
+
+def _plain_ids(texts: ObjectArray) -> bool:
+    """Whether numpy text already holds ids as the id rule writes them (the common case)."""
+    if texts.size == 0 or texts.dtype.itemsize // 4 > MAX_ID_LENGTH:
+        return texts.size == 0
+    length = np.char.str_len(texts)
+    # numpy text drops trailing NULs; one inside shows as a zero code before the end
+    codes = texts.view(np.uint32).reshape(texts.size, -1)
+    return bool(
+        np.all(length > 0)
+        and np.all(np.char.strip(texts) == texts)
+        and np.all(np.count_nonzero(codes, axis=1) == length)
+    )
 
 
 def _codes(keys: ObjectArray) -> tuple[Int64Array, tuple[str, ...]]:
@@ -195,17 +260,25 @@ def read_label_column(
 ) -> tuple[Int64Array, tuple[str, ...]]:
     """Labels matched by the label rule; each shown as first given."""
     texts, inverse = _each_unique(values, rows, _text, locator, column)
-    keys = np.array([label_key(t) for t in texts], dtype=object)[inverse]
-    codes, _ = _codes(keys)
     # Each label is shown as first given: "Hot" and "hot" are one label, shown "Hot".
-    _, first = np.unique(codes, return_index=True)
-    return codes, tuple(texts[int(inverse[k])] for k in first)
+    keys, key_of_text = factorize(np.array([label_key(t) for t in texts], dtype=object))
+    _, first = np.unique(key_of_text, return_index=True)
+    return key_of_text[inverse], tuple(texts[int(k)] for k in first[: len(keys)])
 
 
 def read_text_column(
     values: ObjectArray, rows: Int64Array, locator: Locator, column: str
 ) -> ObjectArray:
     """Free text, trimmed."""
+    if values.dtype.kind == "U":  # numpy text: trimmed at once
+        trimmed = np.char.strip(values)
+        blank = np.flatnonzero(trimmed == "")
+        if blank.size:
+            k = int(blank[0])
+            raise locator.error(
+                int(rows[k]), column, "is blank (leave the cell empty for no value)", values[k]
+            )
+        return trimmed.astype(object)
     texts, inverse = _each_unique(values, rows, _text, locator, column)
     return np.array(texts, dtype=object)[inverse] if texts else np.empty(0, dtype=object)
 

@@ -137,7 +137,11 @@ class Owners:
 
     def at(self, leads: Int64Array, moments: Int64Array) -> tuple[Int64Array, Int64Array]:
         """Manager holding each lead at each moment (-1 none) and when they got it."""
-        key = leads * self._span + (moments - self._t0)
+        if self._key.size == 0:  # no assignment in the log: nobody holds anything
+            return np.full(leads.size, -1, dtype=np.int64), np.full(leads.size, _NONE)
+        # A moment outside the log's span is read at its edge, so a key never reaches
+        # into the range of the next or previous lead.
+        key = leads * self._span + np.clip(moments - self._t0, -1, self._span - 2)
         k = np.searchsorted(self._key, key, side="right") - 1
         ok = k >= 0
         ok[ok] = self._lead[k[ok]] == leads[ok]
@@ -151,7 +155,8 @@ def funnel_order(log: EventLog, funnel: Sequence[str] | None) -> tuple[Int64Arra
 
     With ``funnel`` given, its stages in its order (a stage in the log but not in the
     funnel is an error naming it). Without, stages ordered by how many leads reached
-    them, most first (a funnel narrows), ties by first appearance.
+    them, most first (a funnel narrows); ties by the moment each was first reached,
+    then by name, so the order of the log's rows does not matter.
     """
     codes, names = log.labels["stage"]
     position = np.full(len(names), -1, dtype=np.int64)
@@ -176,7 +181,11 @@ def funnel_order(log: EventLog, funnel: Sequence[str] | None) -> tuple[Int64Arra
         if pairs is not None
         else np.zeros(len(names), dtype=np.int64)
     )
-    order = np.lexsort((np.arange(len(names)), -reach))
+    # Ties: the stage reached first in time, then by name (never by the rows' order).
+    first = np.full(len(names), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, codes[rows], log.at[rows])
+    by_name = np.argsort(np.argsort(np.array([label_key(n) for n in names], dtype=object)))
+    order = np.lexsort((by_name, first, -reach))
     position[order] = np.arange(len(names))
     return position, tuple(names[k] for k in order)
 

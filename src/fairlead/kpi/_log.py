@@ -280,7 +280,9 @@ def build_log(
         "row": all_rows,
     }
     keep, duplicates = duplicate_rows(fields, locator)
-    order = np.lexsort((all_rows[keep], kind[keep], at[keep]))
+    # By moment, then life order; a stable sort keeps the input order of equal rows.
+    # (Moments are within datetime's years 1-9999, so the key cannot overflow.)
+    order = np.argsort(at[keep] * len(schema.EVENT_TYPES) + kind[keep], kind="stable")
     chosen = np.flatnonzero(keep)[order]
     out_of_order = int(np.count_nonzero(np.diff(at) < 0))
     sorted_fields = _take(fields, chosen)
@@ -332,6 +334,11 @@ def _read_types(values: ObjectArray, locator: Locator) -> npt.NDArray[np.int8]:
     return table[codes]
 
 
+def _a(column: str) -> str:
+    """``a lead_id``, ``an amount``."""
+    return f"{'an' if column[0] in 'aeiou' else 'a'} {column}"
+
+
 def _check_uses(
     kind: npt.NDArray[np.int8],
     given: Mapping[str, BoolArray],
@@ -356,7 +363,7 @@ def _check_uses(
             missing = np.flatnonzero(required)
             if missing.size:
                 name = schema.EVENT_TYPES[kind[missing[0]]]
-                note(missing, column, f"a {name!r} event needs a {column}", False)
+                note(missing, column, f"a {name!r} event needs {_a(column)}", False)
             continue
         extra = np.flatnonzero(has & ~allowed)
         if extra.size:
@@ -365,7 +372,7 @@ def _check_uses(
         missing = np.flatnonzero(required & ~has)
         if missing.size:
             name = schema.EVENT_TYPES[kind[missing[0]]]
-            note(missing, column, f"a {name!r} event needs a {column}", False)
+            note(missing, column, f"a {name!r} event needs {_a(column)}", False)
     for type_name, options in schema.ONE_OF:
         of_type = kind == schema.TYPE_CODE[type_name]
         has_any = np.zeros(kind.size, dtype=bool)

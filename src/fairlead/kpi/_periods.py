@@ -45,7 +45,7 @@ def zone(name: str, what: str = "timezone") -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError):
         raise InputError(
             f"{what} must be an IANA time zone such as 'Europe/Moscow', got {name!r}",
-            field="timezone",
+            field=what,
             value=name,
         ) from None
 
@@ -72,10 +72,28 @@ def zone_offsets(at: Int64Array, tz: ZoneInfo) -> Int64Array:
     """
     if at.size == 0:
         return np.zeros(0, dtype=np.int64)
-    lo, hi = int(at.min()), int(at.max())
+    changes, values = zone_changes(int(at.min()), int(at.max()), tz)
+    index = np.searchsorted(changes, at, side="right") - 1
+    return values[index]
+
+
+def zone_changes(lo: int, hi: int, tz: ZoneInfo) -> tuple[Int64Array, Int64Array]:
+    """The zone's offsets from ``lo`` to ``hi`` (epoch seconds) as a step function.
+
+    Returns the moments the offset changes, sorted (the first is before ``lo``), and
+    the offset from each on: the offset at ``t`` in ``[lo, hi]`` is ``values[k]`` for
+    the last ``changes[k] <= t``.
+
+    Examples
+    --------
+    >>> from zoneinfo import ZoneInfo
+    >>> changes, values = zone_changes(1767225600, 1798761600, ZoneInfo("Europe/Berlin"))
+    >>> changes[1:].tolist(), values.tolist()           # 2026: DST from March to October
+    ([1774746000, 1792890000], [3600, 7200, 3600])
+    """
     grid = list(range(lo - lo % _HOUR, hi + _HOUR, _HOUR))
     offsets = [_offset(tz, s) for s in grid]
-    changes = [lo - 1]
+    changes = [grid[0] - 1]  # offsets[0] holds from grid[0] <= lo on
     values = [offsets[0]]
     for k in range(1, len(grid)):
         if offsets[k] != offsets[k - 1]:
@@ -88,8 +106,7 @@ def zone_offsets(at: Int64Array, tz: ZoneInfo) -> Int64Array:
                     right = mid
             changes.append(right)
             values.append(offsets[k])
-    index = np.searchsorted(np.asarray(changes), at, side="right") - 1
-    return np.asarray(values, dtype=np.int64)[index]
+    return np.asarray(changes, dtype=np.int64), np.asarray(values, dtype=np.int64)
 
 
 def local_seconds(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 import fairlead.kpi._schema as schema
 from fairlead.kpi._cells import Int64Array, Locator
@@ -109,39 +110,107 @@ def _same_as_previous(keys: tuple[np.ndarray[Any, Any], ...], order: Int64Array)
     return same
 
 
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_SHIFT = np.uint64(31)
+
+
+def _hash_of_rows(fields: dict[str, Any], *, with_id: bool) -> npt.NDArray[np.uint64]:
+    """A 64-bit hash of every column of each row: equal rows have equal hashes."""
+    columns: list[np.ndarray[Any, Any]] = [fields["kind"].astype(np.int64), fields["at"]]
+    columns += [fields[name] for name in ("lead", "client", "manager")]
+    columns += [codes for codes, _ in fields["labels"].values()]
+    for values in fields["numbers"].values():
+        columns.append((np.where(np.isnan(values), np.inf, values) + 0.0).view(np.int64))
+    columns.append(fields["complaint"].astype(np.int64))
+    texts = list(fields["texts"].values()) + ([fields["event_id"]] if with_id else [])
+    # A text column empty in every row tells no rows apart: left out.
+    columns += [_text_hashes(values) for values in texts if (values != None).any()]  # noqa: E711
+    return _mix(columns)
+
+
+def _text_hashes(values: np.ndarray[Any, Any]) -> Int64Array:
+    return np.fromiter(map(hash, values.tolist()), dtype=np.int64, count=values.size)
+
+
+def _mix(columns: list[np.ndarray[Any, Any]]) -> npt.NDArray[np.uint64]:
+    out = np.zeros(columns[0].size, dtype=np.uint64)
+    for column in columns:
+        out = (out ^ np.ascontiguousarray(column, dtype=np.int64).view(np.uint64)) * _MIX
+        out ^= out >> _SHIFT
+    return out
+
+
+def _shared(hashes: npt.NDArray[Any]) -> Int64Array:
+    """Rows whose hash another row has too, in row order."""
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    same = ordered[1:] == ordered[:-1]
+    flag = np.zeros(hashes.size, dtype=bool)
+    flag[order[1:][same]] = True
+    flag[order[:-1][same]] = True
+    return np.flatnonzero(flag)
+
+
+def _subset(fields: dict[str, Any], rows: Int64Array) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name == "labels":
+            out[name] = {k: (codes[rows], names) for k, (codes, names) in value.items()}
+        elif isinstance(value, dict):
+            out[name] = {k: v[rows] for k, v in value.items()}
+        else:
+            out[name] = value[rows]
+    return out
+
+
+def _same_id_same_content(part: dict[str, Any], locator: Locator) -> None:
+    """Refuse two rows with one event id and different content, naming both rows."""
+    event_id, row = part["event_id"], part["row"]
+    ids = _text_codes(event_id)
+    order = np.lexsort((row, ids))
+    same_id = ids[order][1:] == ids[order][:-1]
+    if not same_id.any():
+        return
+    same_row = _same_as_previous(_signature(part), order)
+    clash = np.flatnonzero(same_id & ~same_row)
+    if clash.size:
+        first, second = int(row[order[clash[0]]]), int(row[order[clash[0] + 1]])
+        raise locator.error(
+            second,
+            "event_id",
+            f"the same event id as {locator.where(first)} with other content",
+            event_id[order[clash[0] + 1]],
+        )
+
+
 def duplicate_rows(fields: dict[str, Any], locator: Locator) -> tuple[Any, Finding | None]:
     """Rows to keep, and the finding about exact duplicates.
 
     Two rows are the same event when every column is equal; with ``event_id`` given,
     rows with the same id must be equal in every column, or the log is refused,
-    naming both rows.
+    naming both rows. Rows are first matched by a hash of their columns; only rows
+    whose hash repeats are compared column by column.
     """
     n = int(fields["kind"].size)
     keep = np.ones(n, dtype=bool)
     if n < 2:
         return keep, None
-    keys = _signature(fields)
     event_id = fields["event_id"]
     has_id = event_id != None  # noqa: E711
     if has_id.any():
-        ids = _text_codes(event_id)
-        order = np.lexsort((np.arange(n), ids))
-        same_id = (ids[order][1:] == ids[order][:-1]) & has_id[order][1:]
-        if same_id.any():
-            same_row = _same_as_previous(keys, order)
-            clash = np.flatnonzero(same_id & ~same_row)
-            if clash.size:
-                first, second = int(order[clash[0]]), int(order[clash[0] + 1])
-                raise locator.error(
-                    second,
-                    "event_id",
-                    f"the same event id as {locator.where(first)} with other content",
-                    event_id[second],
-                )
+        with_id = np.flatnonzero(has_id)
+        rows = with_id[_shared(_text_hashes(event_id[with_id]))]
+        if rows.size:
+            _same_id_same_content(_subset(fields, rows), locator)
+    rows = _shared(_hash_of_rows(fields, with_id=True))
+    if rows.size == 0:
+        return keep, None
     # Exact duplicates, with or without event ids: sort by every key, compare neighbours.
-    order = np.lexsort((np.arange(n), *reversed(keys)))
-    same = _same_as_previous((*keys, _text_codes(event_id)), order)
-    dropped = order[1:][same]
+    part = _subset(fields, rows)
+    keys = (*_signature(part), _text_codes(part["event_id"]))
+    order = np.lexsort((np.arange(rows.size), *reversed(keys)))
+    same = _same_as_previous(keys, order)
+    dropped = rows[order[1:][same]]
     if dropped.size == 0:
         return keep, None
     keep[dropped] = False

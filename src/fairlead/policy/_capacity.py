@@ -95,7 +95,20 @@ def water_fill(weights: FloatArray, caps: FloatArray, total: float) -> FloatArra
 
 
 def share_weights(managers: Sequence[Manager], policy: Policy, free: FloatArray) -> FloatArray:
-    """Relative target share of each manager before capping by capacity."""
+    """Relative target share of each manager before capping by capacity.
+
+    With ``target_share="performance"`` each manager weighs free capacity times their
+    performance (1.0 without one), kept within ``[performance_floor, performance_cap]``.
+
+    Examples
+    --------
+    >>> from fairlead import Manager, Policy
+    >>> team = [Manager(id=m, max_active_leads=10, performance=p)
+    ...         for m, p in [("star", 5.0), ("avg", 1.0), ("weak", 0.1)]]
+    >>> free = np.full(3, 10.0)
+    >>> (share_weights(team, Policy(target_share="performance"), free) * 2).tolist()
+    [20.0, 10.0, 5.0]
+    """
     if policy.target_share == "equal":
         return (free > 0).astype(np.float64)
     if policy.target_share == "performance":
@@ -104,6 +117,8 @@ def share_weights(managers: Sequence[Manager], policy: Policy, free: FloatArray)
             dtype=np.float64,
         )
         index = np.maximum(index, policy.performance_floor)
+        if policy.performance_cap is not None:
+            index = np.minimum(index, policy.performance_cap)
         top = float(index.max(initial=0.0))
         return free * (index / top if top > 0 else index)  # relative: huge indices can't overflow
     return free.copy()

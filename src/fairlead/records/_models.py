@@ -370,6 +370,44 @@ def _refuse_doubled_keys(value: Any, what: str, where: str) -> None:
         seen[norm] = key
 
 
+#: The parts of the managers' rating (``fairlead.kpi.rating``) and their default weights.
+RATING_WEIGHTS: dict[str, float] = {"plan": 0.4, "conversion": 0.3, "response": 0.15, "csat": 0.15}
+
+
+def _default_rating_weights() -> dict[str, float]:
+    return dict(RATING_WEIGHTS)
+
+
+def _read_rating_weights(value: Any) -> Any:
+    """Rating weights with every part named by the label rule (0 for a part left out).
+
+    Unknown or doubled names and booleans are refused, naming the part.
+    """
+    if not isinstance(value, Mapping):
+        return value  # the field's type check refuses it
+    _refuse_doubled_keys(value, "part", "rating_weights")
+    weights: dict[Any, Any] = dict.fromkeys(RATING_WEIGHTS, 0.0)
+    for key, weight in value.items():
+        name = label_key(key) if isinstance(key, str) else key
+        if name not in RATING_WEIGHTS:
+            known = ", ".join(RATING_WEIGHTS)
+            raise ValueError(f"rating_weights names an unknown part {key!r} (the parts: {known})")
+        _factor(weight, f"rating_weights[{name!r}]")
+        weights[name] = weight
+    return weights
+
+
+def _check_rating_weights(value: dict[str, float]) -> dict[str, float]:
+    """Each weight finite and >= 0, and some weight above 0."""
+    for name, weight in value.items():
+        if not (math.isfinite(weight) and weight >= 0):
+            raise ValueError(f"rating_weights[{name!r}] must be finite and >= 0, got {weight:g}")
+    if not sum(value.values()) > 0:
+        shown = ", ".join(f"{name} {weight:g}" for name, weight in value.items())
+        raise ValueError(f"rating_weights must give some part a weight above 0, got {shown}")
+    return value
+
+
 def _default_level_factors() -> dict[Tier, dict[Level, float]]:
     return {
         Tier.HOT: {Level.TRAINEE: 0.5, Level.JUNIOR: 0.75, Level.MIDDLE: 1.0, Level.SENIOR: 1.25},
@@ -391,6 +429,10 @@ class Policy(InputModel):
     performance_floor : float, default 0.5
         With ``target_share="performance"``, a manager's performance counts as at
         least this (1.0 = team average), so nobody's share collapses.
+    performance_cap : float or None, default 2.0
+        With ``target_share="performance"``, a manager's performance counts as at
+        most this, so one star does not take the whole batch; at least
+        ``performance_floor``. ``None``: no cap.
     balance_tolerance : float or None, default 0.2
         Each manager's count stays within ``±balance_tolerance`` of their target
         (0.2 = ±20 %). ``None`` drops the band: only capacity limits loads.
@@ -436,6 +478,12 @@ class Policy(InputModel):
         fairness) and then value.
     time_limit : float, optional
         Seconds the solver may take (CP-SAT, the LP method); default per method.
+    rating_weights : dict, default plan 0.4, conversion 0.3, response 0.15, csat 0.15
+        Weight of each part of the managers' rating (:func:`fairlead.kpi.rating`):
+        ``plan`` (plan attainment), ``conversion``, ``response`` (first-contact
+        time) and ``csat`` (client satisfaction). Each weight finite and ``>= 0``,
+        their sum ``> 0``; a part left out weighs 0; names follow the label rule
+        and another name is refused.
 
     The balance band is ``[floor(target (1 - t)), ceil(target (1 + t))]`` leads: it
     is rounded outward to whole leads, so with few leads it is wider than ``±t``.
@@ -452,6 +500,7 @@ class Policy(InputModel):
 
     target_share: Literal["capacity", "equal", "performance"] = "capacity"
     performance_floor: float = Field(default=0.5, ge=0.0, allow_inf_nan=False)
+    performance_cap: float | None = Field(default=2.0, ge=0.0, allow_inf_nan=False)
     balance_tolerance: float | None = Field(default=0.2, ge=0.0, allow_inf_nan=False)
     qualification_required: bool = True
     hot_min_level: Level | None = Level.MIDDLE
@@ -470,9 +519,11 @@ class Policy(InputModel):
     effort_by_level: dict[Level, float] | None = None
     objective: Literal["value", "maxmin"] = "value"
     time_limit: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
+    rating_weights: dict[str, float] = Field(default_factory=_default_rating_weights)
 
     _numbers = field_validator(
         "performance_floor",
+        "performance_cap",
         "balance_tolerance",
         "hot_threshold",
         "warm_threshold",
@@ -509,6 +560,16 @@ class Policy(InputModel):
                 shown = level.value if isinstance(level, enum.Enum) else level
                 _factor(factor, f"effort_by_level[{shown!r}]")
         return value
+
+    @field_validator("rating_weights", mode="before")
+    @classmethod
+    def _known_rating_parts(cls, value: Any) -> Any:
+        return _read_rating_weights(value)
+
+    @field_validator("rating_weights")
+    @classmethod
+    def _usable_rating_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        return _check_rating_weights(value)
 
     @field_validator("level_factors")
     @classmethod
@@ -548,6 +609,12 @@ class Policy(InputModel):
             raise ValueError(
                 f"warm_threshold ({self.warm_threshold:g}) must not exceed "
                 f"hot_threshold ({self.hot_threshold:g})"
+            )
+        if self.performance_cap is not None and self.performance_cap < self.performance_floor:
+            raise ValueError(
+                f"performance_cap ({self.performance_cap:g}) must not be below "
+                f"performance_floor ({self.performance_floor:g}): raise the cap too, or set "
+                "it to None (no cap)"
             )
         if self.objective == "maxmin" and self.balance == "soft":
             raise ValueError(

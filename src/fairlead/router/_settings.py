@@ -21,6 +21,9 @@ from fairlead.router._state import CatchUp
 #: Manager fields that are the state of a moment, not an attribute: a resumed store
 #: keeps its own loads and pauses, so they are not compared.
 _MOMENT_FIELDS = {"id", "active_leads", "available"}
+#: Policy fields that do not change how leads are routed (the KPI rating's weights):
+#: changing them does not make a store's state stale.
+_NOT_ROUTING = {"rating_weights"}
 #: Settings held in seconds, shown as durations.
 _DURATIONS = {"share_half_life", "max_hold", "sla"}
 
@@ -33,8 +36,9 @@ def settings_record(
     max_hold: float | None,
 ) -> dict[str, Any]:
     """The rules a router's state is built under, as the store reads them back."""
+    routing = {k: v for k, v in _record(policy).items() if k not in _NOT_ROUTING}
     record = {
-        "policy": _record(policy),
+        "policy": routing,
         "catch_up": _record(catch_up),
         "sla": None if sla is None else {tier.value: sla[tier] for tier in Tier if tier in sla},
         "share_half_life": half_life,
@@ -93,8 +97,17 @@ def setting_changes(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
     return [
         f"{key}: {_shown(key, old.get(key))} in the store, {_shown(key, new.get(key))} now"
         for key in sorted(old.keys() | new.keys())
-        if old.get(key) != new.get(key)
+        if old.get(key) != new.get(key) and not _added_since(key, old, new)
     ]
+
+
+def _added_since(key: str, old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """A policy field the store predates, given at its default: the rules are the same."""
+    head, _, name = key.partition(" ")
+    if head != "policy" or key in old or name not in Policy.model_fields:
+        return False
+    default = _round_trip({"v": Policy.model_fields[name].get_default(call_default_factory=True)})
+    return bool(new.get(key) == default["v"])
 
 
 def team_changes(

@@ -43,6 +43,7 @@ from fairlead.scoring._rule_groups import (
     WindowDecay,
 )
 from fairlead.scoring._rules import RuleScorer
+from fairlead.scoring._shrinkage import fit_prior_strength, shrink_rates
 from fairlead.scoring._touch import (
     DEFAULT_TOUCH_RULES,
     TouchPlan,
@@ -84,9 +85,11 @@ __all__ = [
     "calibration_table",
     "clv_summary",
     "expected_calibration_error",
+    "fit_prior_strength",
     "log_loss",
     "manager_performance",
     "rfm",
     "roc_auc",
+    "shrink_rates",
     "touch_plan",
 ]

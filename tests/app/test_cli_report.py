@@ -81,6 +81,17 @@ def test_report_in_russian_by_month_in_a_time_zone(run: Run, files: Path, tmp_pa
     assert "5 октября 2026, 15:00 (время Europe/Moscow)" in html  # now, on the team's clock
 
 
+def test_report_since(run: Run, files: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    argv = ["--events", files / "events.csv", "--since", "2026-09-14", "--out", out]
+    code, _, err = run("report", *argv)
+    assert (code, err) == (0, "")
+    html = out.read_text(encoding="utf-8")
+    assert 'data-period="2026-09-14"' in html
+    assert 'data-period="2026-09-07"' not in html
+    assert 'data-metric="retention_touched"' in html
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -117,6 +128,8 @@ def test_bad_inputs_are_one_line_each(run: Run, files: Path, tmp_path: Path) -> 
         ),
         (["--events", events, "--timezone", "Mars/Olympus", "--out", out], "IANA time zone"),
         (["--events", events, "--now", "2026-09-01", "--out", out], "is after now"),
+        (["--events", events, "--since", "2026-10-06", "--out", out], "since (2026-10-06"),
+        (["--events", events, "--since", "soon", "--out", out], "since must be a datetime"),
         (["--events", events, "--out", tmp_path / "no" / "r.html"], "does not exist"),
     ]
     for argv, message in cases:
@@ -143,6 +156,8 @@ def test_the_demo_ends_with_the_report(run: Run, tmp_path: Path) -> None:
     assert (code, err) == (0, "")
     lines = printed.splitlines()
     assert lines[-1] == f"report: {out}"
-    assert "Report on the same team's quarter (31 Aug - 27 Nov 2026, 11409 events" in printed
+    assert (
+        "Report on the same team's quarter (31 Aug - 27 Nov 2026; 13265 events from 04" in printed
+    )
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert len(lines) <= 60

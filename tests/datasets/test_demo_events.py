@@ -5,14 +5,17 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from fairlead import kpi
 from fairlead.datasets import DEMO_FILES, DEMO_NOW, demo_path, load_demo
 from fairlead.sim import EVENT_COLUMNS
-from fairlead.sim._demo_quarter import write_demo_quarter
+from fairlead.sim._demo_quarter import START, write_demo_quarter
+from fairlead.sim._events import HISTORY_DAYS
 
 #: docs/kpi.md: the columns each type needs, and all it may fill (besides id, type, at).
 NEEDS = {
@@ -114,7 +117,10 @@ def test_every_row_obeys_the_schema(events: list[dict[str, str]]) -> None:
 def test_the_log_covers_the_quarter_up_to_the_demo_moment(events: list[dict[str, str]]) -> None:
     times = [moment(row) for row in events]
     assert times == sorted(times)
-    assert times[0] >= datetime(2026, 8, 31)
+    # the clients' purchase history begins HISTORY_DAYS before the quarter
+    assert START - timedelta(days=HISTORY_DAYS) <= times[0] < START - timedelta(days=170)
+    before = [row["type"] for t, row in zip(times, events, strict=True) if t < START]
+    assert set(before) == {"purchase"}
     assert times[-1] <= DEMO_NOW
     months = Counter(
         t.strftime("%Y-%m")
@@ -126,6 +132,22 @@ def test_the_log_covers_the_quarter_up_to_the_demo_moment(events: list[dict[str,
     closed = {row["lead_id"] for row in events if row["type"] in {"won", "lost"}}
     created = [row["lead_id"] for row in events if row["type"] == "created"]
     assert 0 < len(set(created) - closed) < len(created) // 10
+
+
+def test_the_history_makes_the_quarters_retention_measurable() -> None:
+    log = kpi.read_events(demo_path("demo_events.csv"), now=DEMO_NOW)
+    kpis = kpi.compute(log, "week", now=DEMO_NOW, since=START)
+    assert kpis.periods.label(0) == "2026-08-31"
+    # about 70 % of the 560 clients active at the start; about 30 % of them lost
+    assert 330 < kpis.total("clients") < 450
+    assert 0.62 < kpis.total("retention") < 0.80
+    touched, untouched = kpis.total("retention_touched"), kpis.total("retention_untouched")
+    assert np.isfinite(touched)
+    assert np.isfinite(untouched)
+    assert touched > untouched
+    # every week has a base, and no week keeps everyone
+    assert (kpis.series("clients") > 300).all()
+    assert (kpis.series("retention") < 1.0).all()
 
 
 def test_each_lead_lives_in_order(events: list[dict[str, str]]) -> None:

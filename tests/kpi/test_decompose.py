@@ -121,7 +121,7 @@ def test_the_chain_from_plan_to_leads_by_hand():
         "plan 1,200,000 ÷ average deal 40,000 = 30 deals",
         "30 deals ÷ won from «proposal» 25% = 120 at «proposal»",
         "120 at «proposal» ÷ «meeting» → «proposal» 60% = 200 at «meeting»",
-        "200 at «meeting» ÷ contact → «meeting» 56% = 360 contacted",
+        "200 at «meeting» ÷ contacted → «meeting» 56% = 360 contacted",
         "360 contacted ÷ contact rate 90% = 400 leads",
     ]
     assert [s.ru.replace("\u00a0", " ") for s in steps] == [
@@ -144,10 +144,10 @@ def test_each_rate_says_where_it_comes_from():
     rates = rates_of(team_ladder(), None)
     assert (
         rates.avg_deal.en
-        == "average deal 40,000: 1,200,000 for 30 deals won, 2026-08-03 to 2026-10-31"
+        == "average deal 40,000: 1,200,000 for 30 deals won, 3 Aug – 31 Oct 2026"
     )
     assert rates.steps[-1].en == (
-        "won from «proposal» 25%: 30 deals of 120 at «proposal», 2026-08-03 to 2026-10-31"
+        "won from «proposal» 25%: 30 deals of 120 at «proposal», 3 Aug – 31 Oct 2026"
     )
     assert rates.steps[-1].inputs == (("deals", 30.0), ("reached:proposal", 120.0))
 
@@ -219,7 +219,7 @@ def test_decompose_a_manager_plan_from_the_kpis(history_kpis):
     assert ann.text("en") == (
         "plan 1,200,000 ÷ average deal 40,000 = 30 deals; 30 deals ÷ won from «proposal» 25% = "
         "120 at «proposal»; 120 at «proposal» ÷ «meeting» → «proposal» 60% = 200 at «meeting»; "
-        "200 at «meeting» ÷ contact → «meeting» 56% = 360 contacted; 360 contacted ÷ contact "
+        "200 at «meeting» ÷ contacted → «meeting» 56% = 360 contacted; 360 contacted ÷ contact "
         "rate 90% = 400 leads"
     )
     assert ann.plan.en == "plan 1,200,000 (plan row 0)"
@@ -360,7 +360,7 @@ def test_past_and_future_periods(history_kpis):
     assert found.chain("2026-10").history == (date(2026, 10, 1), date(2026, 11, 3))
     assert found.note("en") == [
         "2026-10: no deal was won before the period; its rates come from the whole log "
-        "(2026-10-01 to 2026-11-02)."
+        "(1 Oct – 2 Nov 2026)."
     ]
 
 

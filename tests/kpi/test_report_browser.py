@@ -21,6 +21,7 @@ import pytest
 
 from fairlead import kpi
 from fairlead.app import write_demo_report
+from fairlead.app._demo import DEMO_SINCE
 from fairlead.datasets import DEMO_NOW, demo_path, load_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -66,7 +67,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     path = write_demo_report(folder / "report.html").path
     managers = load_demo().managers
     log = kpi.read_events(demo_path("demo_events.csv"), now=DEMO_NOW)
-    kpis = kpi.compute(log, "week", now=DEMO_NOW, managers=managers)
+    kpis = kpi.compute(log, "week", now=DEMO_NOW, since=DEMO_SINCE, managers=managers)
     plan = kpi.read_sales_plan(demo_path("demo_sales_plan.csv"))
     policy = load_demo().policy
     return {
@@ -167,6 +168,11 @@ def test_key_figures_equal_the_kpi_functions(browser: Any, demo: dict[str, Any])
         label = kpis.periods.label(k)
         value = kpis.value("revenue", None, k)
         check(figures(browser, "revenue", "", label)[0], value, value)
+    assert kpis.periods.label(0) == "2026-08-31"  # the quarter; earlier purchases are history
+    touched, untouched = kpis.total("retention_touched"), kpis.total("retention_untouched")
+    check(figures(browser, "retention_touched")[0], touched, round(100 * touched))
+    check(figures(browser, "retention_untouched")[0], untouched, round(100 * untouched))
+    check(figures(browser, "touch_gap")[0], touched - untouched, 100 * (touched - untouched), 1)
 
 
 def test_rating_order_and_alerts_equal_the_functions(browser: Any, demo: dict[str, Any]) -> None:

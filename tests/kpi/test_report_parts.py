@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fairlead.kpi._report_file import write_text_atomic
 from fairlead.kpi._report_format import Formats
 from fairlead.kpi._report_model import exact
 from fairlead.kpi._report_words import COLUMNS, FINDINGS_RU, WORDS, Words
-from fairlead.records import FileError
+from fairlead.records import FileError, write_text_atomic
 
 NBSP = "\u00a0"
 

@@ -25,6 +25,7 @@ from fairlead.sim import (
     make_world,
     simulate,
 )
+from fairlead.sim._events import HISTORY_DAYS
 
 START = datetime(2026, 8, 31)
 FAR = datetime(2028, 1, 1)
@@ -269,7 +270,7 @@ def test_touches_are_planned_before_they_are_done(
 
 
 def test_a_done_touch_makes_a_repeat_purchase_likelier() -> None:
-    """The world's assumption, read back: ~14.5 % in 30 days after a done touch, ~5 % without."""
+    """The world's assumption, read back: ~40 % in 30 days after a done touch, ~33 % without."""
     config = SimConfig(
         n_managers=4, weeks=12, leads_per_weekday=2, portfolio_by_level=(300.0, 300.0, 300.0)
     )
@@ -304,8 +305,33 @@ def test_a_done_touch_makes_a_repeat_purchase_likelier() -> None:
         [(c, w) not in done for c, w in pairs(log["client_id"], week)], dtype=bool
     )
     after_done, after_missed = rate(types == "touch_done"), rate(missed)
-    assert 0.10 < after_done < 0.20
-    assert 0.02 < after_missed < 0.09
+    assert 0.35 < after_done < 0.45
+    assert 0.29 < after_missed < 0.39
+    assert after_done - after_missed > 0.02
+
+    # The purchase history: from HISTORY_DAYS before the start, at the same rate; with
+    # a 90-day window, about 30 % of the clients active at the start have not bought by
+    # the 90th day without a touch.
+    days = seconds[purchase] / 86400.0
+    assert -HISTORY_DAYS <= days.min() < -HISTORY_DAYS + 5
+    clients = set(log["client_id"][planned])
+    per_day = -np.log(1 - 0.33) / 30
+    assert (days < 0).sum() == pytest.approx(len(clients) * per_day * HISTORY_DAYS, rel=0.05)
+    touched = {str(c) for c in log["client_id"][types == "touch_done"]}
+    buyers = [str(c) for c in log["client_id"][purchase]]
+    active = {c for c, d in zip(buyers, days.tolist(), strict=True) if -90 <= d < 0}
+    untouched = active - touched
+    quiet = [c for c in untouched if not any(0 <= t / 86400.0 < 83 for t in bought[c])]
+    # 83 days, not 90: the run has 12 weeks; 0.67 ** (83 / 30) = 0.33
+    assert len(untouched) > 30
+    assert 0.2 < len(quiet) / len(untouched) < 0.45
+
+
+def test_the_purchase_history_can_be_left_out(record: RunRecord) -> None:
+    log = event_log(record, start=START, seed=4, history_days=0)
+    assert log["at"][0] >= "2026-08-31T00:00:00Z"
+    with pytest.raises(ValueError, match="history_days must be a number of days >= 0"):
+        event_log(record, start=START, history_days=-1)
 
 
 def test_a_fairlead_run_is_logged_too() -> None:

@@ -251,10 +251,12 @@ def _demo_report_lines(args: argparse.Namespace, run: DemoRun) -> list[str]:
     except ImportError as exc:  # the report extra is not installed
         return _wrap(f"report: not written ({exc})", indent="")
     log = done.log
-    span = f"{log.start:%d %b} - {log.end:%d %b %Y}" if log.start and log.end else "no events"
+    span = f"{done.since:%d %b} - {log.end:%d %b %Y}" if log.start and log.end else "no events"
+    history = f"{len(log)} events from {log.start:%d %b} on" if log.start else "no events"
     return [
         *_wrap(
-            f"Report on the same team's quarter ({span}, {len(log)} events, with its sales plan):",
+            f"Report on the same team's quarter ({span}; {history}, the clients' purchases "
+            "before it as history; with its sales plan):",
             indent="",
         ),
         f"report: {done.path}",
@@ -409,6 +411,7 @@ def _run_report(args: argparse.Namespace, out: TextIO) -> int:
             managers=managers,
             policy=rules,
             now=args.now,
+            since=args.since,
             timezone=args.timezone,
             out=args.out,
         )
@@ -577,6 +580,12 @@ def _parser() -> argparse.ArgumentParser:
         "--now",
         metavar="TIME",
         help="the report's moment, ISO 8601 (default: the last event of the log)",
+    )
+    report.add_argument(
+        "--since",
+        metavar="TIME",
+        help="the first moment the report covers, ISO 8601 (default: the first event); "
+        "earlier events are history: the clients active then, the plan's rates",
     )
     report.add_argument(
         "--out",

@@ -40,6 +40,9 @@ from fairlead.scoring import (
 )
 
 FEATURES = ("points", "source", "product")
+#: The first day of the demo's simulated quarter (``fairlead.sim._demo_quarter.START``):
+#: the report covers the quarter; the clients' purchases before it are history.
+DEMO_SINCE = datetime(2026, 8, 31)
 #: Where ``fairlead demo`` writes the report unless told otherwise (working directory).
 DEMO_REPORT = "fairlead-demo-report.html"
 
@@ -161,10 +164,11 @@ def run_demo(method: str = "auto", demo: Demo | None = None) -> DemoRun:
 
 @dataclass(frozen=True)
 class DemoReport:
-    """The demo quarter's report as written: where, and what it covers."""
+    """The demo quarter's report as written: where, and what it covers (from ``since``)."""
 
     path: Path
     log: kpi.EventLog
+    since: datetime = DEMO_SINCE
 
 
 def write_demo_report(
@@ -173,7 +177,9 @@ def write_demo_report(
     """Write the report of the demo team's simulated quarter (weekly, with its plan).
 
     The event log and the monthly sales plan are the embedded ``demo_events.csv`` and
-    ``demo_sales_plan.csv``; the team (names, capacity) and policy are the demo's.
+    ``demo_sales_plan.csv``; the team (names, capacity) and policy are the demo's. The
+    report covers the quarter from :data:`DEMO_SINCE`; the clients' purchases before
+    it are history (which clients were active when the quarter began).
 
     Examples
     --------
@@ -194,6 +200,7 @@ def write_demo_report(
         managers=demo.managers,
         policy=demo.policy,
         now=DEMO_NOW,
+        since=DEMO_SINCE,
         out=path,
     )
     return DemoReport(Path(os.path.abspath(path)), log)

@@ -19,7 +19,6 @@ import json
 import numbers
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
@@ -28,7 +27,6 @@ from typing import Any
 
 from fairlead.plan import Plan, assign
 from fairlead.records import (
-    FileError,
     Format,
     InputError,
     Lead,
@@ -40,6 +38,7 @@ from fairlead.records import (
     read_managers,
     read_policy,
     read_table,
+    write_text_atomic,
 )
 
 
@@ -164,55 +163,6 @@ def render_records(records: Sequence[Mapping[str, Any]], format: Format) -> str:
     lines = [_csv_line(_cell(name) for name in columns)]
     lines += [_csv_line(_cell(record.get(name)) for name in columns) for record in records]
     return "".join(lines)
-
-
-def _new_file_mode(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
-def write_text_atomic(path: PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and :func:`os.replace`.
-
-    On any error the temporary file is removed and ``path`` is left as it was. When
-    ``path`` is a symbolic link, the file it points to is replaced and the link kept.
-
-    Raises
-    ------
-    FileError
-        When the file cannot be written (missing directory, permissions, ...).
-    """
-    source = os.fspath(path)
-    target = Path(source)
-    # Renaming over a link would replace the link itself with a plain file.
-    written = Path(os.path.realpath(source)) if target.is_symlink() else target
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{written.name}.", suffix=".tmp", dir=written.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _new_file_mode(written))
-        os.replace(tmp, written)
-        tmp = None
-    except FileNotFoundError:
-        raise FileError(
-            f"{source}: cannot write: directory {os.fspath(target.parent)!r} does not exist",
-            source=source,
-        ) from None
-    except IsADirectoryError:
-        raise FileError(f"{source}: cannot write: is a directory", source=source) from None
-    except OSError as exc:
-        raise FileError(f"{source}: cannot write: {exc.strerror or exc}", source=source) from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 def same_file(a: PathLike, b: PathLike) -> bool:

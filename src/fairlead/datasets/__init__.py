@@ -9,7 +9,9 @@ the same team for monitoring (``docs/kpi.md``):
   :data:`DEMO_NOW` (November still in progress): leads created, assigned, contacted,
   moved through the funnel (qualified, meeting, proposal), won or lost, client
   feedback, and the managers' existing clients (planned and done touches,
-  purchases). Columns in the order of ``docs/kpi.md``, times in UTC.
+  purchases, the purchases from 180 days before the quarter: pass
+  ``since="2026-08-31"`` to :func:`fairlead.kpi.compute` for the quarter alone).
+  Columns in the order of ``docs/kpi.md``, times in UTC.
 - ``demo_sales_plan.csv``: a monthly revenue plan per manager, ``period,manager_id,
   revenue`` for 2026-09, 2026-10 and 2026-11.
 

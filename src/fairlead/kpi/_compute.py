@@ -33,6 +33,7 @@ def compute(
     sla_bands: Sequence[float] = DEFAULT_BANDS,
     churn_days: float = 90,
     interval: float = 0.9,
+    since: Any = None,
 ) -> Kpis:
     """Every KPI of :data:`METRICS` per period and manager, and for the team.
 
@@ -73,6 +74,14 @@ def compute(
         A client without a purchase for this long is churned.
     interval : float, default 0.9
         Certainty of the conversion range (``conversion_low`` / ``_high``).
+    since : datetime or str, optional
+        The first moment the KPIs cover (UTC when naive): the grid starts with the
+        period holding it (on the earliest manager's clock; give a period's first day
+        to cover whole periods). Default: the log's first event. Events before it are
+        history: they set what was true at the start (clients active then for
+        retention, the leads open then and who held them for the pipeline and
+        workload) and the rates :func:`decompose` and :func:`rating` read, but no
+        period before it is shown and nothing before it counts in a period.
 
     Returns
     -------
@@ -84,7 +93,7 @@ def compute(
         Naming the argument and the value: unknown period, a funnel stage no event
         has, a band at or below 0, a manager in ``timezones`` or ``target_share``
         that is in neither the log nor ``managers``, shares that do not add up to
-        more than 0, an event after ``now``.
+        more than 0, an event after ``now``, ``since`` after ``now``.
 
     Examples
     --------
@@ -101,6 +110,9 @@ def compute(
     (2.0, 1.0)
     >>> kpis.value("response_p50", "b"), kpis.value("sla_15_60")
     (20.0, 1.0)
+    >>> later = kpi.compute(log, "week", now="2026-11-10", since="2026-11-09")
+    >>> later.periods.label(0), later.value("leads_received"), later.value("peak_open", "a")
+    ('2026-11-09', 0.0, 1.0)
     >>> kpi.compute(log, "year")
     Traceback (most recent call last):
     ...
@@ -125,8 +137,11 @@ def compute(
         timezones=timezones,
     )
     moment, seconds = _now(log, now)
-    first = int(log.at[0]) if len(log) else seconds
-    clock = Clock(manager_ids, timezone=timezone, timezones=timezones, lo=first, hi=seconds)
+    first = _since(since, seconds) if since is not None else None
+    if first is None:
+        first = int(log.at[0]) if len(log) else seconds
+    lo = min(first, int(log.at[0])) if len(log) else first
+    clock = Clock(manager_ids, timezone=timezone, timezones=timezones, lo=lo, hi=seconds)
     ctx = Context(
         log=log,
         leads=lead_table(log, funnel=settings.funnel),
@@ -172,8 +187,27 @@ def _now(log: EventLog, now: Any) -> tuple[datetime, int]:
     return moment, seconds
 
 
+def _since(since: Any, now: int) -> int:
+    """``since`` as epoch seconds; an InputError when it is not a moment or after now."""
+    moment = read_time(since, "since", field="since")
+    if moment is None:
+        raise InputError(f"since must be a moment, got {since!r}", field="since", value=since)
+    seconds = int(np.floor(epoch_seconds(moment)))
+    if seconds > now:
+        raise InputError(
+            f"since ({moment.isoformat()}) is after now ({np.datetime64(now, 's')}): the "
+            "KPIs would cover nothing",
+            field="since",
+            value=since,
+        )
+    return seconds
+
+
 def _grid(clock: Clock, first: int, now: int, kind: Period) -> Periods:
-    """From the period of the first event to the period of now, on every clock used."""
+    """From the period of ``first`` (since, or the first event) to the period of now.
+
+    On every clock used: the first period holds ``first`` on the earliest clock.
+    """
     moments = np.array([first, now], dtype=np.int64)
     local = np.stack([moments + clock.offsets(moments, k) for k in range(len(clock.names))])
     ends = np.array([local[:, 0].min(), local[:, 1].max()])

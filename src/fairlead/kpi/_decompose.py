@@ -257,7 +257,7 @@ def chain_steps(revenue: float, rates: Rates) -> tuple[Step, ...]:
     ...     print(step.en)
     plan 1,200,000 ÷ average deal 40,000 = 30 deals
     30 deals ÷ won from «proposal» 25% = 120 at «proposal»
-    120 at «proposal» ÷ contact → «proposal» 33% = 360 contacted
+    120 at «proposal» ÷ contacted → «proposal» 33% = 360 contacted
     360 contacted ÷ contact rate 90% = 400 leads
     """
     avg = rates.avg_deal.value
@@ -453,7 +453,7 @@ def decompose(
     >>> plan = [{"period": "2026-11", "manager_id": "ann", "revenue": 1_200_000}]
     >>> print(decompose(plan, kpis).chain("2026-11", "ann").text("en"))
     plan 1,200,000 ÷ average deal 40,000 = 30 deals; 30 deals ÷ won from «proposal» 25% = \
-120 at «proposal»; 120 at «proposal» ÷ contact → «proposal» 50% = 240 contacted; \
+120 at «proposal»; 120 at «proposal» ÷ contacted → «proposal» 50% = 240 contacted; \
 240 contacted ÷ contact rate 100% = 240 leads
     """
     sales = as_sales_plan(plan)

@@ -32,7 +32,8 @@ class Kpis:
     ----------
     period : {"day", "week", "month"}
     periods : Periods
-        The grid: every period from the log's first to the one holding ``now``.
+        The grid: every period from the one holding ``since`` (default: the log's
+        first event) to the one holding ``now``.
     manager_ids : tuple of str
         Every manager of the log, then those only in ``managers``.
     by_manager : dict

@@ -517,6 +517,31 @@ _CATALOGUE: Final[tuple[Metric, ...]] = (
         "higher",
     ),
     Metric(
+        "retention_touched",
+        "share",
+        "Retention, touched clients",
+        "Удержание клиентов с касанием",
+        "Retention of the active clients whom their manager touched in the period or "
+        "within the churn window before its end. A comparison of clients, not an "
+        "experiment: the clients a manager touches may differ from the others.",
+        "Удержание активных клиентов, с которыми их менеджер связался за период или в "
+        "пределах окна оттока до его конца. Это сравнение клиентов, а не эксперимент: "
+        "те, с кем связываются, могут отличаться от остальных.",
+        RECOMPUTED,
+        "higher",
+    ),
+    Metric(
+        "retention_untouched",
+        "share",
+        "Retention, clients not touched",
+        "Удержание клиентов без касания",
+        "Retention of the active clients whom their manager did not touch in the period "
+        "or within the churn window before its end; compare with the touched clients.",
+        "Удержание активных клиентов, с которыми их менеджер не связывался ни за период, "
+        "ни в пределах окна оттока до его конца; сравните с клиентами с касанием.",
+        RECOMPUTED,
+    ),
+    Metric(
         "touches_planned",
         "count",
         "Touches planned",

@@ -25,6 +25,7 @@ from typing import Any, Final
 import numpy as np
 
 from fairlead.kpi._cells import FloatArray
+from fairlead.kpi._report_format import Formats
 from fairlead.kpi._steps import Step, count, genitive_ru, money, percent, plural_ru, shown_count
 from fairlead.records import label_key
 
@@ -105,7 +106,7 @@ def rate_name(key: str, below: str, lang: str) -> str:
             else (f"«{below.split(':', 1)[1]}» → «{stage}»")
         )
     if below == CONTACTED:
-        return f"переход от контакта к этапу «{stage}»" if ru else f"contact → «{stage}»"
+        return f"переход от контакта к этапу «{stage}»" if ru else f"contacted → «{stage}»"
     return f"переход на этап «{stage}»" if ru else f"leads → «{stage}»"
 
 
@@ -291,10 +292,7 @@ def _rate_step(lad: Ladder, k: int, j: int | None, prior: float, who: tuple[str,
 
 def _span(lad: Ladder) -> tuple[str, str]:
     last = date.fromordinal(lad.end.toordinal() - 1)
-    return (
-        f"{lad.start.isoformat()} to {last.isoformat()}",
-        f"с {lad.start.isoformat()} по {last.isoformat()}",
-    )
+    return Formats("en").span(lad.start, last), Formats("ru").span(lad.start, last)
 
 
 def _deal_step(lad: Ladder, j: int | None, prior: float, who: tuple[str, str]) -> Step:

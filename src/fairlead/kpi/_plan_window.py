@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002  (Russian text: Cyrillic letters that look Latin)
 """The KPIs over any span of days: the history behind a plan, the window of a rating.
 
 The KPIs of a run are measured again with the span as one period, so a rate or a
@@ -18,6 +17,7 @@ from fairlead.kpi._cells import FloatArray
 from fairlead.kpi._kpis import Kpis
 from fairlead.kpi._measure import measure
 from fairlead.kpi._periods import Periods
+from fairlead.kpi._report_format import Formats
 from fairlead.records import InputError
 
 
@@ -54,11 +54,8 @@ class Window:
         return float(self.team.get(metric, np.nan))
 
     def label(self, lang: str = "en") -> str:
-        """``2026-08-03 to 2026-11-01`` / ``с 2026-08-03 по 2026-11-01`` (last day included)."""
-        last = (self.end - timedelta(days=1)).isoformat()
-        if lang == "ru":
-            return f"с {self.start.isoformat()} по {last}"
-        return f"{self.start.isoformat()} to {last}"
+        """The window's days as the report writes a span (last day included)."""
+        return Formats(lang).span(self.start, self.end - timedelta(days=1))
 
 
 def measure_window(kpis: Kpis, start: date, end: date) -> Window:

@@ -15,10 +15,16 @@ from typing import Any
 from fairlead.kpi._log import EventLog
 from fairlead.kpi._periods import check_period
 from fairlead.kpi._read import read_events
-from fairlead.kpi._report_file import write_text_atomic
 from fairlead.kpi._report_format import check_lang
 from fairlead.kpi._report_words import Words
-from fairlead.records import InputError, Manager, PathLike, coerce_policy, coerce_records
+from fairlead.records import (
+    InputError,
+    Manager,
+    PathLike,
+    coerce_policy,
+    coerce_records,
+    write_text_atomic,
+)
 
 #: What the report needs beyond fairlead's own dependencies.
 EXTRA = "pip install 'fairlead[report]'"
@@ -60,6 +66,7 @@ def report(
     managers: Any = None,
     policy: Any = None,
     now: Any = None,
+    since: Any = None,
     timezone: str = "UTC",
     timezones: Mapping[str, str] | None = None,
     out: PathLike | None = None,
@@ -92,6 +99,10 @@ def report(
         Rating weights, the balance band of the alerts (default: ``Policy()``).
     now : datetime or str, optional
         The report's moment (default: the last event of the log).
+    since : datetime or str, optional
+        The first moment the report covers (default: the log's first event); the
+        events before it are history (the clients active at the start, the rates the
+        plan's breakdown reads), see :func:`fairlead.kpi.compute`.
     timezone : str
         The team's time zone (IANA name).
     timezones : mapping, optional
@@ -107,8 +118,8 @@ def report(
     Raises
     ------
     InputError
-        For a bad argument (period, language, time zone, a plan or team that does
-        not fit the log), naming it.
+        For a bad argument (period, language, time zone, ``since`` after ``now``, a
+        plan or team that does not fit the log), naming it.
     FileError
         When a file cannot be read, or ``out`` cannot be written.
     ImportError
@@ -145,6 +156,7 @@ def report(
         managers=team,
         policy=rules,
         now=now,
+        since=since,
         timezone=timezone,
         timezones=timezones,
     )

@@ -48,6 +48,7 @@ def build(
     managers: Sequence[Manager] | None,
     policy: Policy,
     now: Any,
+    since: Any = None,
     timezone: str,
     timezones: Mapping[str, str] | None,
 ) -> str:
@@ -56,6 +57,7 @@ def build(
         log,
         period,
         now=now,
+        since=since,
         managers=list(managers) if managers is not None else None,
         timezone=timezone,
         timezones=timezones,

@@ -61,6 +61,8 @@ UNITS: dict[str, str] = {
             "leads_share",
             "value_share",
             "retention",
+            "retention_touched",
+            "retention_untouched",
             "touch_completion",
             "attainment",
             "sla_share_fast",

@@ -17,8 +17,19 @@ import numpy as np
 
 from fairlead.kpi._quality import DataQuality
 from fairlead.kpi._report_format import MISSING, RANGE
-from fairlead.kpi._report_model import Cell, Column, Heading, Item, Items, Plot, Section, Table
+from fairlead.kpi._report_model import (
+    Cell,
+    Column,
+    Heading,
+    Item,
+    Items,
+    Plot,
+    Section,
+    Table,
+    Text,
+)
 from fairlead.kpi._report_page import Page, sla_bands
+from fairlead.kpi._retention import touch_groups
 
 
 def _row(page: Page, manager: str | None, cells: list[Cell]) -> tuple[Cell, ...]:
@@ -395,24 +406,62 @@ def clients_section(page: Page, churn_days: float) -> Section:
     # the report's totals give the start, the losses and the retention over the span.
     section.blocks.append(Heading(w["retention_table"]))
     span = ["clients", "clients_churned", "retention"]
+    split = ["retention_touched", "retention_untouched"]
     touches = ["touches_planned", "touches_done", "touch_completion"]
     columns = [
         page.column("manager", numeric=False),
         page.column("clients_now", days=days),
-        *[page.column(m, days=days) for m in span + touches],
+        *[page.column(m, days=days) for m in span + split],
+        page.column("touch_gap", days=days),
+        *[page.column(m, days=days) for m in touches],
     ]
     last = page.n_periods - 1
 
     def cells(manager: str | None) -> list[Cell]:
-        return [page.at("clients_kept", last, manager)] + [
-            page.total(m, manager) for m in span + touches
+        return [
+            page.at("clients_kept", last, manager),
+            *[page.total(m, manager) for m in span + split],
+            _gap_cell(page, manager),
+            *[page.total(m, manager) for m in touches],
         ]
 
     rows = [_row(page, manager, cells(manager)) for manager in page.managers]
     section.blocks.append(
         Table(tuple(columns), tuple(rows), _row(page, None, cells(None)), name="retention")
     )
+    section.blocks.append(Text(_touch_words(page)))
     return section
+
+
+def _gap_cell(page: Page, manager: str | None) -> Cell:
+    """Retention of touched clients minus that of the others, in percentage points."""
+    gap = page.kpis.total("retention_touched", manager) - page.kpis.total(
+        "retention_untouched", manager
+    )
+    # No colour: with a handful of clients on one side, the gap is mostly chance.
+    return page.figure("touch_gap", gap, manager, text=page.fmt.points(gap))
+
+
+def _touch_words(page: Page) -> str:
+    """The team's touched and untouched clients compared in plain words, with the caution."""
+    w, count = page.words, page.fmt.count
+    kpis = page.kpis
+    touched, untouched = (float(t.sum()) for t in touch_groups(kpis.context.whole()))
+    kept = kpis.total("retention_touched")
+    other = kpis.total("retention_untouched")
+    sizes = {"n_touched": count(touched), "n_untouched": count(untouched)}
+    if math.isnan(kept) or math.isnan(other):
+        return w("touch_none", **sizes)
+    points = round(100.0 * (kept - other))
+    key = "touch_more" if points > 0 else "touch_less" if points < 0 else "touch_same"
+    said = w(
+        key,
+        points=page.fmt.number(abs(points)),
+        touched=page.fmt.percent(kept),
+        untouched=page.fmt.percent(other),
+        **sizes,
+    )
+    return f"{said} {w['touch_caution']}"
 
 
 # ------------------------------------------------------------------------ quality

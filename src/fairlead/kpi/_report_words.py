@@ -222,6 +222,45 @@ WORDS: Final[dict[str, tuple[str, str]]] = {
     ),
     "feedback_table": ("Feedback", "Отзывы"),
     "retention_table": ("Existing clients", "Действующие клиенты"),
+    "touch_more": (
+        "Clients you touched stayed {points} points more often: {touched} of the "
+        "{n_touched} clients with a touch were kept, against {untouched} of the "
+        "{n_untouched} without one.",
+        "Клиенты, с которыми связывались, оставались на {points} п.\u00a0п. чаще: "
+        "удержано {touched} из {n_touched} клиентов с касанием против {untouched} из "
+        "{n_untouched} без касания.",
+    ),
+    "touch_less": (
+        "Clients you touched stayed {points} points less often: {touched} of the "
+        "{n_touched} clients with a touch were kept, against {untouched} of the "
+        "{n_untouched} without one.",
+        "Клиенты, с которыми связывались, оставались на {points} п.\u00a0п. реже: "
+        "удержано {touched} из {n_touched} клиентов с касанием против {untouched} из "
+        "{n_untouched} без касания.",
+    ),
+    "touch_same": (
+        "Clients you touched stayed as often as the others: {touched} of the "
+        "{n_touched} clients with a touch were kept, and {untouched} of the "
+        "{n_untouched} without one.",
+        "Клиенты, с которыми связывались, оставались так же часто, как остальные: "
+        "удержано {touched} из {n_touched} клиентов с касанием и {untouched} из "
+        "{n_untouched} без касания.",
+    ),
+    "touch_none": (
+        "Clients with and without a touch cannot be compared yet: {n_touched} active "
+        "clients had a touch, {n_untouched} had none.",
+        "Клиентов с касанием и без него пока не сравнить: касание было у {n_touched} "
+        "активных клиентов, не было — у {n_untouched}.",
+    ),
+    "touch_caution": (
+        "This compares clients, not an experiment: managers may touch the clients who "
+        "were about to buy anyway, or those at risk, so the gap is not all the touches' "
+        "doing; and a gap from a few dozen clients can be chance.",
+        "Это сравнение клиентов, а не эксперимент: менеджеры могут связываться с теми, "
+        "кто и так собирался купить, или с теми, кто готов уйти, так что разница — не "
+        "только заслуга касаний; а разница на нескольких десятках клиентов может быть "
+        "случайной.",
+    ),
     # ----------------------------------------------------------------- quality
     "quality": ("Data quality", "Качество данных"),
     "quality_ok": (
@@ -592,6 +631,28 @@ COLUMNS: Final[dict[str, tuple[str, str, str, str]]] = {
         "Удержание",
         "Of the clients active at the start, the share still active now.",
         "Доля клиентов, активных на начало, которые активны и сейчас.",
+    ),
+    "retention_touched": (
+        "Retention, touched",
+        "Удержание с касанием",
+        "Of the clients active at the start whom their manager touched during the report "
+        "(or within the {days} days before its end), the share still active now.",
+        "Доля клиентов, активных на начало, с которыми их менеджер связался за время "
+        "отчёта (или за {days} дней до его конца), которые активны и сейчас.",
+    ),
+    "retention_untouched": (
+        "Retention, not touched",
+        "Удержание без касания",
+        "The same for the clients active at the start whom their manager did not touch.",
+        "То же для клиентов, активных на начало, с которыми их менеджер не связывался.",
+    ),
+    "touch_gap": (
+        "Difference",
+        "Разница",
+        "Retention of the touched clients minus that of the others, in percentage "
+        "points: a comparison of clients, not an experiment.",
+        "Удержание клиентов с касанием минус удержание остальных, в процентных пунктах: "
+        "сравнение клиентов, а не эксперимент.",
     ),
     "touches_planned": (
         "Touches planned",

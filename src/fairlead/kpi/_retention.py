@@ -12,6 +12,15 @@ moment``. For each period, on the clock of the client's manager at the period's 
 - ``clients_churned``: the rest of the base: their last purchase fell out of the
   window during the period (``clients = kept + churned``);
 - ``retention``: ``clients_kept / clients``;
+- ``retention_touched`` / ``retention_untouched``: the same ratio within the base
+  clients that were *touched* (a ``touch_done`` row with the client by the manager the
+  client belongs to at the period's start) in the period's *touch window*, and within
+  those that were not. The window runs up to the period's end (now, for the current
+  period) from the period's start or from ``churn_days`` before the end, whichever is
+  earlier: the same ``churn_days`` in which a purchase keeps the client, so a touch
+  that could have brought the purchase that kept a client counts even in a week, and
+  every touch of a longer period counts. A comparison of clients, not an experiment:
+  the clients a manager chooses to touch may differ from the others;
 - ``touches_planned`` / ``touches_done``: rows of the period by their manager;
   ``touch_completion``: done / planned (above 1 when earlier plans are caught up).
 
@@ -25,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 import fairlead.kpi._schema as schema
+from fairlead.kpi._cells import BoolArray, FloatArray, Int64Array
 from fairlead.kpi._clients import client_managers
 from fairlead.kpi._context import DAY, Context
 from fairlead.kpi._groups import Measures, ratio, table
@@ -75,21 +85,87 @@ def _active_at_boundaries(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndar
     return cl[active][first_of], j[active][first_of], manager[active][first_of]
 
 
-def measure_retention(ctx: Context) -> Measures:
-    """Clients, kept, churned, retention, and the touches."""
-    out = Measures()
-    shape = (ctx.n_periods, ctx.n_managers)
+def _touched(
+    ctx: Context, client: Int64Array, period: Int64Array, manager: Int64Array
+) -> BoolArray:
+    """Whether each base client (of ``period``, belonging to ``manager``) was touched.
+
+    Touched: a ``touch_done`` row with the client by that manager in the period's touch
+    window (see the module's docstring), on the manager's clock.
+    """
+    log, clock = ctx.log, ctx.clock
+    rows = ctx.rows_of(schema.TOUCH_DONE)
+    rows = rows[(log.client[rows] >= 0) & (log.manager[rows] >= 0)]
+    if rows.size == 0 or client.size == 0:
+        return np.zeros(client.size, dtype=bool)
+    churn = round(ctx.settings.churn_days * DAY)
+    starts = ctx.start_days * DAY
+    ends = ctx.periods.ends.astype(np.int64) * DAY
+    hi = np.minimum(ends[period], ctx.local_now()[manager] + 1)
+    lo = np.minimum(starts[period], hi - churn)
+    who = log.manager[rows]
+    when = clock.local(log.at[rows], who)
+    # One sorted key (pair, rank of the moment) keeps the numbers small.
+    moments = np.unique(np.concatenate([when, lo, hi]))
+    width = moments.size + 1
+    keys = np.sort(
+        (log.client[rows] * ctx.n_managers + who) * width + np.searchsorted(moments, when)
+    )
+    pair = (client * ctx.n_managers + manager) * width
+    first = np.searchsorted(keys, pair + np.searchsorted(moments, lo), side="left")
+    after = np.searchsorted(keys, pair + np.searchsorted(moments, hi), side="left")
+    return np.asarray(after > first)
+
+
+def _base(ctx: Context) -> tuple[Int64Array, Int64Array, BoolArray, BoolArray]:
+    """Period, manager, kept and touched of each base client (every period of the grid)."""
     client, boundary, manager = _active_at_boundaries(ctx)
     key = client * (ctx.n_periods + 1) + boundary
     at_start = boundary < ctx.n_periods
-    kept = at_start & np.isin(key + 1, key)
-    period = np.where(at_start, boundary, -1)
+    kept = np.isin(key + 1, key)[at_start]
+    client, period, manager = client[at_start], boundary[at_start], manager[at_start]
+    return period, manager, kept, _touched(ctx, client, period, manager)
+
+
+def touch_groups(ctx: Context) -> tuple[FloatArray, FloatArray]:
+    """Base clients touched and not touched, per (period, manager) of ``ctx``'s grid.
+
+    The denominators of ``retention_touched`` and ``retention_untouched``.
+
+    Examples
+    --------
+    >>> from fairlead import kpi
+    >>> log = kpi.EventLog.from_records([
+    ...     {"type": "purchase", "at": "2026-08-03", "client_id": "c1", "manager_id": "m",
+    ...      "amount": 10},
+    ...     {"type": "purchase", "at": "2026-08-03", "client_id": "c2", "manager_id": "m",
+    ...      "amount": 10},
+    ...     {"type": "touch_done", "at": "2026-09-10", "client_id": "c1", "manager_id": "m"},
+    ... ])
+    >>> kpis = kpi.compute(log, "month", since="2026-09-01", now="2026-09-30")
+    >>> [t.tolist() for t in touch_groups(kpis.context)]
+    [[[1.0]], [[1.0]]]
+    """
+    shape = (ctx.n_periods, ctx.n_managers)
+    period, manager, _, touched = _base(ctx)
+    return table(period, manager, shape, touched), table(period, manager, shape, ~touched)
+
+
+def measure_retention(ctx: Context) -> Measures:
+    """Clients, kept, churned, retention (all, touched, untouched), and the touches."""
+    out = Measures()
+    shape = (ctx.n_periods, ctx.n_managers)
+    period, manager, kept, touched = _base(ctx)
     base = table(period, manager, shape)
     stayed = table(period, manager, shape, kept)
     out.add("clients", base, base.sum(axis=1))
     out.add("clients_kept", stayed, stayed.sum(axis=1))
     out.add("clients_churned", base - stayed, (base - stayed).sum(axis=1))
     out.add("retention", ratio(stayed, base), ratio(stayed.sum(axis=1), base.sum(axis=1)))
+    for name, group in (("retention_touched", touched), ("retention_untouched", ~touched)):
+        size = table(period, manager, shape, group)
+        held = table(period, manager, shape, group & kept)
+        out.add(name, ratio(held, size), ratio(held.sum(axis=1), size.sum(axis=1)))
 
     log = ctx.log
     counts = []

@@ -51,6 +51,7 @@ from fairlead.records._tables import (
     read_text,
 )
 from fairlead.records._times import EXPECTED_TIME, epoch_seconds, read_time
+from fairlead.records._write import write_text_atomic
 
 __all__ = [
     "EXPECTED_TIME",
@@ -105,4 +106,5 @@ __all__ = [
     "read_text",
     "read_time",
     "show_date",
+    "write_text_atomic",
 ]

@@ -21,6 +21,10 @@ simulator can hold it:
   :data:`LEADS_PER_WEEKDAY` leads a weekday, a fifth as many on weekend days; a lead
   stays open a week (median) once assigned.
 
+The clients' purchases begin :data:`fairlead.sim._events.HISTORY_DAYS` days before
+the quarter (``event_log``'s purchase history), so the log starts in March 2026; a
+report of the quarter passes ``since=START`` and reads those purchases as history.
+
 The strategy is :class:`fairlead.sim.FairleadBatch` (a solve every minute, ±10 % band,
 the oracle's conversion chances), named ``fairlead`` in the log. The run covers the 13
 weeks from Monday 2026-08-31; the log stops at ``DEMO_NOW`` (Friday 2026-11-27 08:00),

@@ -1,9 +1,7 @@
-"""The report written to a file atomically: a temporary file beside it, then a rename.
+"""Files out: written atomically, a temporary file beside the target, then a rename.
 
-An error never leaves a half-written report, and the old file stays whole. A target
-that is a symbolic link is written through (the file it points to is replaced). This is
-the rule of the ``fairlead`` command's other outputs; ``kpi`` sits below the command's
-package, so it keeps its own copy of the few lines.
+An error never leaves a half-written file, and the old file stays whole: the rule of
+every file fairlead writes (plans, records, reports).
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from fairlead.records import FileError, PathLike
+from fairlead.records._tables import FileError, PathLike
 
 
 def _new_file_mode(path: Path) -> int:
@@ -27,6 +25,9 @@ def _new_file_mode(path: Path) -> int:
 
 def write_text_atomic(path: PathLike, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file and :func:`os.replace`.
+
+    On any error the temporary file is removed and ``path`` is left as it was. When
+    ``path`` is a symbolic link, the file it points to is replaced and the link kept.
 
     Raises
     ------
@@ -48,6 +49,7 @@ def write_text_atomic(path: PathLike, text: str) -> None:
     """
     source = os.fspath(path)
     target = Path(source)
+    # Renaming over a link would replace the link itself with a plain file.
     written = Path(os.path.realpath(source)) if target.is_symlink() else target
     tmp: str | None = None
     try:

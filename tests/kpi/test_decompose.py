@@ -143,8 +143,7 @@ def test_the_chain_from_plan_to_leads_by_hand():
 def test_each_rate_says_where_it_comes_from():
     rates = rates_of(team_ladder(), None)
     assert (
-        rates.avg_deal.en
-        == "average deal 40,000: 1,200,000 for 30 deals won, 3 Aug – 31 Oct 2026"
+        rates.avg_deal.en == "average deal 40,000: 1,200,000 for 30 deals won, 3 Aug – 31 Oct 2026"
     )
     assert rates.steps[-1].en == (
         "won from «proposal» 25%: 30 deals of 120 at «proposal», 3 Aug – 31 Oct 2026"

@@ -342,3 +342,78 @@ def test_bad_arguments_are_named(log: kpi.EventLog, kwargs: dict[str, Any], mess
 def test_not_an_event_log() -> None:
     with pytest.raises(InputError, match="log must be an EventLog or the path"):
         kpi.report(np.zeros(3))  # type: ignore[arg-type]
+
+
+def test_touched_and_untouched_are_compared_only_with_ten_clients_on_each_side() -> None:
+    # Manager "a": 12 clients touched, 12 not; manager "b": 12 touched, 2 not.
+    rows: list[dict[str, Any]] = []
+    for manager, untouched in (("a", 12), ("b", 2)):
+        for k in range(12 + untouched):
+            client = f"{manager}{k}"
+            rows.append(
+                {
+                    "type": "purchase",
+                    "at": "2026-07-01",
+                    "client_id": client,
+                    "manager_id": manager,
+                    "amount": 10.0,
+                }
+            )
+            if k < 12:
+                rows.append(
+                    {
+                        "type": "touch_done",
+                        "at": "2026-09-02",
+                        "client_id": client,
+                        "manager_id": manager,
+                    }
+                )
+            if k % 2 == 0:  # half of each group buys again and is kept
+                rows.append(
+                    {
+                        "type": "purchase",
+                        "at": "2026-09-10",
+                        "client_id": client,
+                        "manager_id": manager,
+                        "amount": 10.0,
+                    }
+                )
+    log = kpi.EventLog.from_records(rows)
+    page = Page(kpi.report(log, since="2026-09-01", now="2026-10-31", period="month"))
+    kpis = kpi.compute(log, "month", since="2026-09-01", now="2026-10-31")
+    gap_a = kpis.total("retention_touched", "a") - kpis.total("retention_untouched", "a")
+    assert same(page.value("touch_gap", "a"), gap_a)
+    assert math.isnan(page.value("touch_gap", "b"))  # 2 untouched clients: not compared
+    assert page.shown("touch_gap", "b") == "—"
+
+
+SPARSE_LOGS = {
+    "a lead created, never assigned": [
+        {"type": "created", "at": "2026-11-02T09:00", "lead_id": "l1"}
+    ],
+    "feedback only": [{"type": "feedback", "at": "2026-11-02T09:01", "client_id": "c", "csat": 4}],
+    "a purchase only": [
+        {"type": "purchase", "at": "2026-11-02T09:01", "client_id": "c", "amount": 4}
+    ],
+    "one lead assigned": [
+        {"type": "created", "at": "2026-11-02T09:00", "lead_id": "l1"},
+        {"type": "assigned", "at": "2026-11-02T09:01", "lead_id": "l1", "manager_id": "a"},
+    ],
+    "won without a contact": [
+        {"type": "assigned", "at": "2026-11-02T09:01", "lead_id": "l1", "manager_id": "a"},
+        {"type": "won", "at": "2026-11-03T09:01", "lead_id": "l1", "amount": 5},
+    ],
+    "a touch planned only": [
+        {"type": "touch_planned", "at": "2026-11-02T09:01", "client_id": "c", "manager_id": "a"}
+    ],
+}
+
+
+@pytest.mark.parametrize("period", ["day", "month"])
+@pytest.mark.parametrize("name", sorted(SPARSE_LOGS))
+def test_a_log_with_little_in_it_still_gives_a_report(name: str, period: str) -> None:
+    # (warnings are errors in the test run: no numpy or matplotlib warning either)
+    log = kpi.EventLog.from_records(SPARSE_LOGS[name])
+    for lang in ("en", "ru"):
+        page = kpi.report(log, [{"period": "2026-11", "revenue": 100}], period=period, lang=lang)
+        assert page.startswith("<!DOCTYPE html>")

@@ -66,6 +66,8 @@ class ClientManagers:
 
     def at(self, clients: Int64Array, moments: Int64Array) -> Int64Array:
         """The manager of each client at each moment (-1: none)."""
+        if self._key.size == 0:  # no client has a manager anywhere in the log
+            return np.full(clients.shape, -1, dtype=np.int64)
         moments = np.clip(moments, self._t0, self._t0 + self._span - 2)
         key = clients * self._span + (moments - self._t0)
         k = np.searchsorted(self._key, key, side="right") - 1

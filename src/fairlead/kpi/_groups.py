@@ -122,7 +122,9 @@ def percentile_tables(
     n_periods, n_managers = shape
     keep = valid(period, manager)
     flat = np.where(keep, period * n_managers + manager, -1)
-    each = percentiles(flat, values, n_periods * n_managers, qs).reshape(n_periods, n_managers, -1)
+    each = percentiles(flat, values, n_periods * n_managers, qs).reshape(
+        n_periods, n_managers, len(qs)
+    )
     team = percentiles(np.where(keep, period, -1), values, n_periods, qs)
     return each, team
 
@@ -138,6 +140,8 @@ def gini_rows(amounts: FloatArray) -> FloatArray:
     """
     a = np.sort(amounts, axis=1)
     k = a.shape[1]
+    if k == 0:  # no manager: no spread to measure
+        return np.full(a.shape[0], np.nan)
     total = a.sum(axis=1)
     ranks = np.arange(1, k + 1)
     out = np.full(a.shape[0], np.nan)

@@ -314,8 +314,10 @@ def shares_section(page: Page, plots: ModuleType, basis: str) -> Section:
     leads = page.grid("leads_vs_target")
     value = _ratio(page.grid("value_share"), page.grid("target_share"))
     # the managers furthest from their fair share, on average over the periods
-    with np.errstate(invalid="ignore"):
-        distance = np.nanmean(np.abs(np.log(np.clip(leads, 1e-3, None))), axis=1)
+    # (a manager with no lead in any period has no distance: NaN, without a warning)
+    gaps = np.abs(np.log(np.clip(leads, 1e-3, None)))
+    seen = np.sum(~np.isnan(gaps), axis=1)
+    distance = np.where(seen > 0, np.nansum(gaps, axis=1) / np.maximum(seen, 1), np.nan)
     rows = page.pick(-np.nan_to_num(distance, nan=0.0))
     names = [page.name(page.managers[k]) for k in rows]
     caption = ""
@@ -327,7 +329,8 @@ def shares_section(page: Page, plots: ModuleType, basis: str) -> Section:
             which=w["shares_which"],
         )
     heatmaps = (("leads_heatmap", leads, "share-leads"), ("value_heatmap", value, "share-value"))
-    for key, grid, prefix in heatmaps:
+    # (no manager in the log: nothing to draw)
+    for key, grid, prefix in heatmaps if rows.size else ():
         svg = plots.share_heatmap(
             names,
             labels,
@@ -416,12 +419,14 @@ def clients_section(page: Page, churn_days: float) -> Section:
         *[page.column(m, days=days) for m in touches],
     ]
     last = page.n_periods - 1
+    # Touched and untouched base clients over the whole span, per manager.
+    sides = touch_groups(page.kpis.context.whole())
 
     def cells(manager: str | None) -> list[Cell]:
         return [
             page.at("clients_kept", last, manager),
             *[page.total(m, manager) for m in span + split],
-            _gap_cell(page, manager),
+            _gap_cell(page, manager, sides),
             *[page.total(m, manager) for m in touches],
         ]
 
@@ -433,12 +438,22 @@ def clients_section(page: Page, churn_days: float) -> Section:
     return section
 
 
-def _gap_cell(page: Page, manager: str | None) -> Cell:
-    """Retention of touched clients minus that of the others, in percentage points."""
-    gap = page.kpis.total("retention_touched", manager) - page.kpis.total(
-        "retention_untouched", manager
-    )
-    # No colour: with a handful of clients on one side, the gap is mostly chance.
+#: Clients each side needs before the report compares touched and untouched ones.
+MIN_COMPARED = 10
+
+
+def _gap_cell(page: Page, manager: str | None, sides: tuple[np.ndarray, np.ndarray]) -> Cell:
+    """Retention of touched clients minus that of the others, in percentage points.
+
+    Shown only when each side has at least :data:`MIN_COMPARED` clients: with a handful
+    on one side the gap is mostly chance (and it is never coloured).
+    """
+    kpis = page.kpis
+    column = slice(None) if manager is None else kpis.manager_ids.index(manager)
+    smaller = min(float(np.sum(side[:, column])) for side in sides)
+    gap = kpis.total("retention_touched", manager) - kpis.total("retention_untouched", manager)
+    if smaller < MIN_COMPARED:
+        gap = math.nan
     return page.figure("touch_gap", gap, manager, text=page.fmt.points(gap))
 
 

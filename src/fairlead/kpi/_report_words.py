@@ -650,9 +650,11 @@ COLUMNS: Final[dict[str, tuple[str, str, str, str]]] = {
         "Difference",
         "Разница",
         "Retention of the touched clients minus that of the others, in percentage "
-        "points: a comparison of clients, not an experiment.",
+        "points: a comparison of clients, not an experiment; shown when each side has at "
+        "least 10 clients.",
         "Удержание клиентов с касанием минус удержание остальных, в процентных пунктах: "
-        "сравнение клиентов, а не эксперимент.",
+        "сравнение клиентов, а не эксперимент; показана, когда с каждой стороны не "
+        "меньше 10 клиентов.",
     ),
     "touches_planned": (
         "Touches planned",

@@ -304,7 +304,10 @@ def test_a_missing_required_value_is_refused(kind: str, column: str, absent: boo
     else:  # the column is there, the cell empty
         row[column] = None
     article = "an" if column[0] in "aeiou" else "a"
-    message = f"^event row 0, field '{column}': a '{kind}' event needs {article} {column}$"
+    kind_article = "an" if kind[0] in "aeiou" else "a"
+    message = (
+        f"^event row 0, field '{column}': {kind_article} '{kind}' event needs {article} {column}$"
+    )
     with pytest.raises(InputError, match=message):
         EventLog.from_records([row])
 
@@ -341,7 +344,10 @@ def test_feedback_needs_one_of_its_columns(options: tuple[str, ...], message: st
 def test_a_value_in_a_column_the_type_does_not_use_is_refused(
     kind: str, column: str, value: Any
 ) -> None:
-    message = f"^event row 0, field '{column}': a '{kind}' event has no {column}, got {value!r}$"
+    article = "an" if kind[0] in "aeiou" else "a"
+    message = (
+        f"^event row 0, field '{column}': {article} '{kind}' event has no {column}, got {value!r}$"
+    )
     with pytest.raises(InputError, match=message):
         EventLog.from_records([row_of(kind, **{column: value})])
 
@@ -351,7 +357,7 @@ def test_an_unknown_column_is_refused(tmp_path: Path) -> None:
         EventLog.from_records([row_of("won", colour="red")])
     path = tmp_path / "events.csv"
     path.write_text("type,at,lead_id,colour\nwon,2026-11-02,l-1,\n", encoding="utf-8")
-    with pytest.raises(InputError, match="column 'colour' is not part of the event log"):
+    with pytest.raises(InputError, match=r"^events\.csv: column 'colour' is not part of the event"):
         kpi.read_events(path)
 
 

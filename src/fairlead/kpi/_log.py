@@ -171,18 +171,20 @@ def _columns_of(records: Any) -> dict[str, ObjectArray]:
     return {name: rows.column(name, required=False) for name in rows.names}
 
 
-def _check_names(columns: Mapping[str, ObjectArray]) -> int:
+def _check_names(columns: Mapping[str, ObjectArray], locator: Locator) -> int:
+    # A file's message starts with its name: "events.csv: column 'foo' is not ...".
+    where = f"{locator.source}: " if locator.lines is not None else ""
     unknown = [name for name in columns if name not in schema.COLUMNS]
     if unknown:
         known = ", ".join(schema.COLUMNS)
         raise InputError(
-            f"column {unknown[0]!r} is not part of the event log (columns: {known})",
+            f"{where}column {unknown[0]!r} is not part of the event log (columns: {known})",
             field=unknown[0],
             value=unknown[0],
         )
     for name in ("type", "at"):
         if name not in columns:
-            raise InputError(f"the event log needs a column {name!r}", field=name)
+            raise InputError(f"{where}the event log needs a column {name!r}", field=name)
     sizes = {name: int(v.size) for name, v in columns.items()}
     if len(set(sizes.values())) > 1:
         raise InputError(f"the event log's columns differ in length: {sizes}")
@@ -193,7 +195,7 @@ def build_log(
     columns: Mapping[str, ObjectArray], locator: Locator, *, now: Any, source: str
 ) -> EventLog:
     """Validate the columns and build the sorted, de-duplicated :class:`EventLog`."""
-    n = _check_names(columns)
+    n = _check_names(columns, locator)
     given = {name: present(values) for name, values in columns.items()}
     all_rows = np.arange(n, dtype=np.int64)
 
@@ -335,8 +337,8 @@ def _read_types(values: ObjectArray, locator: Locator) -> npt.NDArray[np.int8]:
 
 
 def _a(column: str) -> str:
-    """``a lead_id``, ``an amount``."""
-    return f"{'an' if column[0] in 'aeiou' else 'a'} {column}"
+    """``a lead_id``, ``an amount``, ``an 'assigned'`` (quotes looked through)."""
+    return f"{'an' if column.lstrip(chr(39))[:1] in tuple('aeiou') else 'a'} {column}"
 
 
 def _check_uses(
@@ -363,16 +365,16 @@ def _check_uses(
             missing = np.flatnonzero(required)
             if missing.size:
                 name = schema.EVENT_TYPES[kind[missing[0]]]
-                note(missing, column, f"a {name!r} event needs {_a(column)}", False)
+                note(missing, column, f"{_a(repr(name))} event needs {_a(column)}", False)
             continue
         extra = np.flatnonzero(has & ~allowed)
         if extra.size:
             name = schema.EVENT_TYPES[kind[extra[0]]]
-            note(extra, column, f"a {name!r} event has no {column}", True)
+            note(extra, column, f"{_a(repr(name))} event has no {column}", True)
         missing = np.flatnonzero(required & ~has)
         if missing.size:
             name = schema.EVENT_TYPES[kind[missing[0]]]
-            note(missing, column, f"a {name!r} event needs {_a(column)}", False)
+            note(missing, column, f"{_a(repr(name))} event needs {_a(column)}", False)
     for type_name, options in schema.ONE_OF:
         of_type = kind == schema.TYPE_CODE[type_name]
         has_any = np.zeros(kind.size, dtype=bool)
@@ -382,7 +384,7 @@ def _check_uses(
         lacking = np.flatnonzero(of_type & ~has_any)
         if lacking.size:
             words = " or ".join(options)
-            note(lacking, options[0], f"a {type_name!r} event needs {words}", False)
+            note(lacking, options[0], f"{_a(repr(type_name))} event needs {words}", False)
     if first is not None:
         row, column, problem, value = first
         raise locator.error(row, column, problem, value)

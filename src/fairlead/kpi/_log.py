@@ -25,7 +25,7 @@ from fairlead.kpi._cells import (
     read_text_column,
     read_time_column,
 )
-from fairlead.kpi._quality import DataQuality, Finding, duplicate_rows, find_issues
+from fairlead.kpi._quality import DataQuality, Finding, duplicate_rows, find_issues, take_rows
 from fairlead.records import InputError, epoch_seconds, read_time
 
 
@@ -287,7 +287,7 @@ def build_log(
     order = np.argsort(at[keep] * len(schema.EVENT_TYPES) + kind[keep], kind="stable")
     chosen = np.flatnonzero(keep)[order]
     out_of_order = int(np.count_nonzero(np.diff(at) < 0))
-    sorted_fields = _take(fields, chosen)
+    sorted_fields = take_rows(fields, chosen)
     log = EventLog(
         lead_ids=ids["lead_id"][1],
         client_ids=ids["client_id"][1],
@@ -307,18 +307,6 @@ def build_log(
 def _with_quality(log: EventLog, quality: DataQuality) -> EventLog:
     object.__setattr__(log, "quality", quality)
     return log
-
-
-def _take(fields: dict[str, Any], rows: Int64Array) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in fields.items():
-        if name == "labels":
-            out[name] = {k: (codes[rows], names) for k, (codes, names) in value.items()}
-        elif isinstance(value, dict):
-            out[name] = {k: v[rows] for k, v in value.items()}
-        else:
-            out[name] = value[rows]
-    return out
 
 
 def _read_types(values: ObjectArray, locator: Locator) -> npt.NDArray[np.int8]:

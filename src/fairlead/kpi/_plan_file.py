@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -29,14 +28,12 @@ from fairlead.kpi._cells import (
     read_id_column,
     read_number_column,
 )
+from fairlead.kpi._read import file_columns
 from fairlead.records import (
     FileError,
     InputError,
     PathLike,
     Rows,
-    file_format,
-    parse_table,
-    read_text,
 )
 
 PlanKind = Literal["month", "week"]
@@ -268,23 +265,11 @@ def read_sales_plan(path: PathLike) -> SalesPlan:
     ...     print(exc.line, exc.field, exc.value, "|", str(exc).split(": ")[1])
     3 period 2026-11-25 | 2026-11-25 is a Wednesday
     """
-    fmt = file_format(path)
-    name = Path(path).name
-    table = parse_table(read_text(path), source=name, format=fmt)
-    names: list[str] = list(table.columns or ())
-    for record in table.records:
-        for key in record:
-            if key not in names:
-                names.append(key)
-    columns: dict[str, ObjectArray] = {}
-    for key in names:
-        values = np.empty(len(table.records), dtype=object)
-        values[:] = [record.get(key) for record in table.records]
-        columns[key] = values
-    locator = _PlanLocator(name, table.lines, items=fmt == "json")
-    if fmt == "csv":
-        _check_header(names, name, table.header_line)
-    return build_plan(columns, len(table.records), locator, source=name)
+    table, columns = file_columns(path)
+    locator = _PlanLocator(table.source, table.lines, items=table.format == "json")
+    if table.format == "csv":
+        _check_header(list(columns), table.source, table.header_line)
+    return build_plan(columns, len(table.records), locator, source=table.source)
 
 
 def as_sales_plan(plan: Any) -> SalesPlan:

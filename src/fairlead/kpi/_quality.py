@@ -151,7 +151,8 @@ def _shared(hashes: npt.NDArray[Any]) -> Int64Array:
     return np.flatnonzero(flag)
 
 
-def _subset(fields: dict[str, Any], rows: Int64Array) -> dict[str, Any]:
+def take_rows(fields: dict[str, Any], rows: Int64Array) -> dict[str, Any]:
+    """The log's columns (codes, numbers, labels, texts) at ``rows``."""
     out: dict[str, Any] = {}
     for name, value in fields.items():
         if name == "labels":
@@ -201,12 +202,12 @@ def duplicate_rows(fields: dict[str, Any], locator: Locator) -> tuple[Any, Findi
         with_id = np.flatnonzero(has_id)
         rows = with_id[_shared(_text_hashes(event_id[with_id]))]
         if rows.size:
-            _same_id_same_content(_subset(fields, rows), locator)
+            _same_id_same_content(take_rows(fields, rows), locator)
     rows = _shared(_hash_of_rows(fields, with_id=True))
     if rows.size == 0:
         return keep, None
     # Exact duplicates, with or without event ids: sort by every key, compare neighbours.
-    part = _subset(fields, rows)
+    part = take_rows(fields, rows)
     keys = (*_signature(part), _text_codes(part["event_id"]))
     order = np.lexsort((np.arange(rows.size), *reversed(keys)))
     same = _same_as_previous(keys, order)

@@ -9,7 +9,7 @@ import numpy as np
 
 from fairlead.kpi._cells import Locator, ObjectArray
 from fairlead.kpi._log import EventLog, build_log
-from fairlead.records import PathLike, file_format, parse_table, read_text
+from fairlead.records import PathLike, Table, file_format, parse_table, read_text
 
 
 def read_events(path: PathLike, *, now: Any = None) -> EventLog:
@@ -43,9 +43,14 @@ def read_events(path: PathLike, *, now: Any = None) -> EventLog:
     ...     print(exc.line, exc.field, exc.value, "|", str(exc).split(": ")[1])
     4 csat 7 | must be a whole number from 1 to 5, got '7'
     """
-    fmt = file_format(path)
-    name = Path(path).name
-    table = parse_table(read_text(path), source=name, format=fmt)
+    table, columns = file_columns(path)
+    locator = Locator(table.source, table.lines, items=table.format == "json")
+    return build_log(columns, locator, now=now, source=table.source)
+
+
+def file_columns(path: PathLike) -> tuple[Table, dict[str, ObjectArray]]:
+    """A CSV or JSON file's records as columns (every key of any record; None where absent)."""
+    table = parse_table(read_text(path), source=Path(path).name, format=file_format(path))
     names: list[str] = list(table.columns or ())
     for record in table.records:
         for key in record:
@@ -56,5 +61,4 @@ def read_events(path: PathLike, *, now: Any = None) -> EventLog:
         values = np.empty(len(table.records), dtype=object)
         values[:] = [record.get(key) for record in table.records]
         columns[key] = values
-    locator = Locator(name, table.lines, items=fmt == "json")
-    return build_log(columns, locator, now=now, source=name)
+    return table, columns

@@ -314,6 +314,12 @@ class Page:
 
     # ------------------------------------------------------------------- helpers
 
+    def shown_of(self, shown: int, total: int, which: str) -> str:
+        """A plot's caption when it shows only some managers ("" when it shows all)."""
+        if shown >= total:
+            return ""
+        return self.words("shown_of", shown=str(shown), total=str(total), which=self.words[which])
+
     def pick(self, score: np.ndarray) -> np.ndarray:
         """Rows for a per-manager plot: all, or the :attr:`plot_rows` lowest ``score``.
 

@@ -272,11 +272,7 @@ def plan_section(page: Page, plots: ModuleType, view: PlanView | None) -> Sectio
             },
             number=page.fmt.money,
         )
-        caption = ""
-        if chosen.size < len(managers):
-            caption = w(
-                "shown_of", shown=str(chosen.size), total=str(len(managers)), which=w["plan_which"]
-            )
+        caption = page.shown_of(chosen.size, len(managers), "plan_which")
         section.blocks.append(Plot(svg, caption))
     earlier = [p for p in view.started() if p != period][-EARLIER_SHOWN:]
     if earlier:

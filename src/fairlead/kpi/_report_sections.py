@@ -264,14 +264,7 @@ def response_section(page: Page, plots: ModuleType) -> Section:
         band_labels=labels,
         percent=lambda x: page.fmt.percent(x, 0),
     )
-    caption = ""
-    if rows.size < len(page.managers):
-        caption = w(
-            "shown_of",
-            shown=str(rows.size),
-            total=str(len(page.managers)),
-            which=w["bands_which"],
-        )
+    caption = page.shown_of(rows.size, len(page.managers), "bands_which")
     section.blocks.append(Plot(svg, caption))
 
     columns = [
@@ -320,14 +313,7 @@ def shares_section(page: Page, plots: ModuleType, basis: str) -> Section:
     distance = np.where(seen > 0, np.nansum(gaps, axis=1) / np.maximum(seen, 1), np.nan)
     rows = page.pick(-np.nan_to_num(distance, nan=0.0))
     names = [page.name(page.managers[k]) for k in rows]
-    caption = ""
-    if rows.size < len(page.managers):
-        caption = w(
-            "shown_of",
-            shown=str(rows.size),
-            total=str(len(page.managers)),
-            which=w["shares_which"],
-        )
+    caption = page.shown_of(rows.size, len(page.managers), "shares_which")
     heatmaps = (("leads_heatmap", leads, "share-leads"), ("value_heatmap", value, "share-value"))
     # (no manager in the log: nothing to draw)
     for key, grid, prefix in heatmaps if rows.size else ():
@@ -434,7 +420,7 @@ def clients_section(page: Page, churn_days: float) -> Section:
     section.blocks.append(
         Table(tuple(columns), tuple(rows), _row(page, None, cells(None)), name="retention")
     )
-    section.blocks.append(Text(_touch_words(page)))
+    section.blocks.append(Text(_touch_words(page, sides)))
     return section
 
 
@@ -457,11 +443,11 @@ def _gap_cell(page: Page, manager: str | None, sides: tuple[np.ndarray, np.ndarr
     return page.figure("touch_gap", gap, manager, text=page.fmt.points(gap))
 
 
-def _touch_words(page: Page) -> str:
+def _touch_words(page: Page, sides: tuple[np.ndarray, np.ndarray]) -> str:
     """The team's touched and untouched clients compared in plain words, with the caution."""
     w, count = page.words, page.fmt.count
     kpis = page.kpis
-    touched, untouched = (float(t.sum()) for t in touch_groups(kpis.context.whole()))
+    touched, untouched = (float(t.sum()) for t in sides)
     kept = kpis.total("retention_touched")
     other = kpis.total("retention_untouched")
     sizes = {"n_touched": count(touched), "n_untouched": count(untouched)}

@@ -608,8 +608,9 @@ def test_a_damaged_lead_record_says_so(tmp_path):
     [
         ("", r"^store='' would not persist anything; use store=None for in-memory state"),
         (":memory:", r"^store=':memory:' would not persist anything; use store=None"),
-        (5, r"^store must be a file path \(str or Path\) or None .*, got int 5$"),
-        (b"x.db", r"^store must be a file path \(str or Path\) or None .*, got bytes b'x.db'$"),
+        (5, r"^store must be a file path \(str or Path\), a store object or None .*, got int 5$"),
+        (b"x.db", r"^store must be a file path \(str or Path\), a store .*, got bytes b'x.db'$"),
+        (object(), r"^store must be a file path \(str or Path\), a store .*, got object <object"),
     ],
 )
 def test_store_must_be_a_file_path(tmp_path, monkeypatch, store, message):

@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 from pydantic import ValidationError
@@ -28,6 +28,7 @@ from fairlead.records import (
     read_id,
 )
 from fairlead.router._state import CatchUp
+from fairlead.router._store import Store
 
 #: The times a router accepts: every time zone's local time and every deadline or
 #: catch-up ramp computed from them stays within what ``datetime`` can represent.
@@ -229,14 +230,25 @@ def pause_reason(value: Any) -> str:
     return value
 
 
+#: What a store object offers, besides a file path: the methods of ``Store``.
+STORE_METHODS = ("opening", "transaction", "get", "put", "log", "load_state", "save_state")
+
+
+def is_store(store: Any) -> TypeGuard[Store]:
+    """Whether ``store`` is a store object (a :class:`~fairlead.router.Store`), not a path."""
+    return not isinstance(store, str | os.PathLike) and all(
+        callable(getattr(store, name, None)) for name in STORE_METHODS
+    )
+
+
 def store_path(store: Any) -> str | None:
-    """The SQLite file of a router, or ``None`` for in-memory state."""
-    if store is None:
+    """The SQLite file of a router, or ``None`` for in-memory state (or a store object)."""
+    if store is None or is_store(store):
         return None
     if not isinstance(store, str | os.PathLike):
         raise InputError(
-            f"store must be a file path (str or Path) or None for in-memory state, "
-            f"got {type(store).__name__} {store!r}",
+            f"store must be a file path (str or Path), a store object or None for "
+            f"in-memory state, got {type(store).__name__} {store!r}",
             field="store",
             value=store,
         )

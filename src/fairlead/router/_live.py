@@ -42,7 +42,7 @@ class Live:
         Longest hold of a waiting lead for a manager within their share, in seconds.
     tolerance : float or None
         The policy's balance tolerance (``None``: no fair band).
-    store_arg : str, Path or None
+    store_arg : str, Path, Store or None
         The router's ``store`` argument as given, for messages.
     settings : dict
         The rules the state is built under, as the store keeps them (policy,
@@ -103,7 +103,7 @@ class Live:
         half_life: float | None,
         max_hold: float | None,
         tolerance: float | None,
-        store_arg: str | Path | None,
+        store_arg: str | Path | Store | None,
         settings: dict[str, Any] | None = None,
         team_record: dict[str, Any] | None = None,
     ) -> None:

@@ -21,6 +21,7 @@ from fairlead.router._availability import add_absences, set_pause
 from fairlead.router._inputs import (
     absence_list,
     coerce_catch_up,
+    is_store,
     optional_seconds,
     pause_reason,
     sla_seconds,
@@ -86,8 +87,10 @@ class Router:
         How long a waiting lead may wait for a manager within their fair share when only
         managers above it could take it (see :meth:`route_waiting`); ``None``: not at all.
         A lead routed on arrival (:meth:`route`) is never held.
-    store : str or Path, optional
-        SQLite file for decisions and state; default (``None``) in memory. An existing
+    store : str, Path or Store, optional
+        SQLite file for decisions and state; default (``None``) in memory. A
+        :class:`~fairlead.router.Store` object keeps them where it likes (``fairlead
+        serve`` keeps them in its database, one store per team). An existing
         store is resumed after its books are checked (``docs/store.md``): its loads and
         counts win over the managers' ``active_leads``. A file that is not a fairlead
         router store is refused, as is a damaged one (:class:`DamagedStoreError`; see
@@ -137,7 +140,7 @@ class Router:
         sla: timedelta | Mapping[Any, timedelta] | None = None,
         share_half_life: timedelta | None = timedelta(days=30),
         max_hold: timedelta | None = timedelta(hours=3),
-        store: str | Path | None = None,
+        store: str | Path | Store | None = None,
         durability: Literal["normal", "full"] = "normal",
         reconfigure: bool = False,
     ) -> None:
@@ -175,7 +178,11 @@ class Router:
         sla_by_tier = sla_seconds(sla)
         half_life = optional_seconds(share_half_life, "share_half_life")
         hold = optional_seconds(max_hold, "max_hold")
-        ledger: Store = MemoryStore() if path is None else SqliteStore(path, durability=durability)
+        ledger: Store
+        if is_store(store):
+            ledger = store  # a database of the caller's (fairlead serve keeps its own)
+        else:
+            ledger = MemoryStore() if path is None else SqliteStore(path, durability=durability)
         fresh = RouterState.empty(len(team.ids))
         fresh.open = np.array([mg.active_leads for mg in records], dtype=np.float64)
         fresh.paused = np.array([not mg.available for mg in records], dtype=np.float64)
@@ -192,9 +199,9 @@ class Router:
             store_arg=store,
             # what a file remembers, to compare when it is reopened (in memory: nothing)
             settings=None
-            if path is None
+            if not ledger.persistent
             else settings_record(rules, catch_up_rule, sla_by_tier, half_life, hold),
-            team_record=None if path is None else team_record(records),
+            team_record=None if not ledger.persistent else team_record(records),
         )
         try:
             resume(self._live, fresh, reconfigure=reconfigure)
@@ -382,7 +389,7 @@ class Router:
         self.close()
 
     def __repr__(self) -> str:
-        where = "memory" if self.store is None else repr(str(self.store))
+        where = "memory" if self.store is None else repr(str(self._live.store_arg))
         return f"Router({len(self._live.team.ids)} managers, store={where})"
 
     # -- introspection: the store and the state, read in place --------------------------

@@ -64,7 +64,26 @@ class Entry:
 
 
 class Store(Protocol):
-    """The ledger a router writes through; one transaction per public call."""
+    """The ledger a router writes through; one transaction per public call.
+
+    A router keeps its decisions (one :class:`StoreEntry` per lead), an event log,
+    a few settings (``meta``) and its state (a versioned blob) in a store. fairlead
+    has three: in memory, a SQLite file, and the database of ``fairlead serve``.
+
+    The contract:
+
+    * :meth:`opening` is the router's first transaction; it yields whether the store
+      is new (then the router writes its setup and state).
+    * :meth:`transaction` wraps each public call; it yields the stored state's version
+      (``None`` for a store that keeps no state). Writers must be serialized: while one
+      write transaction runs, no other (in any process) may start, so that a router
+      that finds another version reloads the state (:meth:`load_state`) and works
+      on the latest one. An exception in the block rolls everything back.
+    * :meth:`books` recounts the decisions by manager, so the router can check that its
+      state and its decisions agree when it resumes (``None``: nothing to recount).
+    * ``persistent`` says whether the store outlives the router (settings and team are
+      then remembered and compared when it is reopened).
+    """
 
     persistent: bool
 

@@ -1,0 +1,380 @@
+"""A router's store in the service's database: one per team, shared by every process.
+
+:class:`DatabaseStore` keeps what the router's SQLite file keeps (decisions, event
+log, settings, state), in the tables of :mod:`fairlead.service._tables` with the team's
+id on every row. The router's own rules run unchanged on top (one implementation):
+each public call is one transaction that first locks the team's row, so writers of a
+team take turns across processes and machines, and a process that finds a newer state
+version reloads it before it decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from fairlead.router import Books, DamagedStoreError, StoreEntry, Tally
+from fairlead.service._database import Database
+from fairlead.service._tables import (
+    router_events,
+    router_leads,
+    router_meta,
+    router_state,
+    tenants,
+)
+
+#: Columns of a decision, in the order :func:`_entry` reads them.
+_LEAD_COLUMNS = (
+    "lead_id", "seq", "manager_id", "kind", "value", "price", "reason", "routed_at",
+    "previous", "runner_up", "due_at", "contacted_at", "released_at", "outcome",
+    "reassignments", "lead", "value_row", "offered_at", "work",
+)  # fmt: skip
+_L = router_leads.c
+_SELECT = select(*(router_leads.c[name] for name in _LEAD_COLUMNS))
+_MINE = _L.tenant_id == bindparam("tenant")
+_GET = _SELECT.where(_MINE, _L.lead_id == bindparam("lead_id"))
+_OVERDUE = _SELECT.where(
+    _MINE,
+    _L.manager_id.is_not(None),
+    _L.contacted_at.is_(None),
+    _L.released_at.is_(None),
+    _L.due_at <= bindparam("ts"),
+).order_by(_L.due_at, _L.seq)
+_WAITING = _SELECT.where(_MINE, _L.manager_id.is_(None), _L.released_at.is_(None)).order_by(_L.seq)
+_PENDING = _SELECT.where(_MINE, _L.released_at.is_(None)).order_by(_L.seq)
+_PEEK = (
+    select(tenants.c.revision, router_state.c.version)
+    .select_from(tenants.outerjoin(router_state, router_state.c.tenant_id == tenants.c.id))
+    .where(tenants.c.id == bindparam("tenant"))
+)
+_LOCK = _PEEK.with_for_update(of=tenants)
+_STATE = select(router_state.c.version, router_state.c.data).where(
+    router_state.c.tenant_id == bindparam("tenant")
+)
+_META = select(router_meta.c.value).where(
+    router_meta.c.tenant_id == bindparam("tenant"), router_meta.c.key == bindparam("key")
+)
+_LOG = insert(router_events)
+_SAVE_STATE = (
+    update(router_state)
+    .where(router_state.c.tenant_id == bindparam("tenant"))
+    .values(version=bindparam("version"), data=bindparam("data"))
+)
+_NEW_STATE = insert(router_state).values(
+    tenant_id=bindparam("tenant"), version=bindparam("version"), data=bindparam("data")
+)
+
+#: Rows no router writes (the database enforces the types the SQLite store checks).
+_ODD = (
+    _L.kind.not_in(("routed", "reassigned", "waiting"))
+    | (_L.manager_id.is_(None) & (_L.kind != "waiting"))
+    | (_L.manager_id.is_not(None) & (_L.kind == "waiting"))
+    | (_L.work < 0)
+)
+
+
+def _count(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+_BY_MANAGER = (
+    select(
+        _L.manager_id,
+        func.count(),
+        _count(_L.released_at.is_(None)),
+        func.coalesce(func.sum(case((_L.released_at.is_(None), _L.work), else_=0.0)), 0.0),
+        _count(_L.released_at.is_not(None)),
+        _count(and_(_L.released_at.is_not(None), _L.outcome == "won")),
+        func.coalesce(func.sum(_L.reassignments), 0),
+        _count(_ODD),
+    )
+    .where(_MINE)
+    .group_by(_L.manager_id)
+)
+_ODD_ROWS = select(_L.lead_id, _L.manager_id, _L.kind, _L.work).where(_MINE, _ODD).limit(5)
+
+
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _upsert_statement(dialect: str, table: Any, keys: tuple[str, ...]) -> Any:
+    """``INSERT … ON CONFLICT (keys) DO UPDATE`` of every other column, built once."""
+    built = _UPSERTS.get((dialect, table.name))
+    if built is None:
+        insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert_of(table)
+        changed = {c.name: statement.excluded[c.name] for c in table.c if c.name not in keys}
+        # Without a key the serial column would be set to NULL: every table upserted
+        # here has none.
+        built = statement.on_conflict_do_update(index_elements=list(keys), set_=changed)
+        _UPSERTS[(dialect, table.name)] = built
+    return built
+
+
+class TeamChangedError(Exception):
+    """The team, its policy or its routing settings changed since the router was built."""
+
+
+class TeamGoneError(LookupError):
+    """The team was deleted while a router of it was open."""
+
+
+class DatabaseStore:
+    """The :class:`~fairlead.router.Store` of one team in the service's database.
+
+    Parameters
+    ----------
+    db : Database
+    tenant_id : str
+        The team.
+    revision : int
+        The team's revision the router is built for: a transaction that finds another
+        raises :class:`TeamChangedError` before anything is read or written.
+
+    Attributes
+    ----------
+    outer : Connection or None
+        The service's transaction, when the router's call is part of one (the request's
+        idempotency record and KPI events commit with the decision); the store then
+        neither begins nor commits.
+    stale : bool
+        Set when an outer transaction was rolled back after a router call: the router's
+        state moved on in memory, so the next call reloads it from the database.
+    """
+
+    persistent = True
+
+    def __init__(self, db: Database, tenant_id: str, revision: int) -> None:
+        self.db = db
+        self.tenant = tenant_id
+        self.revision = revision
+        self.outer: Connection | None = None
+        self.stale = False
+        self._conn: Connection | None = None
+        self._params = {"tenant": tenant_id}
+
+    def __str__(self) -> str:
+        return f"team {self.tenant!r} in {self.db.shown}"
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextmanager
+    def _begin(self, write: bool) -> Iterator[int | None]:
+        """The transaction of one router call; yields the state's version (``None``: none)."""
+        if self.outer is not None:
+            yield from self._within(self.outer, write)
+            return
+        with self.db.write() if write else self.db.read() as conn:
+            yield from self._within(conn, write)
+
+    def _within(self, conn: Connection, write: bool) -> Iterator[int | None]:
+        # One round trip: the team's row locked (writers take turns), its revision and
+        # the routing state's version (None before the router's first call).
+        row = conn.execute(_LOCK if write else _PEEK, self._params).first()
+        if row is None:
+            raise TeamGoneError(f"team {self.tenant!r} no longer exists")
+        if row[0] != self.revision:
+            raise TeamChangedError(
+                f"team {self.tenant!r} changed (revision {row[0]}, router built for "
+                f"{self.revision})"
+            )
+        self._conn = conn
+        try:
+            yield None if row[1] is None else int(row[1])
+        finally:
+            self._conn = None
+
+    @contextmanager
+    def opening(self) -> Iterator[bool]:
+        """The router's first transaction: whether the team has no routing state yet."""
+        with self._begin(True) as version:
+            yield version is None
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[int | None]:
+        """One router call; yields the stored state's version."""
+        with self._begin(write) as version:
+            if version is None:
+                raise self.damaged("its state row is missing (deleted while the router ran)")
+            if self.stale:
+                self.stale = False
+                yield -2  # never the router's own version: it reloads
+            else:
+                yield version
+
+    @property
+    def conn(self) -> Connection:
+        """The connection of the transaction in progress."""
+        if self._conn is None:
+            raise RuntimeError("the store is used outside a transaction")
+        return self._conn
+
+    # -- decisions ----------------------------------------------------------------------
+
+    def get(self, lead_id: str) -> StoreEntry | None:
+        """The lead's entry, or ``None``."""
+        row = self.conn.execute(_GET, {"tenant": self.tenant, "lead_id": lead_id}).first()
+        return None if row is None else self._entry(tuple(row))
+
+    def put(self, entry: StoreEntry) -> None:
+        """Insert or replace the lead's entry."""
+        row = entry.value_row
+        values = {
+            "tenant_id": self.tenant,
+            "lead_id": entry.lead_id,
+            "seq": entry.seq,
+            "manager_id": entry.manager,
+            "kind": entry.kind,
+            "value": entry.value,
+            "price": entry.price,
+            "reason": entry.reason,
+            "routed_at": entry.routed_at,
+            "previous": entry.previous,
+            "runner_up": entry.runner_up,
+            "due_at": entry.due_at,
+            "contacted_at": entry.contacted_at,
+            "released_at": entry.released_at,
+            "outcome": entry.outcome,
+            "reassignments": entry.reassignments,
+            "lead": entry.lead_json,
+            "value_row": None if row is None else np.asarray(row, dtype=np.float64).tobytes(),
+            "offered_at": entry.offered_at,
+            "work": entry.work,
+        }
+        self._upsert(router_leads, ("tenant_id", "lead_id"), values)
+
+    def log(
+        self, at: float, kind: str, lead_id: str | None, manager: str | None, detail: str
+    ) -> None:
+        """Append to the team's router event log."""
+        self.conn.execute(
+            _LOG,
+            {
+                "tenant_id": self.tenant,
+                "at": at,
+                "kind": kind,
+                "lead_id": lead_id,
+                "manager_id": manager,
+                "detail": detail,
+            },
+        )
+
+    def overdue(self, ts: float) -> list[StoreEntry]:
+        """Open leads not contacted whose SLA deadline has passed, earliest first."""
+        rows = self.conn.execute(_OVERDUE, {"tenant": self.tenant, "ts": ts})
+        return [self._entry(tuple(r)) for r in rows]
+
+    def waiting(self) -> list[StoreEntry]:
+        """Leads no manager could take yet (and not closed), in arrival order."""
+        return [self._entry(tuple(r)) for r in self.conn.execute(_WAITING, self._params)]
+
+    def pending(self) -> list[StoreEntry]:
+        """Every lead not released yet."""
+        return [self._entry(tuple(r)) for r in self.conn.execute(_PENDING, self._params)]
+
+    # -- state and settings -------------------------------------------------------------
+
+    def load_state(self) -> tuple[int, bytes] | None:
+        """The stored state and its version."""
+        row = self.conn.execute(_STATE, self._params).first()
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    def save_state(self, version: int, data: bytes) -> None:
+        """Store the state with its new version."""
+        values = {"tenant": self.tenant, "version": version, "data": data}
+        if self.conn.execute(_SAVE_STATE, values).rowcount == 0:
+            self.conn.execute(_NEW_STATE, values)
+
+    def meta(self, key: str) -> str | None:
+        """A stored setting of the team's router."""
+        row = self.conn.execute(_META, {"tenant": self.tenant, "key": key}).first()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a setting of the team's router."""
+        values = {"tenant_id": self.tenant, "key": key, "value": value}
+        self._upsert(router_meta, ("tenant_id", "key"), values)
+
+    def books(self, known: Iterable[str] = ()) -> Books:
+        """The team's decisions counted by manager, in one query."""
+        books = Books()
+        odd = 0
+        for mid, held, open_, work, released, won, moves, bad in self.conn.execute(
+            _BY_MANAGER, self._params
+        ):
+            books.rows += int(held)
+            books.reassignments += int(moves)
+            odd += int(bad)
+            if mid is None:
+                continue
+            books.by_manager[str(mid)] = Tally(
+                held=int(held),
+                open=int(open_),
+                work=float(work),
+                released=int(released),
+                won=int(won),
+            )
+        strangers = sorted(set(books.by_manager) - set(known))
+        for mid in strangers[:8]:
+            first = self.conn.execute(
+                select(func.min(_L.lead_id)).where(_MINE, _L.manager_id == mid), self._params
+            ).scalar_one()
+            books.first[mid] = str(first)
+        if odd:
+            for lead_id, mid, kind, work in self.conn.execute(_ODD_ROWS, self._params):
+                who = "no manager" if mid is None else f"manager {mid!r}"
+                what = f"a workload of {work!r}" if work < 0 else f"kind {kind!r} and {who}"
+                books.odd.append(f"lead {lead_id!r} has {what}")
+            if odd > len(books.odd):
+                books.odd.append(f"{odd - len(books.odd)} more such row(s)")
+        return books
+
+    def damaged(self, detail: object) -> DamagedStoreError:
+        """The error for stored routing state that is not what a router wrote."""
+        return DamagedStoreError(f"the router store of {self} is damaged: {detail}")
+
+    def close(self) -> None:
+        """Nothing to close: the engine's connections are shared by the service."""
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _upsert(self, table: Any, keys: tuple[str, ...], values: dict[str, Any]) -> None:
+        self.conn.execute(_upsert_statement(self.db.dialect, table, keys), values)
+
+    def _entry(self, row: tuple[Any, ...]) -> StoreEntry:
+        try:
+            return _entry(row)
+        except (TypeError, ValueError) as exc:
+            raise self.damaged(f"its row of lead {row[0]!r} cannot be read ({exc})") from None
+
+
+def _entry(row: tuple[Any, ...]) -> StoreEntry:
+    (lead_id, seq, manager, kind, value, price, reason, routed_at, previous, runner_up,
+     due_at, contacted_at, released_at, outcome, reassignments, lead, blob, offered_at,
+     work) = row  # fmt: skip
+    return StoreEntry(
+        lead_id=str(lead_id),
+        lead_json=str(lead),
+        manager=None if manager is None else str(manager),
+        kind=str(kind),
+        value=float(value),
+        price=float(price),
+        reason=str(reason),
+        routed_at=float(routed_at),
+        seq=int(seq),
+        previous=previous,
+        runner_up=runner_up,
+        due_at=due_at,
+        contacted_at=contacted_at,
+        released_at=released_at,
+        outcome=outcome,
+        reassignments=int(reassignments),
+        value_row=None if blob is None else np.frombuffer(bytes(blob), dtype=np.float64).copy(),
+        offered_at=offered_at,
+        work=float(work),
+    )

@@ -1,0 +1,255 @@
+"""The service's database: every table, as SQLAlchemy Core metadata.
+
+One schema for SQLite and PostgreSQL. Every row belongs to a tenant (a sales team);
+every query of the service names the tenant, so one team never reads another's rows.
+Times are POSIX seconds (``Float``), as in the router's own SQLite store: the router's
+state and its decisions move between the two without conversion. The Alembic
+migrations in ``migrations/versions`` create exactly these tables (a test compares
+them).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+#: Constraint names fixed by convention, so migrations can name them on every database.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+#: Ids are at most 200 characters (``fairlead.records`` refuses longer ones).
+ID = String(200)
+#: An auto-numbered key: 64-bit on PostgreSQL, SQLite's own row id on SQLite.
+SERIAL = BigInteger().with_variant(Integer, "sqlite")
+
+
+def _tenant() -> Column[str]:
+    return Column(
+        "tenant_id", String(64), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    # The team's clock for KPI periods and the dashboard's "today".
+    Column("timezone", String(64), nullable=False),
+    # Moves on with every change of team, policy or routing settings: a service
+    # process whose router was built for another revision rebuilds it.
+    Column("revision", BigInteger, nullable=False),
+    # The router's settings (SLA, catch-up, half-life, longest hold) as JSON.
+    Column("settings", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    # When prices were last refreshed: one service process takes each turn.
+    Column("repriced_at", Float, nullable=True),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    # The key's public part (``fl_<id>_<secret>``): found by it, checked by the hash.
+    Column("id", String(32), primary_key=True),
+    _tenant(),
+    Column("scope", String(16), nullable=False),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    # SHA-256 of the session cookie: a copy of the table opens no dashboard.
+    Column("token_sha256", String(64), primary_key=True),
+    _tenant(),
+    Column("key_id", String(32), nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+managers = Table(
+    "managers",
+    metadata,
+    _tenant(),
+    Column("manager_id", ID, nullable=False),
+    # The team's order (the router's manager order): when they joined.
+    Column("position", BigInteger, nullable=False),
+    # The fairlead.Manager record as JSON; working hours apart (WorkingHours JSON).
+    Column("record", Text, nullable=False),
+    Column("hours", Text, nullable=True),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("tenant_id", "manager_id"),
+)
+
+absences = Table(
+    "absences",
+    metadata,
+    Column("id", SERIAL, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("manager_id", ID, nullable=False),
+    Column("record", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+Index("ix_absences_tenant", absences.c.tenant_id, absences.c.manager_id)
+
+policies = Table(
+    "policies",
+    metadata,
+    _tenant(),
+    Column("version", Integer, nullable=False),
+    Column("record", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    # The API key that set it (its public id), or the command line.
+    Column("created_by", String(64), nullable=False),
+    UniqueConstraint("tenant_id", "version"),
+)
+
+idempotency = Table(
+    "idempotency",
+    metadata,
+    _tenant(),
+    Column("key", ID, nullable=False),
+    # SHA-256 of the request (method, path, body): another body under the key is 409.
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("tenant_id", "key"),
+)
+
+# -- the router's store: one per tenant, the tables of the SQLite store plus a tenant ----
+
+router_meta = Table(
+    "router_meta",
+    metadata,
+    _tenant(),
+    Column("key", String(64), nullable=False),
+    Column("value", Text, nullable=False),
+    UniqueConstraint("tenant_id", "key"),
+)
+
+router_state = Table(
+    "router_state",
+    metadata,
+    Column(
+        "tenant_id",
+        String(64),
+        ForeignKey("tenants.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("version", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+router_leads = Table(
+    "router_leads",
+    metadata,
+    _tenant(),
+    Column("lead_id", ID, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("manager_id", ID, nullable=True),
+    Column("kind", String(16), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("price", Float, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("routed_at", Float, nullable=False),
+    Column("previous", ID, nullable=True),
+    Column("runner_up", ID, nullable=True),
+    Column("due_at", Float, nullable=True),
+    Column("contacted_at", Float, nullable=True),
+    Column("released_at", Float, nullable=True),
+    Column("outcome", String(16), nullable=True),
+    Column("reassignments", Integer, nullable=False),
+    Column("lead", Text, nullable=False),
+    Column("value_row", LargeBinary, nullable=True),
+    Column("offered_at", Float, nullable=True),
+    Column("work", Float, nullable=False),
+    UniqueConstraint("tenant_id", "lead_id"),
+)
+# The leads not released yet, in order (the waiting queue, the overdue ones).
+Index(
+    "ix_router_leads_pending",
+    router_leads.c.tenant_id,
+    router_leads.c.seq,
+    sqlite_where=router_leads.c.released_at.is_(None),
+    postgresql_where=router_leads.c.released_at.is_(None),
+)
+Index("ix_router_leads_manager", router_leads.c.tenant_id, router_leads.c.manager_id)
+
+router_events = Table(
+    "router_events",
+    metadata,
+    Column("seq", SERIAL, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("at", Float, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("lead_id", ID, nullable=True),
+    Column("manager_id", ID, nullable=True),
+    Column("detail", Text, nullable=False),
+)
+Index("ix_router_events_tenant", router_events.c.tenant_id, router_events.c.seq)
+
+# -- the KPI event log (the columns of fairlead.kpi, docs/kpi.md) --------------------------
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", SERIAL, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("event_id", ID, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("lead_id", ID, nullable=True),
+    Column("client_id", ID, nullable=True),
+    Column("manager_id", ID, nullable=True),
+    Column("source", Text, nullable=True),
+    Column("product", Text, nullable=True),
+    Column("segment", Text, nullable=True),
+    Column("tier", Text, nullable=True),
+    Column("score", Float, nullable=True),
+    Column("deal_value", Float, nullable=True),
+    Column("method", Text, nullable=True),
+    Column("assigned_by", Text, nullable=True),
+    Column("win_probability", Float, nullable=True),
+    Column("stage", Text, nullable=True),
+    Column("amount", Float, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("csat", Integer, nullable=True),
+    Column("nps", Integer, nullable=True),
+    Column("complaint", Boolean, nullable=True),
+    UniqueConstraint("tenant_id", "event_id"),
+)
+Index("ix_events_tenant_at", events.c.tenant_id, events.c.at)
+
+sales_plans = Table(
+    "sales_plans",
+    metadata,
+    _tenant(),
+    Column("version", Integer, nullable=False),
+    # The plan's rows as JSON (the columns of a sales-plan file, docs/kpi.md).
+    Column("rows", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("tenant_id", "version"),
+)

@@ -1,0 +1,44 @@
+"""``fairlead serve``: the routing service a CRM calls, with its state in a database.
+
+- :func:`create_app` -> the ASGI application (FastAPI): ``/v1`` API, health, metrics.
+- :class:`ServiceConfig`: settings from flags and ``FAIRLEAD_*`` variables.
+- :class:`Database`: SQLite (default) or PostgreSQL (several replicas) through
+  SQLAlchemy; :func:`upgrade` / :func:`schema_problem` run and check the Alembic
+  migrations.
+- :func:`create_team`, :func:`create_key`, :func:`revoke_key`: the administration the
+  command line does (``fairlead teams``, ``fairlead keys``).
+- :class:`DatabaseStore`: a team's router state in the database (a
+  :class:`fairlead.router.Store`).
+
+``docs/service.md`` is the API's guide; ``docs/deployment.md`` how to run it.
+"""
+
+from fairlead.service._app import create_app
+from fairlead.service._config import ServiceConfig
+from fairlead.service._database import DEFAULT_URL, Database
+from fairlead.service._demo import DEMO_TEAM, seed_demo
+from fairlead.service._keys import SCOPES, create_key, revoke_key
+from fairlead.service._lifecycle import StartupError
+from fairlead.service._migrations import head, schema_problem, upgrade
+from fairlead.service._router_store import DatabaseStore
+from fairlead.service._teams import TeamSettings, create_team, team_ids
+
+__all__ = [
+    "DEFAULT_URL",
+    "DEMO_TEAM",
+    "SCOPES",
+    "Database",
+    "DatabaseStore",
+    "ServiceConfig",
+    "StartupError",
+    "TeamSettings",
+    "create_app",
+    "create_key",
+    "create_team",
+    "head",
+    "revoke_key",
+    "schema_problem",
+    "seed_demo",
+    "team_ids",
+    "upgrade",
+]

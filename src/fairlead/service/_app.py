@@ -1,0 +1,266 @@
+"""The ASGI application: routes, errors as JSON, request ids, logs, metrics, limits."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fairlead.records import InputError
+from fairlead.router import StoreError
+from fairlead.service import _api_events, _api_health, _api_leads, _api_team
+from fairlead.service._config import ServiceConfig
+from fairlead.service._errors import ApiError, from_input_error
+from fairlead.service._lifecycle import Scheduler, prepare
+from fairlead.service._logging import LOGGER
+from fairlead.service._service import Service
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: A request id a client may choose (otherwise one is made).
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+DESCRIPTION = """\
+fairlead routes each new lead to the manager who maximizes expected conversion within a
+fair share of the team's work, and keeps the team's KPIs. Every request except
+`/healthz`, `/readyz` and `/metrics` needs an API key (`fairlead keys create`), sent as
+`Authorization: Bearer fl_…`; a key sees only its own team. Errors are JSON:
+`{"error": {"status", "message", "field", "id", "value", "request_id"}}`.
+"""
+
+
+def create_app(config: ServiceConfig | None = None) -> FastAPI:
+    """The service as an ASGI application (``fairlead serve`` runs it on uvicorn).
+
+    Parameters
+    ----------
+    config : ServiceConfig, optional
+        Default: from the ``FAIRLEAD_*`` environment variables.
+    """
+    settings = config if config is not None else ServiceConfig.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = Service.start(settings)
+        try:
+            prepare(service)
+        except BaseException:
+            service.db.dispose()
+            raise
+        app.state.service = service
+        scheduler = Scheduler(service)
+        scheduler.start()
+        try:
+            yield
+        finally:
+            scheduler.close()
+            service.db.dispose()
+
+    app = FastAPI(
+        title="fairlead",
+        summary="Fair, explainable lead routing for sales teams",
+        description=DESCRIPTION,
+        version=_version(),
+        lifespan=lifespan,
+    )
+    for module in (_api_health, _api_leads, _api_team, _api_events):
+        app.include_router(module.api)
+    _handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
+        )
+    app.add_middleware(Guard, max_body=settings.max_body_bytes)
+    return app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("fairlead")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"
+
+
+def _answer(request: Request, error: ApiError) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", None)
+    return JSONResponse(error.body(request_id), status_code=error.status, headers=error.headers)
+
+
+def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return _answer(request, exc)
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError) -> JSONResponse:
+        return _answer(request, from_input_error(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _answer(request, validation_error(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = str(exc.detail)
+        if exc.status_code == 404:
+            message = f"no such path: {request.method} {request.url.path}"
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed on {request.url.path}"
+        return _answer(request, ApiError(exc.status_code, message, headers=dict(exc.headers or {})))
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> JSONResponse:
+        LOGGER.error(f"routing state problem: {exc}")
+        return _answer(request, ApiError(503, f"the team's routing state needs care: {exc}"))
+
+    @app.exception_handler(OperationalError)
+    async def database_down(request: Request, exc: OperationalError) -> JSONResponse:
+        LOGGER.error(f"database unavailable: {type(exc.orig).__name__}")
+        return _answer(request, ApiError(503, "the database cannot be reached; try again"))
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        LOGGER.error(f"database error: {type(exc).__name__}", exc_info=exc)
+        return _answer(request, ApiError(500, "the database refused the change; nothing was saved"))
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        LOGGER.error("internal error", exc_info=exc)
+        return _answer(request, ApiError(500, "internal error; nothing was saved"))
+
+
+def validation_error(exc: RequestValidationError) -> ApiError:
+    """The 400 / 422 answer to a request FastAPI could not read into its model."""
+    first = exc.errors()[0]
+    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
+    field = ".".join(loc) or None
+    message = str(first.get("msg", "invalid request"))
+    kind = str(first.get("type", ""))
+    if kind == "json_invalid":
+        return ApiError(400, f"the body is not valid JSON: {message}", field="body")
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    value = first.get("input")
+    body = getattr(exc, "body", None)
+    ident = body.get("id") if isinstance(body, dict) and isinstance(body.get("id"), str) else None
+    shown = "the body" if field is None else repr(field)
+    where = f" of {ident!r}" if ident else ""
+    got = "" if kind == "missing" or isinstance(value, dict | list) else f", got {value!r}"
+    return ApiError(
+        422,
+        f"{shown}{where}: {message}{got}",
+        field=field,
+        ident=ident,
+        value=None if kind == "missing" or isinstance(value, dict | list) else value,
+    )
+
+
+class Guard:
+    """Request id, body size limit, timing, metrics and the access log (pure ASGI)."""
+
+    def __init__(self, app: ASGIApp, *, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = {"code": 500}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", []).append(
+                    (b"x-request-id", request_id.encode("latin-1"))
+                )
+            await send(message)
+
+        body = await self._read(scope, receive, headers)
+        if body is None:
+            error = ApiError(
+                413,
+                f"the request body is larger than {self.max_body} bytes",
+                field="body",
+            )
+            response = JSONResponse(error.body(request_id), status_code=413)
+            await response(scope, receive, send_with_id)
+        else:
+            chunks = [body]
+
+            async def replay() -> Message:
+                if chunks:
+                    return {"type": "http.request", "body": chunks.pop(), "more_body": False}
+                return await receive()
+
+            await self.app(scope, replay, send_with_id)
+        self._log(scope, status["code"], started, request_id)
+
+    async def _read(self, scope: Scope, receive: Receive, headers: dict[str, str]) -> bytes | None:
+        """The whole body, or ``None`` when it is over the limit (read no further)."""
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            return None
+        parts: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return None
+            parts.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(parts)
+
+    def _log(self, scope: Scope, status: int, started: float, request_id: str) -> None:
+        elapsed = time.perf_counter() - started
+        route = scope.get("route")
+        path = getattr(route, "path", None) or "unmatched"
+        app = scope.get("app")
+        service = getattr(getattr(app, "state", None), "service", None)
+        if service is not None:
+            service.metrics.requests.labels(scope["method"], path, str(status)).observe(elapsed)
+            if status >= 400:
+                service.metrics.errors.labels(str(status)).inc()
+        caller = scope.get("state", {}).get("caller")
+        LOGGER.log(
+            logging.WARNING if status >= 500 else logging.INFO,
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": scope["method"],
+                "path": scope["path"] if route is None else path,
+                "status": status,
+                "ms": round(elapsed * 1000, 2),
+                "team": getattr(caller, "tenant_id", None),
+                "key_id": getattr(caller, "key_id", None),
+            },
+        )

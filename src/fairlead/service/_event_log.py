@@ -1,0 +1,82 @@
+"""The team's KPI event log in the database: written as leads move, read for the KPIs.
+
+Rows have the columns of :mod:`fairlead.kpi` (``docs/kpi.md``). The service writes
+``created`` and ``assigned`` as it routes, and the events the CRM reports
+(``contacted``, ``stage``, ``won``, ``lost``, ``feedback``, ``purchase``, touches).
+Each row is checked by the KPI module's own rules before it is stored, so the log
+always reads back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from fairlead.kpi import COLUMNS, EventLog
+from fairlead.records import InputError
+from fairlead.service._errors import ApiError
+from fairlead.service._tables import events
+
+#: Columns stored as numbers of seconds, read back as instants.
+_TIME = "at"
+
+
+def moment(ts: float) -> datetime:
+    """A stored time as an aware datetime (UTC)."""
+    return datetime.fromtimestamp(ts, tz=UTC)
+
+
+def check_rows(rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
+    """Refuse rows the KPI log would refuse, with the log's own message (a 422)."""
+    shown = [{k: (moment(v) if k == _TIME else v) for k, v in row.items()} for row in rows]
+    try:
+        EventLog.from_records(shown, now=now, source="event")
+    except InputError as exc:
+        raise ApiError(422, str(exc), field=exc.field, value=exc.value) from None
+
+
+def record(conn: Connection, tenant_id: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append rows (dicts of :data:`fairlead.kpi.COLUMNS`, ``at`` in seconds) to the log.
+
+    A row whose ``event_id`` the team's log holds already is skipped: the service's own
+    rows have ids made from the lead (``l-1:created``), so writing one twice keeps one.
+    """
+    if not rows:
+        return
+    insert_of = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert_of(events).on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
+    full = [dict.fromkeys(COLUMNS) | dict(row) | {"tenant_id": tenant_id} for row in rows]
+    conn.execute(statement, full)
+
+
+def find(conn: Connection, tenant_id: str, event_id: str) -> dict[str, Any] | None:
+    """A stored event by id (its columns), or ``None``."""
+    row = conn.execute(
+        select(*(events.c[name] for name in COLUMNS)).where(
+            events.c.tenant_id == tenant_id, events.c.event_id == event_id
+        )
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def read_log(
+    conn: Connection, tenant_id: str, *, now: datetime | None = None, since: float | None = None
+) -> EventLog:
+    """The team's KPI log (from ``since``, in seconds, if given) as an :class:`EventLog`."""
+    query = select(*(events.c[name] for name in COLUMNS)).where(events.c.tenant_id == tenant_id)
+    if since is not None:
+        query = query.where(events.c.at >= since)
+    rows = conn.execute(query.order_by(events.c.at, events.c.seq)).all()
+    columns: dict[str, Any] = {}
+    for k, name in enumerate(COLUMNS):
+        values = np.empty(len(rows), dtype=object)
+        values[:] = [r[k] for r in rows]
+        if name == _TIME:
+            values[:] = [moment(v) for v in values]
+        columns[name] = values
+    return EventLog.from_columns(columns, now=now, source="the team's event log")

@@ -1,0 +1,177 @@
+"""Each team's router in this process, built from the database and kept in step with it.
+
+A service process keeps one :class:`~fairlead.Router` per team, over a
+:class:`~fairlead.service._router_store.DatabaseStore`. Work on a team runs through
+:meth:`TeamRouters.write` or :meth:`TeamRouters.read`: one database transaction (the
+request's own rows commit with the router's), under a per-team lock in the process
+and the team's row lock in the database. When the team's setup changed (another
+process, or this one, added a manager or a policy), the router is rebuilt from the
+database and the work runs again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import Connection
+
+from fairlead.router import Router
+from fairlead.service._database import Database
+from fairlead.service._errors import ApiError
+from fairlead.service._router_store import DatabaseStore, TeamChangedError, TeamGoneError
+from fairlead.service._teams import TeamSetup, read_setup
+
+T = TypeVar("T")
+#: Rebuilds of a team's router one piece of work may need (setup changing meanwhile).
+ATTEMPTS = 5
+
+
+@dataclass
+class TeamRouter:
+    """A team's router in this process, with the setup and store it was built on."""
+
+    router: Router
+    store: DatabaseStore
+    setup: TeamSetup
+
+
+class _Slot:
+    __slots__ = ("lock", "team")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.team: TeamRouter | None = None
+
+
+class TeamRouters:
+    """The routers of every team this process has served.
+
+    Parameters
+    ----------
+    db : Database
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._slots: dict[str, _Slot] = {}
+        self._guard = threading.Lock()
+
+    def _slot(self, tenant_id: str) -> _Slot:
+        slot = self._slots.get(tenant_id)
+        if slot is None:
+            with self._guard:
+                slot = self._slots.setdefault(tenant_id, _Slot())
+        return slot
+
+    def write(self, tenant_id: str, work: Callable[[TeamRouter, Connection], T]) -> T:
+        """Run ``work`` in one write transaction of the team, its router up to date.
+
+        The team's row is locked first, so the request's checks (an idempotency key,
+        a lead's state) see what the last writer of any process left.
+        """
+        return self._run(tenant_id, work, write=True)
+
+    def read(self, tenant_id: str, work: Callable[[TeamRouter, Connection], T]) -> T:
+        """Run ``work`` in one read transaction of the team, its router up to date."""
+        return self._run(tenant_id, work, write=False)
+
+    def _run(
+        self, tenant_id: str, work: Callable[[TeamRouter, Connection], T], *, write: bool
+    ) -> T:
+        slot = self._slot(tenant_id)
+        with slot.lock:
+            for _ in range(ATTEMPTS):
+                team = slot.team
+                try:
+                    if team is None:
+                        team = slot.team = self._build(tenant_id)
+                    with self.db.write() if write else self.db.read() as conn:
+                        revision = self._revision(conn, tenant_id, write)
+                        if revision is None:
+                            raise TeamGoneError(tenant_id)
+                        if revision != team.setup.revision:
+                            raise TeamChangedError(tenant_id)
+                        team.store.outer = conn
+                        try:
+                            return work(team, conn)
+                        finally:
+                            team.store.outer = None
+                except TeamChangedError:
+                    slot.team = None
+                    continue
+                except TeamGoneError:
+                    slot.team = None
+                    raise ApiError(404, f"no team {tenant_id!r}", field="tenant") from None
+                except BaseException:
+                    if team is not None:
+                        # The router's state may have moved on in memory for a
+                        # transaction that did not commit: the next call reloads it.
+                        team.store.stale = True
+                    raise
+            raise ApiError(503, f"team {tenant_id!r} is being changed; try again", field="tenant")
+
+    def call(self, tenant_id: str, work: Callable[[TeamRouter], T]) -> T:
+        """Run ``work`` on the team's router outside a transaction of ours.
+
+        For long work (a price refresh solves a batch): the router opens its own short
+        transactions, so other processes route meanwhile; this process's requests for
+        the team wait for the lock.
+        """
+        slot = self._slot(tenant_id)
+        with slot.lock:
+            for _ in range(ATTEMPTS):
+                team = slot.team
+                try:
+                    if team is None:
+                        team = slot.team = self._build(tenant_id)
+                    return work(team)
+                except TeamChangedError:
+                    slot.team = None
+                except TeamGoneError:
+                    slot.team = None
+                    raise ApiError(404, f"no team {tenant_id!r}", field="tenant") from None
+            raise ApiError(503, f"team {tenant_id!r} is being changed; try again", field="tenant")
+
+    def _revision(self, conn: Connection, tenant_id: str, write: bool) -> int | None:
+        if not write:
+            return self.db.team_revision(conn, tenant_id)
+        locked = self.db.lock_team(conn, tenant_id)
+        return None if locked is None else locked[0]
+
+    def _build(self, tenant_id: str) -> TeamRouter:
+        with self.db.read() as conn:
+            setup = read_setup(conn, tenant_id)
+        if setup is None:
+            raise TeamGoneError(tenant_id)
+        if not setup.managers:
+            raise ApiError(
+                409,
+                f"team {tenant_id!r} has no managers yet: add one with PUT /v1/managers/{{id}}",
+                field="managers",
+            )
+        store = DatabaseStore(self.db, tenant_id, setup.revision)
+        settings = setup.settings
+        router = Router(
+            setup.managers,
+            setup.policy,
+            hours=setup.hours or None,
+            absences=setup.absences,
+            catch_up=settings.catch_up,
+            sla=settings.sla,
+            share_half_life=settings.share_half_life,
+            max_hold=settings.max_hold,
+            store=store,
+            # The team's setup is versioned in the database; the router follows it.
+            reconfigure=True,
+        )
+        return TeamRouter(router, store, setup)
+
+    def forget(self, tenant_id: str) -> None:
+        """Drop this process's router of a team (rebuilt at its next request)."""
+        slot = self._slots.get(tenant_id)
+        if slot is not None:
+            with slot.lock:
+                slot.team = None

@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit browser bench compare clean
+.PHONY: demo serve test lint typecheck unit browser bench compare clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	@mkdir -p build
 	$(BIN)/fairlead demo --report build/fairlead-demo-report.html
+
+# The routing service on http://127.0.0.1:8000 with fairlead.db here and the demo team;
+# a key for it: .venv/bin/fairlead keys create --team demo
+serve: $(STAMP)
+	$(BIN)/fairlead serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples

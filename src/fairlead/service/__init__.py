@@ -17,10 +17,11 @@ from fairlead.service._app import create_app
 from fairlead.service._config import ServiceConfig
 from fairlead.service._database import DEFAULT_URL, Database
 from fairlead.service._demo import DEMO_TEAM, seed_demo
-from fairlead.service._keys import SCOPES, create_key, revoke_key
+from fairlead.service._keys import SCOPES, create_key, list_keys, revoke_key
 from fairlead.service._lifecycle import StartupError
 from fairlead.service._migrations import head, schema_problem, upgrade
 from fairlead.service._router_store import DatabaseStore
+from fairlead.service._serve import serve
 from fairlead.service._teams import TeamSettings, create_team, team_ids
 
 __all__ = [
@@ -36,9 +37,11 @@ __all__ = [
     "create_key",
     "create_team",
     "head",
+    "list_keys",
     "revoke_key",
     "schema_problem",
     "seed_demo",
+    "serve",
     "team_ids",
     "upgrade",
 ]

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 
-import fairlead as fl
-from fairlead.records import InputError, Lead
+from fairlead.plan import InfeasibleError, assign
+from fairlead.records import InputError, Lead, Manager, Policy
 from fairlead.router import Decision
 from fairlead.service._auth import authenticate, service_of
 from fairlead.service._errors import ApiError, from_input_error
@@ -179,7 +179,7 @@ def assign_batch(batch: BatchIn, request: Request, at: At = None) -> BatchOut:
     service = service_of(request)
     when = now_or(at)
 
-    def work(team: TeamRouter, conn: Connection) -> tuple[list[fl.Manager], fl.Policy, int]:
+    def work(team: TeamRouter, conn: Connection) -> tuple[list[Manager], Policy, int]:
         status = {s.manager_id: s for s in team.router.status(when)}
         managers = [
             m.model_copy(
@@ -194,7 +194,9 @@ def assign_batch(batch: BatchIn, request: Request, at: At = None) -> BatchOut:
 
     managers, policy, version = service.routers.read(caller.tenant_id, work)
     try:
-        plan = fl.assign(batch.leads, managers, policy=policy, method=batch.method)
+        plan = assign(batch.leads, managers, policy=policy, method=batch.method)
+    except InfeasibleError as exc:  # the policy rule that cannot hold, in words
+        raise ApiError(409, str(exc), field="policy") from None
     except InputError as exc:
         raise from_input_error(exc) from None
     except ValueError as exc:  # an unknown method names the known ones

@@ -19,8 +19,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fairlead.records import InputError
 from fairlead.router import StoreError
-from fairlead.service import _api_events, _api_health, _api_leads, _api_team
+from fairlead.service._api_events import api as events_api
+from fairlead.service._api_health import api as health_api
+from fairlead.service._api_kpi import api as kpi_api
+from fairlead.service._api_leads import api as leads_api
+from fairlead.service._api_team import api as team_api
 from fairlead.service._config import ServiceConfig
+from fairlead.service._dashboard import api as dashboard_api
 from fairlead.service._errors import ApiError, from_input_error
 from fairlead.service._lifecycle import Scheduler, prepare
 from fairlead.service._logging import LOGGER
@@ -77,8 +82,8 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         version=_version(),
         lifespan=lifespan,
     )
-    for module in (_api_health, _api_leads, _api_team, _api_events):
-        app.include_router(module.api)
+    for part in (health_api, leads_api, team_api, events_api, kpi_api, dashboard_api):
+        app.include_router(part)
     _handlers(app)
     if settings.cors_origins:
         app.add_middleware(

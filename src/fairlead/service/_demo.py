@@ -20,7 +20,7 @@ from fairlead.kpi import COLUMNS
 from fairlead.records import Manager
 from fairlead.service._event_log import record
 from fairlead.service._tables import sales_plans
-from fairlead.service._teams import create_team, put_manager, set_policy, team_ids
+from fairlead.service._teams import create_team, team_ids
 
 DEMO_TEAM = "demo"
 _NUMBERS = ("score", "deal_value", "win_probability", "amount")
@@ -51,10 +51,14 @@ def seed_demo(conn: Connection) -> bool:
     if team_ids(conn):
         return False
     demo = load_demo()
-    create_team(conn, DEMO_TEAM, name="Demo bank: retail sales", timezone="Europe/Moscow")
-    for raw in demo.managers:
-        put_manager(conn, DEMO_TEAM, Manager(**raw), None)
-    set_policy(conn, DEMO_TEAM, demo.policy, "demo")
+    create_team(
+        conn,
+        DEMO_TEAM,
+        name="Demo bank: retail sales",
+        timezone="Europe/Moscow",
+        managers=[Manager(**raw) for raw in demo.managers],
+        policy=demo.policy,
+    )
     with demo_path("demo_events.csv").open(encoding="utf-8", newline="") as f:
         rows = [_event(r) for r in csv.DictReader(f)]
     for start in range(0, len(rows), 5000):

@@ -84,6 +84,21 @@ def revoke_key(conn: Connection, key_id: str) -> bool:
     return done.rowcount > 0
 
 
+def list_keys(conn: Connection, tenant_id: str | None = None) -> list[dict[str, object]]:
+    """Keys (never their secrets), oldest first; of one team if ``tenant_id`` is given."""
+    query = select(
+        api_keys.c.id,
+        api_keys.c.tenant_id,
+        api_keys.c.scope,
+        api_keys.c.label,
+        api_keys.c.created_at,
+        api_keys.c.revoked_at,
+    ).order_by(api_keys.c.created_at)
+    if tenant_id is not None:
+        query = query.where(api_keys.c.tenant_id == tenant_id)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
 def split_key(token: str) -> tuple[str, str] | None:
     """``(id, secret)`` of a key as given, or ``None`` if it is not shaped like one."""
     if not token.startswith(PREFIX):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -84,8 +85,10 @@ def create_team(
     name: str | None = None,
     timezone: str = "UTC",
     settings: TeamSettings | None = None,
+    managers: Sequence[Manager] = (),
+    policy: Policy | None = None,
 ) -> None:
-    """Add a team (no managers yet, the default policy as version 1)."""
+    """Add a team with its managers and policy (version 1; default: the defaults)."""
     check_team_id(tenant_id)
     WorkingHours(timezone=timezone)  # a known time zone, or an InputError naming it
     if conn.execute(select(tenants.c.id).where(tenants.c.id == tenant_id)).first() is not None:
@@ -105,11 +108,13 @@ def create_team(
         policies.insert().values(
             tenant_id=tenant_id,
             version=1,
-            record=Policy().model_dump_json(),
+            record=(policy or Policy()).model_dump_json(),
             created_at=now,
             created_by="created",
         )
     )
+    for manager in managers:
+        put_manager(conn, tenant_id, manager, None)
 
 
 def team_ids(conn: Connection) -> list[str]:

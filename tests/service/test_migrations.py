@@ -1,0 +1,76 @@
+"""The Alembic migrations create exactly the tables the service uses, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from fastapi.testclient import TestClient
+
+from fairlead.service import (
+    Database,
+    ServiceConfig,
+    StartupError,
+    create_app,
+    head,
+    schema_problem,
+    upgrade,
+)
+from fairlead.service._tables import metadata
+
+
+def test_the_migrations_build_the_schema_of_the_code(database_url):
+    db = Database(database_url)
+    try:
+        assert "no fairlead tables yet" in (schema_problem(db) or "")
+        assert upgrade(db) == (None, head())
+        assert upgrade(db) == (head(), head())  # twice is harmless
+        assert schema_problem(db) is None
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+    finally:
+        db.dispose()
+
+
+def test_a_service_refuses_to_start_on_a_schema_it_does_not_know(tmp_path):
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    config = ServiceConfig(database_url=url, migrate=False, sweep_every=0, reprice_every=0)
+    with pytest.raises(StartupError, match="no fairlead tables yet: run `fairlead db upgrade`"):
+        with TestClient(create_app(config)):
+            pass
+    db = Database(url)
+    upgrade(db)
+    with db.write() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(StartupError, match="revision '9999', newer than this fairlead knows"):
+        with TestClient(create_app(config)):
+            pass
+    db.dispose()
+
+
+def test_readiness_says_why_the_database_is_not_ready(tmp_path):
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    config = ServiceConfig(database_url=url, sweep_every=0, reprice_every=0)
+    with TestClient(create_app(config)) as client:
+        assert client.get("/readyz").status_code == 200
+        db = client.app.state.service.db
+        with db.write() as conn:
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0000'")
+        r = client.get("/readyz")
+        assert r.status_code == 503
+        assert "schema revision '0000'" in r.json()["reason"]
+
+
+def test_the_default_database_gets_the_demo_team(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = ServiceConfig(sweep_every=0, reprice_every=0)
+    assert config.with_demo
+    with TestClient(create_app(config)) as client:
+        db = client.app.state.service.db
+        with db.read() as conn:
+            teams = [r[0] for r in conn.exec_driver_sql("SELECT id FROM tenants")]
+            managers = conn.exec_driver_sql("SELECT count(*) FROM managers").scalar_one()
+            logged = conn.exec_driver_sql("SELECT count(*) FROM events").scalar_one()
+        assert teams == ["demo"] and managers == 8 and logged > 10_000
+    assert (tmp_path / "fairlead.db").exists()

@@ -36,7 +36,8 @@ def test_a_lead_goes_to_the_best_manager_with_the_reason(team):
     assert r.status_code == 200
     body = r.json()
     assert body["manager_id"] == "anna"  # senior, qualified for loans, hot lead
-    assert body["status"] == "assigned" and body["replayed"] is False
+    assert body["status"] == "assigned"
+    assert body["replayed"] is False
     assert body["runner_up_id"] == "ben"
     assert "best value" in body["reason"]
     assert body["at"].startswith("2026-11-02T09:00:00")
@@ -44,7 +45,8 @@ def test_a_lead_goes_to_the_best_manager_with_the_reason(team):
     logged = {e["type"]: e for e in rows(team, events, lead_id="l-1")}
     assert set(logged) == {"created", "assigned"}
     assert logged["assigned"]["manager_id"] == "anna"
-    assert logged["created"]["product"] == "loans" and logged["created"]["score"] == 0.9
+    assert logged["created"]["product"] == "loans"
+    assert logged["created"]["score"] == 0.9
 
 
 def test_the_same_lead_again_is_its_first_decision(team):
@@ -73,7 +75,8 @@ def test_a_lead_nobody_can_take_waits_and_is_placed_when_a_slot_frees(team):
     for i in range(5):
         assert route(team, {"id": f"c{i}", "score": 0.2, "product": "cards"}).json()["manager_id"]
     r = route(team, {"id": "c5", "score": 0.2, "product": "cards"})
-    assert r.json()["status"] == "waiting" and r.json()["manager_id"] is None
+    assert r.json()["status"] == "waiting"
+    assert r.json()["manager_id"] is None
     assert team.client.get("/v1/leads/waiting", headers=team.headers("read")).json() == ["c5"]
     holder = team.client.get("/v1/leads/c0", headers=team.headers("read")).json()["manager_id"]
     won = team.client.post(
@@ -81,7 +84,8 @@ def test_a_lead_nobody_can_take_waits_and_is_placed_when_a_slot_frees(team):
         json={"type": "won", "amount": 1500, "at": (T0 + timedelta(minutes=10)).isoformat()},
         headers=team.headers(),
     )
-    assert won.status_code == 201 and won.json()["manager_id"] == holder
+    assert won.status_code == 201
+    assert won.json()["manager_id"] == holder
     placed = team.client.post(
         "/v1/leads/waiting/route", params=at(11), headers=team.headers()
     ).json()
@@ -89,7 +93,8 @@ def test_a_lead_nobody_can_take_waits_and_is_placed_when_a_slot_frees(team):
     assert placed[0]["manager_id"] == holder
     assert team.client.get("/v1/leads/waiting", headers=team.headers("read")).json() == []
     closed = rows(team, events, lead_id="c0", type="won")
-    assert closed[0]["amount"] == 1500 and closed[0]["manager_id"] == holder
+    assert closed[0]["amount"] == 1500
+    assert closed[0]["manager_id"] == holder
 
 
 def test_status_counts_open_leads_against_capacity(team):
@@ -98,7 +103,8 @@ def test_status_counts_open_leads_against_capacity(team):
     status = {s["manager_id"]: s for s in team.client.get(
         "/v1/status", params=at(1), headers=team.headers("read")).json()}  # fmt: skip
     assert sum(s["open"] for s in status.values()) == 4
-    assert status["anna"]["capacity"] == 3 and status["cleo"]["open"] == 0  # cleo: cards only
+    assert status["anna"]["capacity"] == 3
+    assert status["cleo"]["open"] == 0
     assert all(s["open"] <= s["capacity"] for s in status.values())
 
 
@@ -107,11 +113,14 @@ def test_events_by_id_are_kept_once(team):
     body = {"type": "stage", "stage": "meeting", "event_id": "crm-77", "at": T0.isoformat()}
     first = team.client.post("/v1/leads/l-1/events", json=body, headers=team.headers())
     again = team.client.post("/v1/leads/l-1/events", json=body, headers=team.headers())
-    assert first.status_code == 201 and again.status_code == 200 and again.json()["replayed"]
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.json()["replayed"]
     changed = team.client.post(
         "/v1/leads/l-1/events", json={**body, "stage": "proposal"}, headers=team.headers()
     )
-    assert changed.status_code == 409 and changed.json()["error"]["id"] == "crm-77"
+    assert changed.status_code == 409
+    assert changed.json()["error"]["id"] == "crm-77"
     assert len(rows(team, events, event_id="crm-77")) == 1
 
 
@@ -154,7 +163,8 @@ def test_contact_stops_the_sla_clock_and_late_leads_are_reassigned(team):
     assert [x["lead_id"] for x in late] == ["l-1"]
     assert late[0]["overdue_minutes"] == pytest.approx(15)
     moved = team.client.post("/v1/sla/reassign", params=at(45), headers=team.headers()).json()
-    assert moved[0]["lead_id"] == "l-1" and moved[0]["kind"] == "reassigned"
+    assert moved[0]["lead_id"] == "l-1"
+    assert moved[0]["kind"] == "reassigned"
     assert moved[0]["previous_manager_id"] == "anna"
     assigned = rows(team, events, lead_id="l-1", type="assigned")
     assert [a["manager_id"] for a in sorted(assigned, key=lambda a: a["at"])] == [
@@ -171,7 +181,8 @@ def test_managers_join_change_pause_and_leave(team):
               "hours": {"timezone": "Europe/Moscow", "week": {"mon-sun": "00:00-24:00"}}},
         headers=h,
     )  # fmt: skip
-    assert r.status_code == 200 and r.json()["hours"]["timezone"] == "Europe/Moscow"
+    assert r.status_code == 200
+    assert r.json()["hours"]["timezone"] == "Europe/Moscow"
     listed = team.client.get("/v1/managers", headers=team.headers("read")).json()
     assert [m["manager"]["id"] for m in listed] == ["anna", "ben", "cleo", "dina"]
     assert team.client.post("/v1/managers/anna/pause", json={"reason": "training"},
@@ -201,13 +212,15 @@ def test_an_absence_keeps_leads_away_from_the_manager(team):
 
 def test_the_policy_is_versioned_and_only_an_admin_changes_it(team):
     got = team.client.get("/v1/policy", headers=team.headers("read")).json()
-    assert got["version"] == 1 and got["policy"]["balance_tolerance"] is None
+    assert got["version"] == 1
+    assert got["policy"]["balance_tolerance"] is None
     denied = team.client.put("/v1/policy", json={"balance_tolerance": 0.1}, headers=team.headers())
     assert denied.status_code == 403
     r = team.client.put(
         "/v1/policy", json={"balance_tolerance": 0.1}, headers=team.headers("admin")
     )
-    assert r.status_code == 200 and r.json()["version"] == 2
+    assert r.status_code == 200
+    assert r.json()["version"] == 2
     versions = team.client.get("/v1/policy/versions", headers=team.headers("read")).json()
     assert [v["version"] for v in versions] == [2, 1]
     assert versions[0]["created_by"].startswith("key ")
@@ -220,7 +233,8 @@ def test_a_batch_is_planned_under_the_policy(team):
     plan = r.json()
     assert {a["lead_id"] for a in plan["assignments"]} == {"b0", "b1", "b2"}
     assert plan["assignments"][0]["manager_id"] == "anna"
-    assert plan["policy_version"] == 1 and plan["unassigned"] == []
+    assert plan["policy_version"] == 1
+    assert plan["unassigned"] == []
     assert rows(team, router_leads) == []  # a plan is not a decision
 
 
@@ -239,7 +253,8 @@ def test_a_key_sees_only_its_own_team(team):
     assert [m["manager"]["id"] for m in managers] == ["zed"]
     # the rival's lead with the same id is another lead
     theirs = team.client.post("/v1/leads", json={"id": "secret-lead", "score": 0.2}, headers=rival)
-    assert theirs.json()["manager_id"] == "zed" and theirs.json()["replayed"] is False
+    assert theirs.json()["manager_id"] == "zed"
+    assert theirs.json()["replayed"] is False
     ours = team.client.get("/v1/leads/secret-lead", headers=team.headers("read")).json()
     assert ours["manager_id"] == "anna"
 

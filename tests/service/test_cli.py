@@ -28,11 +28,13 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 def test_a_key_is_shown_once_and_only_its_hash_is_kept(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'f.db'}"
     code, out, _ = run(capsys, "teams", "create", "acme", "--database-url", url)
-    assert code == 0 and "team 'acme' created with 0 manager(s)" in out
+    assert code == 0
+    assert "team 'acme' created with 0 manager(s)" in out
     code, out, _ = run(capsys, "keys", "create", "--team", "acme", "--scope", "read",
                        "--label", "wall", "--database-url", url)  # fmt: skip
     key = out.strip()
-    assert code == 0 and key.startswith("fl_")
+    assert code == 0
+    assert key.startswith("fl_")
     key_id, secret = key[3:].split("_", 1)
     db = Database(url)
     with db.read() as conn:
@@ -41,11 +43,15 @@ def test_a_key_is_shown_once_and_only_its_hash_is_kept(tmp_path, capsys):
     assert stored == [(key_id, hashlib.sha256(secret.encode()).hexdigest(), "read")]
     assert secret not in (tmp_path / "f.db").read_bytes().decode("latin-1")
     code, out, _ = run(capsys, "keys", "list", "--database-url", url)
-    assert key_id in out and "wall" in out and secret not in out
+    assert key_id in out
+    assert "wall" in out
+    assert secret not in out
     code, out, _ = run(capsys, "keys", "revoke", key_id, "--database-url", url)
-    assert code == 0 and f"key {key_id} revoked" in out
+    assert code == 0
+    assert f"key {key_id} revoked" in out
     code, _, err = run(capsys, "keys", "revoke", key_id, "--database-url", url)
-    assert code == 2 and f"no key '{key_id}' that is not revoked already" in err
+    assert code == 2
+    assert f"no key '{key_id}' that is not revoked already" in err
 
 
 def test_a_team_from_files(tmp_path, capsys):
@@ -57,28 +63,36 @@ def test_a_team_from_files(tmp_path, capsys):
     code, out, _ = run(capsys, "teams", "create", "north", "--timezone", "Asia/Novosibirsk",
                        "--managers", str(managers), "--policy", str(policy),
                        "--database-url", url)  # fmt: skip
-    assert code == 0 and "with 2 manager(s)" in out
+    assert code == 0
+    assert "with 2 manager(s)" in out
     code, out, _ = run(capsys, "teams", "list", "--database-url", url)
     assert out.split() == ["north"]
     code, _, err = run(capsys, "teams", "create", "north", "--database-url", url)
-    assert code == 2 and "team 'north' already exists" in err
+    assert code == 2
+    assert "team 'north' already exists" in err
     code, _, err = run(capsys, "teams", "create", "bad id!", "--database-url", url)
-    assert code == 2 and "team id must be 1 to 64 letters" in err
+    assert code == 2
+    assert "team id must be 1 to 64 letters" in err
 
 
 def test_schema_commands_and_bad_urls(tmp_path, capsys, monkeypatch):
     url = f"sqlite:///{tmp_path / 'f.db'}"
     code, _, err = run(capsys, "db", "check", "--database-url", url)
-    assert code == 2 and "no fairlead tables yet" in err
+    assert code == 2
+    assert "no fairlead tables yet" in err
     code, out, _ = run(capsys, "db", "upgrade", "--database-url", url)
-    assert code == 0 and "schema upgraded from nothing to 0001" in out
+    assert code == 0
+    assert "schema upgraded from nothing to 0001" in out
     code, out, _ = run(capsys, "db", "check", "--database-url", url)
-    assert code == 0 and "schema current (0001)" in out
+    assert code == 0
+    assert "schema current (0001)" in out
     code, _, err = run(capsys, "db", "check", "--database-url", "mysql://root@x/db")
-    assert code == 2 and "database URL must be sqlite:///<file> or postgresql://" in err
+    assert code == 2
+    assert "database URL must be sqlite:///<file> or postgresql://" in err
     monkeypatch.setenv("FAIRLEAD_DATABASE_URL", "oracle://x")
     code, _, err = run(capsys, "db", "check")
-    assert code == 2 and "(from FAIRLEAD_DATABASE_URL)" in err
+    assert code == 2
+    assert "(from FAIRLEAD_DATABASE_URL)" in err
 
 
 def _free_port() -> int:
@@ -121,7 +135,8 @@ def test_a_real_server_routes_and_stops_gracefully(tmp_path, capsys):
             json={"id": "web-1", "score": 0.7, "product": "loans"},
             headers={"Authorization": f"Bearer {key}"},
         )
-        assert r.status_code == 200 and r.json()["manager_id"]
+        assert r.status_code == 200
+        assert r.json()["manager_id"]
         server.send_signal(signal.SIGTERM)
         # uvicorn finishes the requests in flight, runs the shutdown, then ends by the
         # signal it caught (as a process stopped by SIGTERM does).
@@ -136,13 +151,17 @@ def test_a_real_server_routes_and_stops_gracefully(tmp_path, capsys):
     assert "Application shutdown complete." in log
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     requests = [x for x in lines if x["msg"] == "request" and x.get("path") == "/v1/leads"]
-    assert requests and requests[0]["status"] == 200 and requests[0]["team"] == "demo"
-    assert key not in log and key.split("_")[2] not in log
+    assert requests
+    assert requests[0]["status"] == 200
+    assert requests[0]["team"] == "demo"
+    assert key not in log
+    assert key.split("_")[2] not in log
     assert (Path(tmp_path) / "fairlead.db").exists()
 
 
 @pytest.mark.parametrize("flag", ["--port", "--workers"])
 def test_bad_flags_are_one_line(capsys, flag):
     code, _, err = run(capsys, "serve", flag, "-3")
-    assert code == 2 and err.count("\n") == 1
+    assert code == 2
+    assert err.count("\n") == 1
     assert "service setting" in err

@@ -36,16 +36,22 @@ def test_the_migrations_build_the_schema_of_the_code(database_url):
 def test_a_service_refuses_to_start_on_a_schema_it_does_not_know(tmp_path):
     url = f"sqlite:///{tmp_path / 'f.db'}"
     config = ServiceConfig(database_url=url, migrate=False, sweep_every=0, reprice_every=0)
-    with pytest.raises(StartupError, match="no fairlead tables yet: run `fairlead db upgrade`"):
-        with TestClient(create_app(config)):
-            pass
+    app = create_app(config)
+    with (
+        pytest.raises(StartupError, match="no fairlead tables yet: run `fairlead db upgrade`"),
+        TestClient(app),
+    ):
+        pass
     db = Database(url)
     upgrade(db)
     with db.write() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
-    with pytest.raises(StartupError, match="revision '9999', newer than this fairlead knows"):
-        with TestClient(create_app(config)):
-            pass
+    app = create_app(config)
+    with (
+        pytest.raises(StartupError, match="revision '9999', newer than this fairlead knows"),
+        TestClient(app),
+    ):
+        pass
     db.dispose()
 
 
@@ -72,5 +78,7 @@ def test_the_default_database_gets_the_demo_team(tmp_path, monkeypatch):
             teams = [r[0] for r in conn.exec_driver_sql("SELECT id FROM tenants")]
             managers = conn.exec_driver_sql("SELECT count(*) FROM managers").scalar_one()
             logged = conn.exec_driver_sql("SELECT count(*) FROM events").scalar_one()
-        assert teams == ["demo"] and managers == 8 and logged > 10_000
+        assert teams == ["demo"]
+        assert managers == 8
+        assert logged > 10_000
     assert (tmp_path / "fairlead.db").exists()

@@ -116,6 +116,9 @@ def _upsert_statement(dialect: str, table: Any, keys: tuple[str, ...]) -> Any:
     return built
 
 
+_UNKNOWN = object()
+
+
 class TeamChangedError(Exception):
     """The team, its policy or its routing settings changed since the router was built."""
 
@@ -156,6 +159,10 @@ class DatabaseStore:
         self.outer: Connection | None = None
         self.stale = False
         self._conn: Connection | None = None
+        # The state's version in the outer transaction, known since it was adopted
+        # (None: no state yet); _UNKNOWN: read it from the database.
+        self._held: int | object | None = _UNKNOWN
+        self._held_write = False
         self._params = {"tenant": tenant_id}
 
     def __str__(self) -> str:
@@ -172,9 +179,12 @@ class DatabaseStore:
         with self.db.write() if write else self.db.read() as conn:
             yield from self._within(conn, write)
 
-    def _within(self, conn: Connection, write: bool) -> Iterator[int | None]:
-        # One round trip: the team's row locked (writers take turns), its revision and
-        # the routing state's version (None before the router's first call).
+    def _check(self, conn: Connection, write: bool) -> int | None:
+        """The team's row (locked to write) checked; the state's version (None: none yet).
+
+        One round trip: the lock (writers of a team take turns, in any process), the
+        team's revision and the routing state's version.
+        """
         row = conn.execute(_LOCK if write else _PEEK, self._params).first()
         if row is None:
             raise TeamGoneError(f"team {self.tenant!r} no longer exists")
@@ -183,9 +193,32 @@ class DatabaseStore:
                 f"team {self.tenant!r} changed (revision {row[0]}, router built for "
                 f"{self.revision})"
             )
+        return None if row[1] is None else int(row[1])
+
+    def adopt(self, conn: Connection, *, write: bool) -> None:
+        """Make the service's transaction this store's, the team checked (locked to write).
+
+        The router's calls in it take the state's version from here (the store keeps it
+        as the router saves), so each call saves a round trip.
+        """
+        self._held = self._check(conn, write)
+        self._held_write = write
+        self.outer = conn
+
+    def leave(self) -> None:
+        """The service's transaction is over."""
+        self.outer = None
+        self._held = _UNKNOWN
+
+    def _within(self, conn: Connection, write: bool) -> Iterator[int | None]:
+        known = conn is self.outer and self._held is not _UNKNOWN
+        if known and (self._held_write or not write):
+            version = self._held
+        else:
+            version = self._check(conn, write)
         self._conn = conn
         try:
-            yield None if row[1] is None else int(row[1])
+            yield version  # type: ignore[misc]
         finally:
             self._conn = None
 
@@ -289,6 +322,8 @@ class DatabaseStore:
         values = {"tenant": self.tenant, "version": version, "data": data}
         if self.conn.execute(_SAVE_STATE, values).rowcount == 0:
             self.conn.execute(_NEW_STATE, values)
+        if self.outer is not None:
+            self._held = version
 
     def meta(self, key: str) -> str | None:
         """A stored setting of the team's router."""

@@ -89,16 +89,11 @@ class TeamRouters:
                     if team is None:
                         team = slot.team = self._build(tenant_id)
                     with self.db.write() if write else self.db.read() as conn:
-                        revision = self._revision(conn, tenant_id, write)
-                        if revision is None:
-                            raise TeamGoneError(tenant_id)
-                        if revision != team.setup.revision:
-                            raise TeamChangedError(tenant_id)
-                        team.store.outer = conn
+                        team.store.adopt(conn, write=write)
                         try:
                             return work(team, conn)
                         finally:
-                            team.store.outer = None
+                            team.store.leave()
                 except TeamChangedError:
                     slot.team = None
                     continue
@@ -134,12 +129,6 @@ class TeamRouters:
                     slot.team = None
                     raise ApiError(404, f"no team {tenant_id!r}", field="tenant") from None
             raise ApiError(503, f"team {tenant_id!r} is being changed; try again", field="tenant")
-
-    def _revision(self, conn: Connection, tenant_id: str, write: bool) -> int | None:
-        if not write:
-            return self.db.team_revision(conn, tenant_id)
-        locked = self.db.lock_team(conn, tenant_id)
-        return None if locked is None else locked[0]
 
     def _build(self, tenant_id: str) -> TeamRouter:
         with self.db.read() as conn:

@@ -112,12 +112,12 @@ def route_lead(
                 raise from_input_error(exc, lead.id) from None
             if not decision.replayed:
                 # A lead that waited was logged as created then: kept once (by event id).
-                record(conn, caller.tenant_id, lead_rows(lead, decision))
+                record(conn, caller.tenant_id, lead_rows(lead, decision), team.store.writes)
             return 200, DecisionOut.of(decision).model_dump(mode="json")
 
-        return once(conn, caller.tenant_id, key, print_, produce)
+        return once(conn, caller.tenant_id, key, print_, produce, team.store.writes)
 
-    status, body, replayed = service.routers.write(caller.tenant_id, work)
+    status, body, replayed = service.routers.write(caller.tenant_id, work, lead_id=lead.id)
     outcome = "replayed" if replayed or body.get("replayed") else body["status"]
     service.metrics.decisions.labels(outcome).inc()
     return JSONResponse(body, status_code=status)

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from fairlead.kpi import COLUMNS, EventLog
 from fairlead.records import InputError
 from fairlead.service._errors import ApiError
+from fairlead.service._pipeline import Writes
 from fairlead.service._tables import events
 
 #: Columns stored as numbers of seconds, read back as instants.
@@ -40,18 +41,33 @@ def check_rows(rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
         raise ApiError(422, str(exc), field=exc.field, value=exc.value) from None
 
 
-def record(conn: Connection, tenant_id: str, rows: Sequence[Mapping[str, Any]]) -> None:
+#: Rows of the log, each kept once by event id, on each database.
+_APPEND = {
+    "postgresql": postgresql.insert(events).on_conflict_do_nothing(
+        index_elements=["tenant_id", "event_id"]
+    ),
+    "sqlite": sqlite.insert(events).on_conflict_do_nothing(
+        index_elements=["tenant_id", "event_id"]
+    ),
+}
+
+
+def record(
+    conn: Connection,
+    tenant_id: str,
+    rows: Sequence[Mapping[str, Any]],
+    sink: Writes | None = None,
+) -> None:
     """Append rows (dicts of :data:`fairlead.kpi.COLUMNS`, ``at`` in seconds) to the log.
 
     A row whose ``event_id`` the team's log holds already is skipped: the service's own
     rows have ids made from the lead (``l-1:created``), so writing one twice keeps one.
+    With ``sink`` the rows go with the transaction's other writes, at its end.
     """
     if not rows:
         return
-    insert_of = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = insert_of(events).on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
     full = [dict.fromkeys(COLUMNS) | dict(row) | {"tenant_id": tenant_id} for row in rows]
-    conn.execute(statement, full)
+    (sink or conn).execute(_APPEND[conn.dialect.name], full)
 
 
 def find(conn: Connection, tenant_id: str, event_id: str) -> dict[str, Any] | None:

@@ -17,8 +17,10 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from fairlead.service._errors import ApiError
+from fairlead.service._pipeline import Writes
 from fairlead.service._tables import idempotency
 
+_RECORD = idempotency.insert()
 #: The longest key accepted, in characters.
 MAX_KEY = 200
 
@@ -49,6 +51,7 @@ def once(
     key: str | None,
     print_: str,
     produce: Callable[[], tuple[int, Any]],
+    sink: Writes | None = None,
 ) -> tuple[int, Any, bool]:
     """``produce()`` once per key: ``(status, body, replayed)``.
 
@@ -74,14 +77,13 @@ def once(
             )
         return int(row.status), json.loads(row.body), True
     status, body = produce()
-    conn.execute(
-        idempotency.insert().values(
-            tenant_id=tenant_id,
-            key=key,
-            fingerprint=print_,
-            status=status,
-            body=json.dumps(body),
-            created_at=time.time(),
-        )
-    )
+    record = {
+        "tenant_id": tenant_id,
+        "key": key,
+        "fingerprint": print_,
+        "status": status,
+        "body": json.dumps(body),
+        "created_at": time.time(),
+    }
+    (sink or conn).execute(_RECORD, record)
     return status, body, False

@@ -15,11 +15,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlead.router import Books, DamagedStoreError, StoreEntry, Tally
 from fairlead.service._database import Database
+from fairlead.service._pipeline import Writes, read_together
 from fairlead.service._tables import (
     router_events,
     router_leads,
@@ -60,14 +61,6 @@ _META = select(router_meta.c.value).where(
     router_meta.c.tenant_id == bindparam("tenant"), router_meta.c.key == bindparam("key")
 )
 _LOG = insert(router_events)
-_SAVE_STATE = (
-    update(router_state)
-    .where(router_state.c.tenant_id == bindparam("tenant"))
-    .values(version=bindparam("version"), data=bindparam("data"))
-)
-_NEW_STATE = insert(router_state).values(
-    tenant_id=bindparam("tenant"), version=bindparam("version"), data=bindparam("data")
-)
 
 #: Rows no router writes (the database enforces the types the SQLite store checks).
 _ODD = (
@@ -117,6 +110,9 @@ def _upsert_statement(dialect: str, table: Any, keys: tuple[str, ...]) -> Any:
 
 
 _UNKNOWN = object()
+_LEAD_KEY = ("tenant_id", "lead_id")
+_TEAM_KEY = ("tenant_id",)
+_META_KEY = ("tenant_id", "key")
 
 
 class TeamChangedError(Exception):
@@ -163,6 +159,11 @@ class DatabaseStore:
         # (None: no state yet); _UNKNOWN: read it from the database.
         self._held: int | object | None = _UNKNOWN
         self._held_write = False
+        # Writes of the transaction in progress, sent at its end (see _pipeline), and
+        # what they put, so that reads in the same transaction see them.
+        self.writes = Writes()
+        self._entries: dict[str, StoreEntry | None] = {}
+        self._meta: dict[str, str] = {}
         self._params = {"tenant": tenant_id}
 
     def __str__(self) -> str:
@@ -176,8 +177,18 @@ class DatabaseStore:
         if self.outer is not None:
             yield from self._within(self.outer, write)
             return
-        with self.db.write() if write else self.db.read() as conn:
-            yield from self._within(conn, write)
+        try:
+            with self.db.write() if write else self.db.read() as conn:
+                yield from self._within(conn, write)
+                self.writes.flush(conn, commit=True)
+        finally:
+            self._forget()
+
+    def _forget(self) -> None:
+        """The transaction is over: its pending writes and what they put are dropped."""
+        self.writes.clear()
+        self._entries.clear()
+        self._meta.clear()
 
     def _check(self, conn: Connection, write: bool) -> int | None:
         """The team's row (locked to write) checked; the state's version (None: none yet).
@@ -186,6 +197,9 @@ class DatabaseStore:
         team's revision and the routing state's version.
         """
         row = conn.execute(_LOCK if write else _PEEK, self._params).first()
+        return self._checked(None if row is None else tuple(row))
+
+    def _checked(self, row: tuple[Any, ...] | None) -> int | None:
         if row is None:
             raise TeamGoneError(f"team {self.tenant!r} no longer exists")
         if row[0] != self.revision:
@@ -195,20 +209,33 @@ class DatabaseStore:
             )
         return None if row[1] is None else int(row[1])
 
-    def adopt(self, conn: Connection, *, write: bool) -> None:
+    def adopt(self, conn: Connection, *, write: bool, lead_id: str | None = None) -> None:
         """Make the service's transaction this store's, the team checked (locked to write).
 
         The router's calls in it take the state's version from here (the store keeps it
-        as the router saves), so each call saves a round trip.
+        as the router saves), so each call saves a round trip; ``lead_id``'s decision
+        is read in the same round trip as the lock.
         """
-        self._held = self._check(conn, write)
+        queries: list[tuple[Any, dict[str, Any]]] = [(_LOCK if write else _PEEK, self._params)]
+        if lead_id is not None:
+            queries.append((_GET, {"tenant": self.tenant, "lead_id": lead_id}))
+        found = read_together(conn, queries)
+        self._held = self._checked(found[0][0] if found[0] else None)
         self._held_write = write
+        if lead_id is not None:
+            self._entries[lead_id] = self._entry(found[1][0]) if found[1] else None
         self.outer = conn
 
+    def commit(self) -> None:
+        """Send the outer transaction's writes, and on PostgreSQL its commit, together."""
+        if self.outer is not None:
+            self.writes.flush(self.outer, commit=True)
+
     def leave(self) -> None:
-        """The service's transaction is over."""
+        """The service's transaction is over (committed or rolled back)."""
         self.outer = None
         self._held = _UNKNOWN
+        self._forget()
 
     def _within(self, conn: Connection, write: bool) -> Iterator[int | None]:
         known = conn is self.outer and self._held is not _UNKNOWN
@@ -251,8 +278,17 @@ class DatabaseStore:
 
     def get(self, lead_id: str) -> StoreEntry | None:
         """The lead's entry, or ``None``."""
+        if lead_id in self._entries:
+            return self._entries[lead_id]
         row = self.conn.execute(_GET, {"tenant": self.tenant, "lead_id": lead_id}).first()
         return None if row is None else self._entry(tuple(row))
+
+    def _reading(self) -> Connection:
+        """The connection, the transaction's writes sent first (a query must see them)."""
+        conn = self.conn
+        if self.writes:
+            self.writes.flush(conn)
+        return conn
 
     def put(self, entry: StoreEntry) -> None:
         """Insert or replace the lead's entry."""
@@ -279,13 +315,14 @@ class DatabaseStore:
             "offered_at": entry.offered_at,
             "work": entry.work,
         }
-        self._upsert(router_leads, ("tenant_id", "lead_id"), values)
+        self.writes.execute(_upsert_statement(self.db.dialect, router_leads, _LEAD_KEY), values)
+        self._entries[entry.lead_id] = entry
 
     def log(
         self, at: float, kind: str, lead_id: str | None, manager: str | None, detail: str
     ) -> None:
         """Append to the team's router event log."""
-        self.conn.execute(
+        self.writes.execute(
             _LOG,
             {
                 "tenant_id": self.tenant,
@@ -299,47 +336,49 @@ class DatabaseStore:
 
     def overdue(self, ts: float) -> list[StoreEntry]:
         """Open leads not contacted whose SLA deadline has passed, earliest first."""
-        rows = self.conn.execute(_OVERDUE, {"tenant": self.tenant, "ts": ts})
+        rows = self._reading().execute(_OVERDUE, {"tenant": self.tenant, "ts": ts})
         return [self._entry(tuple(r)) for r in rows]
 
     def waiting(self) -> list[StoreEntry]:
         """Leads no manager could take yet (and not closed), in arrival order."""
-        return [self._entry(tuple(r)) for r in self.conn.execute(_WAITING, self._params)]
+        return [self._entry(tuple(r)) for r in self._reading().execute(_WAITING, self._params)]
 
     def pending(self) -> list[StoreEntry]:
         """Every lead not released yet."""
-        return [self._entry(tuple(r)) for r in self.conn.execute(_PENDING, self._params)]
+        return [self._entry(tuple(r)) for r in self._reading().execute(_PENDING, self._params)]
 
     # -- state and settings -------------------------------------------------------------
 
     def load_state(self) -> tuple[int, bytes] | None:
         """The stored state and its version."""
-        row = self.conn.execute(_STATE, self._params).first()
+        row = self._reading().execute(_STATE, self._params).first()
         return None if row is None else (int(row[0]), bytes(row[1]))
 
     def save_state(self, version: int, data: bytes) -> None:
         """Store the state with its new version."""
-        values = {"tenant": self.tenant, "version": version, "data": data}
-        if self.conn.execute(_SAVE_STATE, values).rowcount == 0:
-            self.conn.execute(_NEW_STATE, values)
+        values = {"tenant_id": self.tenant, "version": version, "data": data}
+        self.writes.execute(_upsert_statement(self.db.dialect, router_state, _TEAM_KEY), values)
         if self.outer is not None:
             self._held = version
 
     def meta(self, key: str) -> str | None:
         """A stored setting of the team's router."""
+        if key in self._meta:
+            return self._meta[key]
         row = self.conn.execute(_META, {"tenant": self.tenant, "key": key}).first()
         return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
         """Store a setting of the team's router."""
         values = {"tenant_id": self.tenant, "key": key, "value": value}
-        self._upsert(router_meta, ("tenant_id", "key"), values)
+        self.writes.execute(_upsert_statement(self.db.dialect, router_meta, _META_KEY), values)
+        self._meta[key] = value
 
     def books(self, known: Iterable[str] = ()) -> Books:
         """The team's decisions counted by manager, in one query."""
         books = Books()
         odd = 0
-        for mid, held, open_, work, released, won, moves, bad in self.conn.execute(
+        for mid, held, open_, work, released, won, moves, bad in self._reading().execute(
             _BY_MANAGER, self._params
         ):
             books.rows += int(held)
@@ -377,9 +416,6 @@ class DatabaseStore:
         """Nothing to close: the engine's connections are shared by the service."""
 
     # -- helpers ------------------------------------------------------------------------
-
-    def _upsert(self, table: Any, keys: tuple[str, ...], values: dict[str, Any]) -> None:
-        self.conn.execute(_upsert_statement(self.db.dialect, table, keys), values)
 
     def _entry(self, row: tuple[Any, ...]) -> StoreEntry:
         try:

@@ -66,20 +66,33 @@ class TeamRouters:
                 slot = self._slots.setdefault(tenant_id, _Slot())
         return slot
 
-    def write(self, tenant_id: str, work: Callable[[TeamRouter, Connection], T]) -> T:
+    def write(
+        self,
+        tenant_id: str,
+        work: Callable[[TeamRouter, Connection], T],
+        *,
+        lead_id: str | None = None,
+    ) -> T:
         """Run ``work`` in one write transaction of the team, its router up to date.
 
         The team's row is locked first, so the request's checks (an idempotency key,
-        a lead's state) see what the last writer of any process left.
+        a lead's state) see what the last writer of any process left; ``lead_id``'s
+        decision is read with the lock. Writes go through ``team.store.writes`` and are
+        sent with the commit.
         """
-        return self._run(tenant_id, work, write=True)
+        return self._run(tenant_id, work, write=True, lead_id=lead_id)
 
     def read(self, tenant_id: str, work: Callable[[TeamRouter, Connection], T]) -> T:
         """Run ``work`` in one read transaction of the team, its router up to date."""
         return self._run(tenant_id, work, write=False)
 
     def _run(
-        self, tenant_id: str, work: Callable[[TeamRouter, Connection], T], *, write: bool
+        self,
+        tenant_id: str,
+        work: Callable[[TeamRouter, Connection], T],
+        *,
+        write: bool,
+        lead_id: str | None = None,
     ) -> T:
         slot = self._slot(tenant_id)
         with slot.lock:
@@ -89,9 +102,12 @@ class TeamRouters:
                     if team is None:
                         team = slot.team = self._build(tenant_id)
                     with self.db.write() if write else self.db.read() as conn:
-                        team.store.adopt(conn, write=write)
+                        team.store.adopt(conn, write=write, lead_id=lead_id)
                         try:
-                            return work(team, conn)
+                            result = work(team, conn)
+                            if write:
+                                team.store.commit()
+                            return result
                         finally:
                             team.store.leave()
                 except TeamChangedError:

@@ -268,3 +268,28 @@ def test_health_readiness_and_metrics(team):
     assert 'fairlead_decisions_total{outcome="assigned"} 1.0' in text
     assert 'route="/v1/leads"' in text
     assert team.client.get("/openapi.json").json()["info"]["title"] == "fairlead"
+
+
+def test_the_scheduler_places_waiting_leads_and_one_process_reprices(team):
+    from fairlead.service._lifecycle import Scheduler
+    from fairlead.service._service import Service
+
+    service = team.app.state.service
+    for i in range(6):  # cards: five slots, so one waits
+        route(team, {"id": f"c{i}", "score": 0.2, "product": "cards"})
+    team.client.post("/v1/leads/c0/events", json={"type": "lost"}, headers=team.headers())
+    busy = service.config.model_copy(update={"sweep_every": 60.0, "reprice_every": 3600.0})
+    first = Scheduler(Service(config=busy, db=service.db, routers=service.routers))
+    first.tick()
+    assert team.client.get("/v1/leads/waiting", headers=team.headers("read")).json() == []
+    assert (
+        'fairlead_waiting_leads{team="acme"} 0.0' in first.service.metrics.exposition()[0].decode()
+    )
+    with service.db.read() as conn:
+        repriced = conn.exec_driver_sql("SELECT id, repriced_at FROM tenants ORDER BY id").all()
+    assert all(at is not None for _, at in repriced)
+    # Another process in the same hour finds the turn taken.
+    from fairlead.service._reprice import take_turn
+
+    assert not take_turn(service, "acme", 3600.0)
+    assert take_turn(service, "acme", 0.0)

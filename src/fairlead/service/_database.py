@@ -96,6 +96,9 @@ class Database:
                 # No ping per checkout (a round trip per request): a connection the
                 # server dropped fails its request, and the pool starts afresh.
                 connect_args={"connect_timeout": 10},
+                # A database error's message would quote the statement's values (a
+                # lead's features may hold a phone or an e-mail): logs get none.
+                hide_parameters=True,
             )
 
     def __repr__(self) -> str:
@@ -151,7 +154,7 @@ def _sqlite_engine(url: URL) -> Engine:
     """
     if url.database:
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, record: Any) -> None:

@@ -83,6 +83,10 @@ class Scheduler:
             try:
                 if config.sweep_every > 0:
                     place_waiting(service, tenant_id, now)
+                    waiting = service.routers.read(
+                        tenant_id, lambda team, conn: len(team.router.waiting())
+                    )
+                    service.metrics.waiting.labels(tenant_id).set(waiting)
                 if config.reprice_every > 0 and take_turn(service, tenant_id, config.reprice_every):
                     reprice_team(service, tenant_id, now)
             except ApiError:

@@ -21,6 +21,9 @@ from fairlead.service._reprice import reprice_team, take_turn
 from fairlead.service._service import Service
 from fairlead.service._teams import team_ids
 
+#: Teams whose routers a process builds at start-up (the rest on their first request).
+WARM_TEAMS = 200
+
 
 class StartupError(RuntimeError):
     """The service cannot start on this database (the message says why and what to do)."""
@@ -51,10 +54,8 @@ class Scheduler:
         self.thread = threading.Thread(target=self._loop, name="fairlead-scheduler", daemon=True)
 
     def start(self) -> None:
-        """Start the thread, unless nothing is scheduled."""
-        config = self.service.config
-        if config.sweep_every > 0 or config.reprice_every > 0:
-            self.thread.start()
+        """Start the thread: it builds the teams' routers first, then runs the schedule."""
+        self.thread.start()
 
     def close(self) -> None:
         """Stop after the current piece of work."""
@@ -63,13 +64,32 @@ class Scheduler:
             self.thread.join(timeout=30)
 
     def _loop(self) -> None:
+        self.warm()
         config = self.service.config
-        every = min(x for x in (config.sweep_every, config.reprice_every) if x > 0)
+        scheduled = [x for x in (config.sweep_every, config.reprice_every) if x > 0]
+        if not scheduled:
+            return
+        every = min(scheduled)
         while not self.stop.wait(every):
             try:
                 self.tick()
             except Exception:  # the next turn tries again; the thread must not die
                 LOGGER.exception("scheduled work failed")
+
+    def warm(self) -> None:
+        """Build every team's router now, so that no first request pays for it."""
+        try:
+            with self.service.db.read() as conn:
+                teams = team_ids(conn)
+            for tenant_id in teams[:WARM_TEAMS]:
+                if self.stop.is_set():
+                    return
+                try:
+                    self.service.routers.call(tenant_id, lambda team: None)
+                except ApiError:
+                    continue  # a team with no managers yet
+        except Exception:  # warming is an optimisation: a request builds it anyway
+            LOGGER.exception("building the teams' routers at start-up failed")
 
     def tick(self) -> None:
         """One turn over every team."""

@@ -430,3 +430,19 @@ def test_columns_of_numpy_arrays_read_like_records() -> None:
     assert kinds(log) == ["created", "assigned", "contacted", "won"]
     assert log.manager_ids == ("m-1",)
     assert log.manager.tolist() == [-1, 0, -1, -1]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("lead_id", {"x": 1}, r"event row 0, field 'lead_id': must be text or a whole number"),
+        ("type", ["created"], r"event row 0, field 'type': must be text, got \['created'\]"),
+        ("product", {"a": 1}, r"event row 0, field 'product': must be text"),
+    ],
+)
+def test_a_list_or_dict_in_a_cell_is_refused_by_its_column(column, value, message):
+    row = {"event_id": "e1", "type": "created", "at": "2026-11-01T00:00:00Z", "lead_id": "x"}
+    with pytest.raises(InputError, match=message):
+        kpi.EventLog.from_records([{**row, column: value}])
+    with pytest.raises(InputError, match=r"plan row 0, field 'manager_id': must be text"):
+        kpi.SalesPlan.from_records([{"period": "2026-11", "manager_id": ["a"], "revenue": 5}])

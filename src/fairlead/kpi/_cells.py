@@ -143,6 +143,8 @@ def factorize(values: ObjectArray) -> tuple[list[Any], Int64Array]:
     (['b', 'a', 1, True], array([0, 1, 0, 2, 3]))
     >>> factorize(np.array(["b", "a", "b"]))
     (['b', 'a'], array([0, 1, 0]))
+    >>> factorize(np.array([[1], "a", [1]], dtype=object))
+    ([[1], 'a'], array([0, 1, 0]))
     """
     if values.dtype.kind == "U":
         return _factorize_text(values)
@@ -150,12 +152,19 @@ def factorize(values: ObjectArray) -> tuple[list[Any], Int64Array]:
         uniques, first, inverse = np.unique(values, return_index=True, return_inverse=True)
         return _first_seen([u.item() for u in uniques], first, inverse.ravel())
     seen: dict[tuple[type, Any], int] = {}
-    codes = np.fromiter(
-        (seen.setdefault((v.__class__, v), len(seen)) for v in values.tolist()),
-        dtype=np.int64,
-        count=values.size,
-    )
-    return [v for _, v in seen], codes
+    distinct: list[Any] = []
+
+    def code(v: Any) -> int:
+        # A list or a dict in a cell (JSON input) cannot be a key: its text stands in,
+        # and the column's reader refuses the value itself with its row and column.
+        key = (v.__class__, v if v.__hash__ is not None else repr(v))
+        found = seen.setdefault(key, len(seen))
+        if found == len(distinct):
+            distinct.append(v)
+        return found
+
+    codes = np.fromiter((code(v) for v in values.tolist()), dtype=np.int64, count=values.size)
+    return distinct, codes
 
 
 def _first_seen(

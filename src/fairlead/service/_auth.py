@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from fairlead.service._errors import ApiError
 from fairlead.service._keys import Caller, sha256
 from fairlead.service._service import Service
-from fairlead.service._tables import sessions
+from fairlead.service._tables import api_keys, sessions
 
 SESSION_COOKIE = "fairlead_session"
 
@@ -85,15 +85,20 @@ def open_session(service: Service, caller: Caller) -> str:
 
 
 def session_caller(request: Request) -> Caller | None:
-    """The caller of a dashboard session cookie, if valid and not expired."""
+    """The caller of a dashboard session cookie, if valid, not expired, its key not revoked."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     service = service_of(request)
     with service.db.read() as conn:
         row = conn.execute(
-            select(sessions.c.tenant_id, sessions.c.scope, sessions.c.key_id).where(
-                sessions.c.token_sha256 == sha256(token), sessions.c.expires_at > time.time()
+            select(sessions.c.tenant_id, sessions.c.scope, sessions.c.key_id)
+            .join(api_keys, api_keys.c.id == sessions.c.key_id)
+            .where(
+                sessions.c.token_sha256 == sha256(token),
+                sessions.c.expires_at > time.time(),
+                api_keys.c.revoked_at.is_(None),
+                api_keys.c.tenant_id == sessions.c.tenant_id,
             )
         ).first()
     return None if row is None else Caller(row.tenant_id, row.scope, row.key_id)

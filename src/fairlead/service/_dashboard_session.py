@@ -14,25 +14,14 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import Request, Response
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from fairlead.service._auth import SESSION_COOKIE, key_of, service_of, session_caller
 from fairlead.service._keys import Caller, sha256
-from fairlead.service._tables import api_keys, sessions
+from fairlead.service._tables import sessions
 
 #: Form bodies larger than this are not read (a key and a language fit in far less).
 MAX_FORM_BYTES = 8192
-
-
-def key_still_valid(request: Request, caller: Caller) -> bool:
-    """Whether the key a session was opened with is still there, unrevoked, of its team."""
-    with service_of(request).db.read() as conn:
-        row = conn.execute(
-            select(api_keys.c.tenant_id, api_keys.c.revoked_at).where(
-                api_keys.c.id == caller.key_id
-            )
-        ).first()
-    return row is not None and row.revoked_at is None and row.tenant_id == caller.tenant_id
 
 
 def page_caller(request: Request) -> Caller | None:
@@ -41,8 +30,6 @@ def page_caller(request: Request) -> Caller | None:
     A session whose key was revoked since is no session: the person signs in again.
     """
     caller = session_caller(request)
-    if caller is not None and not key_still_valid(request, caller):
-        caller = None
     if caller is None:
         token = key_of(request)
         if token is not None:

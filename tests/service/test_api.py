@@ -293,3 +293,28 @@ def test_the_scheduler_places_waiting_leads_and_one_process_reprices(team):
 
     assert not take_turn(service, "acme", 3600.0)
     assert take_turn(service, "acme", 0.0)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "scope", "field"),
+    [
+        (
+            "/v1/managers/anna/absences",
+            {"start": "2026-11-05T10:00:00", "end": "2026-11-01T10:00:00"},
+            "write",
+            None,
+        ),
+        ("/v1/settings", {"max_hold": False}, "admin", "max_hold"),
+    ],
+)
+def test_a_change_no_router_can_run_is_refused_and_nothing_is_stored(
+    team, path, body, scope, field
+):
+    before = team.client.get("/v1/settings", headers=team.headers("read")).json()
+    method = team.client.post if path.endswith("absences") else team.client.put
+    r = method(path, json=body, headers=team.headers(scope))
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["message"].startswith("the team's setup would not work")
+    assert team.client.get("/v1/settings", headers=team.headers("read")).json() == before
+    # the team still routes
+    assert route(team, {"id": "l-1", "score": 0.9}).status_code == 200

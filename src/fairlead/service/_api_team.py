@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,7 +22,7 @@ from fairlead.service._models import (
     PolicyOut,
     status_dict,
 )
-from fairlead.service._routers import TeamRouter
+from fairlead.service._routers import TeamRouter, check_setup
 from fairlead.service._tables import managers as managers_table
 from fairlead.service._tables import tenants
 from fairlead.service._teams import (
@@ -35,10 +37,21 @@ from fairlead.service._teams import (
 api = APIRouter(prefix="/v1", tags=["team"])
 
 
-def _locked(request: Request, tenant_id: str, conn: Connection) -> None:
-    """Lock the team's row for a change of its setup (404 for a team gone)."""
-    if service_of(request).db.lock_team(conn, tenant_id) is None:
-        raise ApiError(404, f"no team {tenant_id!r}", field="tenant", value=tenant_id)
+@contextmanager
+def _changing(request: Request, tenant_id: str) -> Iterator[Connection]:
+    """A change of the team's setup: under its row lock, checked, then every router rebuilt.
+
+    A change that would leave the team with a setup no router can run (an absence
+    that ends before it starts, a setting out of its domain) is refused with the
+    router's own message, and nothing is stored.
+    """
+    service = service_of(request)
+    with service.db.write() as conn:
+        if service.db.lock_team(conn, tenant_id) is None:
+            raise ApiError(404, f"no team {tenant_id!r}", field="tenant", value=tenant_id)
+        yield conn
+        check_setup(conn, tenant_id)
+    service.routers.forget(tenant_id)
 
 
 def _manager_out(team: TeamRouter | None, manager: Manager, status: Any) -> ManagerOut:
@@ -95,11 +108,8 @@ def put_manager_route(manager_id: str, body: ManagerIn, request: Request) -> Man
         manager = Manager(id=manager_id, **fields)
     except InputError as exc:
         raise from_input_error(exc, manager_id) from None
-    service = service_of(request)
-    with service.db.write() as conn:
-        _locked(request, caller.tenant_id, conn)
+    with _changing(request, caller.tenant_id) as conn:
         put_manager(conn, caller.tenant_id, manager, body.hours)
-    service.routers.forget(caller.tenant_id)
     return ManagerOut(manager=manager.model_dump(mode="json"), hours=body.hours, status=None)
 
 
@@ -107,14 +117,11 @@ def put_manager_route(manager_id: str, body: ManagerIn, request: Request) -> Man
 def delete_manager(manager_id: str, request: Request) -> None:
     """The manager gets no more leads; their decisions and KPIs stay."""
     caller = authenticate(request, "write")
-    service = service_of(request)
-    with service.db.write() as conn:
-        _locked(request, caller.tenant_id, conn)
+    with _changing(request, caller.tenant_id) as conn:
         if not remove_manager(conn, caller.tenant_id, manager_id):
             raise ApiError(
                 404, f"no manager {manager_id!r} on the team", field="manager_id", ident=manager_id
             )
-    service.routers.forget(caller.tenant_id)
 
 
 def _known(request: Request, tenant_id: str, manager_id: str) -> None:
@@ -172,11 +179,8 @@ def absence(manager_id: str, body: AbsenceIn, request: Request) -> dict[str, Any
         record = Absence(manager_id=manager_id, start=body.start, end=body.end, reason=body.reason)
     except InputError as exc:
         raise from_input_error(exc, manager_id) from None
-    service = service_of(request)
-    with service.db.write() as conn:
-        _locked(request, caller.tenant_id, conn)
+    with _changing(request, caller.tenant_id) as conn:
         add_absence(conn, caller.tenant_id, record)
-    service.routers.forget(caller.tenant_id)
     return record.model_dump(mode="json")
 
 
@@ -201,11 +205,8 @@ def get_policy_versions(request: Request) -> list[dict[str, Any]]:
 def put_policy(policy: Policy, request: Request) -> PolicyOut:
     """The new policy holds for every decision from now on (an admin key)."""
     caller = authenticate(request, "admin")
-    service = service_of(request)
-    with service.db.write() as conn:
-        _locked(request, caller.tenant_id, conn)
+    with _changing(request, caller.tenant_id) as conn:
         version = set_policy(conn, caller.tenant_id, policy, f"key {caller.key_id}")
-    service.routers.forget(caller.tenant_id)
     return PolicyOut(version=version, policy=policy)
 
 
@@ -224,15 +225,12 @@ def get_settings(request: Request) -> TeamSettings:
 def put_settings(settings: TeamSettings, request: Request) -> TeamSettings:
     """New settings hold from now on (an admin key)."""
     caller = authenticate(request, "admin")
-    service = service_of(request)
-    with service.db.write() as conn:
-        _locked(request, caller.tenant_id, conn)
+    with _changing(request, caller.tenant_id) as conn:
         conn.execute(
             tenants.update()
             .where(tenants.c.id == caller.tenant_id)
             .values(settings=settings.model_dump_json(), revision=tenants.c.revision + 1)
         )
-    service.routers.forget(caller.tenant_id)
     return settings
 
 

@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection
 
+from fairlead.records import InputError
 from fairlead.router import Router
 from fairlead.service._database import Database
 from fairlead.service._errors import ApiError
@@ -36,6 +37,44 @@ class TeamRouter:
     router: Router
     store: DatabaseStore
     setup: TeamSetup
+
+
+def router_of(setup: TeamSetup, store: DatabaseStore | None) -> Router:
+    """The router a team's setup describes (in memory without a store)."""
+    settings = setup.settings
+    return Router(
+        setup.managers,
+        setup.policy,
+        hours=setup.hours or None,
+        absences=setup.absences,
+        catch_up=settings.catch_up,
+        sla=settings.sla,
+        share_half_life=settings.share_half_life,
+        max_hold=settings.max_hold,
+        store=store,
+        # The team's setup is versioned in the database; the router follows it.
+        reconfigure=True,
+    )
+
+
+def check_setup(conn: Connection, tenant_id: str) -> None:
+    """Refuse (422) a change that leaves the team with a setup no router can run.
+
+    Called inside the transaction that made the change, so a refused change is never
+    stored: a router is built from the new setup, in memory.
+    """
+    setup = read_setup(conn, tenant_id)
+    if setup is None or not setup.managers:
+        return
+    try:
+        router_of(setup, None).close()
+    except InputError as exc:
+        raise ApiError(
+            422,
+            f"the team's setup would not work, so nothing was changed: {exc}",
+            field=exc.field,
+            value=exc.value,
+        ) from None
 
 
 class _Slot:
@@ -158,21 +197,7 @@ class TeamRouters:
                 field="managers",
             )
         store = DatabaseStore(self.db, tenant_id, setup.revision)
-        settings = setup.settings
-        router = Router(
-            setup.managers,
-            setup.policy,
-            hours=setup.hours or None,
-            absences=setup.absences,
-            catch_up=settings.catch_up,
-            sla=settings.sla,
-            share_half_life=settings.share_half_life,
-            max_hold=settings.max_hold,
-            store=store,
-            # The team's setup is versioned in the database; the router follows it.
-            reconfigure=True,
-        )
-        return TeamRouter(router, store, setup)
+        return TeamRouter(router_of(setup, store), store, setup)
 
     def forget(self, tenant_id: str) -> None:
         """Drop this process's router of a team (rebuilt at its next request)."""

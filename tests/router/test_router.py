@@ -992,7 +992,7 @@ def test_bad_lead_records_name_the_field_id_and_value():
     assert (info.value.field, info.value.value) == ("product", "boats")
     with pytest.raises(fl.InputError, match=r"^lead must be a Lead or a dict, got str$"):
         router.route("x", T0)
-    with pytest.raises(fl.InputError, match=r"'effort' .*greater than 0, got 0"):
+    with pytest.raises(fl.InputError, match=r"'effort' .*greater than or equal to 0.001, got 0"):
         router.route({"id": "x", "score": 0.5, "effort": 0}, T0)
     # nothing was recorded by the failed calls
     assert router.decision("x") is None

@@ -304,7 +304,7 @@ def test_the_scheduler_places_waiting_leads_and_one_process_reprices(team):
             "write",
             None,
         ),
-        ("/v1/settings", {"max_hold": False}, "admin", "max_hold"),
+        ("/v1/settings", {"max_hold": "PT0S"}, "admin", "max_hold"),
     ],
 )
 def test_a_change_no_router_can_run_is_refused_and_nothing_is_stored(

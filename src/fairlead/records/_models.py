@@ -211,7 +211,8 @@ class Lead(InputModel):
     source: str | None = None
     deal_value: float | None = Field(default=None, ge=0.0, allow_inf_nan=False)
     created_at: datetime | None = None
-    effort: float = Field(default=1.0, gt=0.0, allow_inf_nan=False)
+    # A thousandth of a lead at least: smaller workloads would fit any limit's rounding.
+    effort: float = Field(default=1.0, ge=1e-3, le=1e3, allow_inf_nan=False)
     segment: str | None = None
     features: dict[str, float | str] = Field(default_factory=dict)
 

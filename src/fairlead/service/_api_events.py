@@ -98,6 +98,16 @@ def lead_event(
                 raise ApiError(
                     404, f"no lead {lead_id!r} was routed", field="lead_id", ident=lead_id
                 )
+            created = find(conn, caller.tenant_id, f"{lead_id}:created")
+            if created is not None and when.timestamp() < created["at"] - CLOCK_SKEW.seconds:
+                raise ApiError(
+                    422,
+                    f"lead {lead_id!r}: an event at {when.isoformat()} is before the lead "
+                    f"came in ({moment(created['at']).isoformat()})",
+                    field="at",
+                    ident=lead_id,
+                    value=when.isoformat(),
+                )
             row = _row(body, when, lead_id=lead_id, manager_id=decision.manager_id)
             check_rows([row], now=now_or(None) + CLOCK_SKEW)
             try:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import warnings
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 
-from fairlead.plan import InfeasibleError, assign
+from fairlead.plan import InfeasibleError, PolicyBrokenWarning, assign
 from fairlead.records import InputError, Lead, Manager, Policy
 from fairlead.router import Decision
 from fairlead.service._auth import authenticate, service_of
@@ -17,15 +18,20 @@ from fairlead.service._errors import ApiError, from_input_error
 from fairlead.service._event_log import record
 from fairlead.service._idempotency import check_key, fingerprint, once
 from fairlead.service._models import BatchIn, BatchOut, DecisionOut, OverdueOut
+from fairlead.service._moments import checked, parse
 from fairlead.service._reprice import reprice_team
 from fairlead.service._routers import TeamRouter
 from fairlead.service._service import Service
+from fairlead.solvers import get_solver
 
 api = APIRouter(prefix="/v1", tags=["routing"])
 
 At = Annotated[
-    datetime | None,
-    Query(description="The moment of the request (default now); naive times are UTC."),
+    str | None,
+    Query(
+        description="The moment of the request, ISO 8601 (default now); naive times are UTC.",
+        examples=["2026-11-02T09:30:00+03:00"],
+    ),
 ]
 IdempotencyKey = Annotated[
     str | None,
@@ -37,11 +43,11 @@ IdempotencyKey = Annotated[
 ]
 
 
-def now_or(at: datetime | None) -> datetime:
-    """``at`` as an aware time (naive: UTC), or the current time."""
-    if at is None:
-        return datetime.now(UTC)
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+def now_or(at: str | datetime | None) -> datetime:
+    """``at`` (ISO 8601 text or a datetime) as an aware, checked time; ``None``: now."""
+    if isinstance(at, datetime):
+        return checked(at, "at")
+    return parse(at, "at")
 
 
 def lead_rows(lead: Lead, decision: Decision) -> list[dict[str, Any]]:
@@ -100,6 +106,8 @@ def route_lead(
     service = service_of(request)
     key = None if idempotency_key is None else check_key(idempotency_key)
     when = now_or(at)
+    if lead.created_at is not None:
+        checked(lead.created_at, "created_at", ident=lead.id)
     print_ = (
         "" if key is None else fingerprint("POST", "/v1/leads", lead.model_dump_json().encode())
     )
@@ -192,15 +200,23 @@ def assign_batch(batch: BatchIn, request: Request, at: At = None) -> BatchOut:
         ]
         return managers, team.setup.policy, team.setup.policy_version
 
+    if batch.method != "auto":
+        try:
+            get_solver(batch.method)
+        except InputError as exc:  # the solvers' own words: the known names listed
+            raise ApiError(422, str(exc), field="method", value=batch.method) from None
     managers, policy, version = service.routers.read(caller.tenant_id, work)
     try:
-        plan = assign(batch.leads, managers, policy=policy, method=batch.method)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", PolicyBrokenWarning)
+            plan = assign(batch.leads, managers, policy=policy, method=batch.method)
     except InfeasibleError as exc:  # the policy rule that cannot hold, in words
         raise ApiError(409, str(exc), field="policy") from None
     except InputError as exc:
         raise from_input_error(exc) from None
-    except ValueError as exc:  # an unknown method names the known ones
-        raise ApiError(422, str(exc), field="method", value=batch.method) from None
+    broken = [w for w in caught if issubclass(w.category, PolicyBrokenWarning)]
+    if broken:  # a heuristic method's plan that breaks a rule is no answer
+        raise ApiError(409, str(broken[0].message), field="method", value=batch.method)
     records = plan.to_records()
     return BatchOut(
         assignments=records,

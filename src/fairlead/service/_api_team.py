@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,10 +11,11 @@ from fastapi import APIRouter, Request
 from sqlalchemy import Connection, select
 
 from fairlead.policy import Absence
-from fairlead.records import InputError, Manager, Policy
+from fairlead.records import InputError, InputWarning, Manager, Policy
 from fairlead.service._api_leads import At, now_or
 from fairlead.service._auth import authenticate, service_of
 from fairlead.service._errors import ApiError, from_input_error
+from fairlead.service._logging import LOGGER
 from fairlead.service._models import (
     AbsenceIn,
     ManagerIn,
@@ -105,12 +107,19 @@ def put_manager_route(manager_id: str, body: ManagerIn, request: Request) -> Man
         )
     fields = body.model_dump(exclude={"id", "hours"})
     try:
-        manager = Manager(id=manager_id, **fields)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InputWarning)
+            manager = Manager(id=manager_id, **fields)
     except InputError as exc:
         raise from_input_error(exc, manager_id) from None
+    said = [str(w.message) for w in caught if issubclass(w.category, InputWarning)]
+    for text in said:
+        LOGGER.warning(text, extra={"team": caller.tenant_id})
     with _changing(request, caller.tenant_id) as conn:
         put_manager(conn, caller.tenant_id, manager, body.hours)
-    return ManagerOut(manager=manager.model_dump(mode="json"), hours=body.hours, status=None)
+    return ManagerOut(
+        manager=manager.model_dump(mode="json"), hours=body.hours, status=None, warnings=said
+    )
 
 
 @api.delete("/managers/{manager_id}", status_code=204, summary="Take a manager off the team")
@@ -177,8 +186,9 @@ def absence(manager_id: str, body: AbsenceIn, request: Request) -> dict[str, Any
     _known(request, caller.tenant_id, manager_id)
     try:
         record = Absence(manager_id=manager_id, start=body.start, end=body.end, reason=body.reason)
-    except InputError as exc:
-        raise from_input_error(exc, manager_id) from None
+    except InputError as exc:  # the one rule across fields: the end before the start
+        field = exc.field if exc.field not in (None, "record") else "end"
+        raise ApiError(422, str(exc), field=field, ident=manager_id, value=exc.value) from None
     with _changing(request, caller.tenant_id) as conn:
         add_absence(conn, caller.tenant_id, record)
     return record.model_dump(mode="json")
@@ -189,7 +199,10 @@ def get_policy(request: Request) -> PolicyOut:
     """The policy in force and its version."""
     caller = authenticate(request, "read")
     with service_of(request).db.read() as conn:
-        latest = policy_versions(conn, caller.tenant_id)[0]
+        versions = policy_versions(conn, caller.tenant_id)
+    if not versions:  # the team was deleted (its key may be cached for a few seconds)
+        raise ApiError(404, f"no team {caller.tenant_id!r}", field="tenant")
+    latest = versions[0]
     return PolicyOut(version=latest["version"], policy=Policy(**latest["policy"]))
 
 
@@ -198,7 +211,10 @@ def get_policy_versions(request: Request) -> list[dict[str, Any]]:
     """Newest first, with when and by which key each was set."""
     caller = authenticate(request, "read")
     with service_of(request).db.read() as conn:
-        return policy_versions(conn, caller.tenant_id)
+        versions = policy_versions(conn, caller.tenant_id)
+    if not versions:  # the team was deleted (its key may be cached for a few seconds)
+        raise ApiError(404, f"no team {caller.tenant_id!r}", field="tenant")
+    return versions
 
 
 @api.put("/policy", response_model=PolicyOut, summary="Set a new version of the policy")
@@ -217,7 +233,9 @@ def get_settings(request: Request) -> TeamSettings:
     with service_of(request).db.read() as conn:
         text = conn.execute(
             select(tenants.c.settings).where(tenants.c.id == caller.tenant_id)
-        ).scalar_one()
+        ).scalar_one_or_none()
+    if text is None:
+        raise ApiError(404, f"no team {caller.tenant_id!r}", field="tenant")
     return TeamSettings.model_validate_json(text)
 
 

@@ -26,9 +26,10 @@ from fairlead.service._api_leads import api as leads_api
 from fairlead.service._api_team import api as team_api
 from fairlead.service._config import ServiceConfig
 from fairlead.service._dashboard import api as dashboard_api
-from fairlead.service._errors import ApiError, from_input_error
+from fairlead.service._errors import ApiError, from_input_error, shorten
 from fairlead.service._lifecycle import Scheduler, prepare
 from fairlead.service._logging import LOGGER
+from fairlead.service._nul import nul_problem
 from fairlead.service._service import Service
 
 Scope = MutableMapping[str, Any]
@@ -121,16 +122,19 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _answer(request, validation_error(exc))
+        return _answer(request, validation_error(exc, request.path_params))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        message = str(exc.detail)
-        if exc.status_code == 404:
+        message, field = str(exc.detail), None
+        if exc.status_code == 400:
+            field = "body"  # Starlette could not read it (not UTF-8, a broken form)
+        elif exc.status_code == 404:
             message = f"no such path: {request.method} {request.url.path}"
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
-        return _answer(request, ApiError(exc.status_code, message, headers=dict(exc.headers or {})))
+        error = ApiError(exc.status_code, message, field=field, headers=dict(exc.headers or {}))
+        return _answer(request, error)
 
     @app.exception_handler(StoreError)
     async def store_error(request: Request, exc: StoreError) -> JSONResponse:
@@ -153,11 +157,36 @@ def _handlers(app: FastAPI) -> None:
         return _answer(request, ApiError(500, "internal error; nothing was saved"))
 
 
-def validation_error(exc: RequestValidationError) -> ApiError:
-    """The 400 / 422 answer to a request FastAPI could not read into its model."""
+#: Parts of a pydantic error's location that name a type tried, not a field.
+_TYPE_TAGS = frozenset(
+    {"str", "int", "float", "bool", "datetime", "date", "time", "timedelta", "dict", "list",
+     "none", "bytes", "decimal", "tuple", "set", "frozenset", "enum", "literal"}
+)  # fmt: skip
+
+
+def _field_part(part: object) -> bool:
+    text = str(part)
+    return (
+        text not in ("body", "query", "path", "header")
+        and text not in _TYPE_TAGS
+        and "[" not in text
+        and not text.startswith(("function-", "json-or-python", "lax-or-strict", "union"))
+    )
+
+
+def validation_error(
+    exc: RequestValidationError, path_params: dict[str, Any] | None = None
+) -> ApiError:
+    """The 400 / 422 answer to a request FastAPI could not read into its model.
+
+    The field is the dotted path of the value (without the union branch pydantic
+    tried); a rule across fields names ``body``; the id is the record's own, or the
+    path's (``/v1/managers/{manager_id}``).
+    """
     first = exc.errors()[0]
-    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
-    field = ".".join(loc) or None
+    location = list(first.get("loc", ()))
+    loc = [str(part) for part in location if _field_part(part)]
+    field = ".".join(loc) or ("body" if location[:1] == ["body"] else None)
     message = str(first.get("msg", "invalid request"))
     kind = str(first.get("type", ""))
     if kind == "json_invalid":
@@ -167,9 +196,12 @@ def validation_error(exc: RequestValidationError) -> ApiError:
     value = first.get("input")
     body = getattr(exc, "body", None)
     ident = body.get("id") if isinstance(body, dict) and isinstance(body.get("id"), str) else None
-    shown = "the body" if field is None else repr(field)
-    where = f" of {ident!r}" if ident else ""
-    got = "" if kind == "missing" or isinstance(value, dict | list) else f", got {value!r}"
+    if ident is None and path_params:
+        ident = next((str(v) for k, v in path_params.items() if k.endswith("_id")), None)
+    shown = "the body" if field in (None, "body") else repr(field)
+    where = f" of {_quoted(ident)}" if ident else ""
+    plain = kind == "missing" or isinstance(value, dict | list)
+    got = "" if plain else f", got {_quoted(value)}"
     return ApiError(
         422,
         f"{shown}{where}: {message}{got}",
@@ -177,6 +209,11 @@ def validation_error(exc: RequestValidationError) -> ApiError:
         ident=ident,
         value=None if kind == "missing" or isinstance(value, dict | list) else value,
     )
+
+
+def _quoted(value: Any) -> str:
+    """A value as a message quotes it: long text cut (an id of 10,000 characters)."""
+    return repr(shorten(value, 80)) if isinstance(value, str) else repr(value)
 
 
 class Guard:
@@ -206,13 +243,11 @@ class Guard:
             await send(message)
 
         body = await self._read(scope, receive, headers)
-        if body is None:
-            error = ApiError(
-                413,
-                f"the request body is larger than {self.max_body} bytes",
-                field="body",
-            )
-            response = JSONResponse(error.body(request_id), status_code=413)
+        nul = None if body is None else nul_problem(scope["path"], scope["query_string"], body)
+        if body is None or nul is not None:
+            too_big = f"the request body is larger than {self.max_body} bytes"
+            error = ApiError(413, too_big, field="body") if nul is None else nul
+            response = JSONResponse(error.body(request_id), status_code=error.status)
             await response(scope, receive, send_with_id)
         else:
             chunks = [body]
@@ -262,7 +297,8 @@ class Guard:
             extra={
                 "request_id": request_id,
                 "method": scope["method"],
-                "path": scope["path"] if route is None else path,
+                # Only a route's template (never a raw path: it may hold an e-mail).
+                "path": path,
                 "status": status,
                 "ms": round(elapsed * 1000, 2),
                 "team": getattr(caller, "tenant_id", None),

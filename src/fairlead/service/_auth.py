@@ -58,7 +58,8 @@ def authenticate(request: Request, scope: str) -> Caller:
     if not caller.may(scope):
         raise ApiError(
             403,
-            f"this key may {caller.scope}; this request needs a {scope} key",
+            f"this key may {caller.scope}; this request needs "
+            f"{'an' if scope[0] in 'aeiou' else 'a'} {scope} key",
             field="scope",
             value=caller.scope,
         )

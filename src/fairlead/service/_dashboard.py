@@ -22,7 +22,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from fairlead.records import InputError
-from fairlead.service._api_leads import At
+from fairlead.service._api_leads import At, now_or
 from fairlead.service._auth import open_session, service_of
 from fairlead.service._dashboard_data import snapshot
 from fairlead.service._dashboard_render import HEADERS, html, render
@@ -96,12 +96,13 @@ def dashboard(request: Request, lang: Lang = "en", at: At = None, token: Token =
     if caller is None:
         return _redirect(f"/login?lang={lang}")
     try:
-        snap = snapshot(service_of(request), caller.tenant_id, at)
+        moment = None if at is None else now_or(at)
+        snap = snapshot(service_of(request), caller.tenant_id, moment)
     except ApiError as exc:
         return _error_page(lang, exc)
     except InputError as exc:
         return _error_page(lang, ApiError(422, str(exc), field=exc.field))
-    shown = {} if at is None else {"at": at.isoformat()}
+    shown = {} if moment is None else {"at": moment.isoformat()}
     links = {code: _home(code, **shown) for code, _ in LANGUAGES}
     return html(render("dashboard.html.j2", page=page(snap, lang, links)))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fairlead.records import InputError
@@ -52,16 +53,46 @@ class ApiError(Exception):
 
     def body(self, request_id: str | None = None) -> dict[str, Any]:
         """The JSON body of the answer."""
-        error: dict[str, Any] = {"status": self.status, "message": self.message}
+        error: dict[str, Any] = {"status": self.status, "message": middle(self.message, 1000)}
         if self.field is not None:
-            error["field"] = self.field
+            error["field"] = shorten(self.field, 200)
         if self.ident is not None:
-            error["id"] = self.ident
+            error["id"] = shorten(self.ident, 200)
         if self.value is not None:
             error["value"] = json_safe(self.value)
         if request_id is not None:
             error["request_id"] = request_id
         return {"error": error}
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying so (a 10,000-character id is not echoed).
+
+    Examples
+    --------
+    >>> shorten("x" * 30, 20)
+    'xxxxxxxxxx… (30 characters)'
+    """
+    if len(text) <= limit:
+        return text
+    tail = f"… ({len(text)} characters)"
+    return text[: max(limit - len(tail), 10)] + tail
+
+
+def middle(text: str, limit: int) -> str:
+    """``text`` cut in the middle to about ``limit`` characters: its start and its end stay.
+
+    A message quoting a long value twice (``'id' of '…': …, got '…'``) keeps what it says.
+
+    Examples
+    --------
+    >>> middle("a" * 10 + "b" * 10, 12)
+    'aaaaaa … bbbbbb'
+    """
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]} … {text[-half:]}"
 
 
 def from_input_error(exc: InputError, ident: str | None = None) -> ApiError:
@@ -70,13 +101,21 @@ def from_input_error(exc: InputError, ident: str | None = None) -> ApiError:
 
 
 def json_safe(value: Any) -> Any:
-    """A value as JSON can carry it: text for what it cannot (bytes, NaN, objects)."""
+    """A value as JSON can carry it: text for what it cannot (bytes, NaN, objects).
+
+    Times are ISO 8601 (``timedelta`` in seconds), as a person sent them, not Python's
+    ``repr``; long text is cut at 200 characters.
+    """
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return f"{value.total_seconds():g} s"
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError):
         return repr(value)[:200]
-    if isinstance(value, str) and len(value) > 200:
-        return value[:197] + "..."
+    if isinstance(value, str):
+        return shorten(value, 200)
     return value

@@ -34,11 +34,16 @@ def moment(ts: float) -> datetime:
 
 def check_rows(rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
     """Refuse rows the KPI log would refuse, with the log's own message (a 422)."""
-    shown = [{k: (moment(v) if k == _TIME else v) for k, v in row.items()} for row in rows]
+    # Times as ISO text, so that a refused one reads as sent, not as Python's repr.
+    shown = [
+        {k: (moment(v).isoformat() if k == _TIME else v) for k, v in row.items()} for row in rows
+    ]
     try:
         EventLog.from_records(shown, now=now, source="event")
     except InputError as exc:
         raise ApiError(422, str(exc), field=exc.field, value=exc.value) from None
+    except (OverflowError, ValueError, OSError) as exc:  # a time no clock can show
+        raise ApiError(422, f"'at' cannot be read as a moment: {exc}", field="at") from None
 
 
 #: Rows of the log, each kept once by event id, on each database.

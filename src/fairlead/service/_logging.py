@@ -54,7 +54,9 @@ def configure(level: str = "info") -> None:
     """Send the service's and uvicorn's logs to stderr as JSON lines."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    for name in ("fairlead.service", "uvicorn", "uvicorn.error"):
+    # Warnings (a manager accepted over their limit, ...) go to the log, as JSON too.
+    logging.captureWarnings(True)
+    for name in ("fairlead.service", "uvicorn", "uvicorn.error", "py.warnings"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(level.upper())

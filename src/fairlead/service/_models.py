@@ -8,13 +8,21 @@ exactly as the library does; the models here wrap them for the wire.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from fairlead.policy import Absence, WorkingHours
 from fairlead.records import Id, Lead, Manager, Policy
 from fairlead.router import Decision, ManagerStatus, Overdue
+from fairlead.service._moments import no_number
+
+
+def no_flag(value: Any) -> Any:
+    """A pydantic ``before`` check: ``true`` is no amount or score (JSON reads it as 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not a boolean ({str(value).lower()})")
+    return value
 
 
 class Wire(BaseModel):
@@ -79,6 +87,11 @@ class ManagerIn(Manager):
     id: Id | None = None  # type: ignore[assignment]
     hours: WorkingHours | None = None
 
+    @model_validator(mode="after")
+    def _overloaded(self) -> ManagerIn:
+        # The Manager built from this body, with its id, says it (once, by name).
+        return self
+
 
 class ManagerOut(Wire):
     """A manager's record, working hours and live figures."""
@@ -86,6 +99,9 @@ class ManagerOut(Wire):
     manager: dict[str, Any]
     hours: WorkingHours | None
     status: dict[str, Any] | None
+    warnings: list[str] = Field(
+        default_factory=list, description="What was accepted but is worth a second look"
+    )
 
 
 class AbsenceIn(Absence):
@@ -93,6 +109,11 @@ class AbsenceIn(Absence):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     manager_id: Id | None = None  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AbsenceIn:
+        # The Absence built from this body checks its dates, naming the manager.
+        return self
 
 
 class PauseIn(Wire):
@@ -116,13 +137,15 @@ class EventIn(Wire):
     """
 
     type: Literal["contacted", "stage", "won", "lost", "feedback"]
-    at: datetime | None = None
+    at: Annotated[datetime | None, BeforeValidator(no_number)] = None
     event_id: Id | None = None
     stage: str | None = Field(default=None, max_length=200)
-    amount: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    amount: Annotated[float | None, BeforeValidator(no_flag)] = Field(
+        default=None, ge=0, allow_inf_nan=False
+    )
     reason: str | None = Field(default=None, max_length=2000)
-    csat: int | None = Field(default=None, ge=1, le=5)
-    nps: int | None = Field(default=None, ge=0, le=10)
+    csat: Annotated[int | None, BeforeValidator(no_flag)] = Field(default=None, ge=1, le=5)
+    nps: Annotated[int | None, BeforeValidator(no_flag)] = Field(default=None, ge=0, le=10)
     complaint: bool | None = None
     client_id: Id | None = None
 
@@ -132,12 +155,14 @@ class ClientEventIn(Wire):
 
     type: Literal["purchase", "touch_planned", "touch_done", "feedback"]
     client_id: Id
-    at: datetime | None = None
+    at: Annotated[datetime | None, BeforeValidator(no_number)] = None
     event_id: Id | None = None
     manager_id: Id | None = None
-    amount: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    csat: int | None = Field(default=None, ge=1, le=5)
-    nps: int | None = Field(default=None, ge=0, le=10)
+    amount: Annotated[float | None, BeforeValidator(no_flag)] = Field(
+        default=None, ge=0, allow_inf_nan=False
+    )
+    csat: Annotated[int | None, BeforeValidator(no_flag)] = Field(default=None, ge=1, le=5)
+    nps: Annotated[int | None, BeforeValidator(no_flag)] = Field(default=None, ge=0, le=10)
     complaint: bool | None = None
 
 

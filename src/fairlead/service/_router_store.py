@@ -53,7 +53,24 @@ _PEEK = (
     .select_from(tenants.outerjoin(router_state, router_state.c.tenant_id == tenants.c.id))
     .where(tenants.c.id == bindparam("tenant"))
 )
-_LOCK = _PEEK.with_for_update(of=tenants)
+# Writers lock the team's row, then read the state's version in a statement of its
+# own: under READ COMMITTED a statement that waited for a lock sees the locked row as
+# committed since, but other rows of the same statement as of before the wait, so a
+# version read in the locking statement could be stale. The statements after it start
+# after the lock is held (in the same round trip: they are sent together).
+_LOCK = select(tenants.c.revision).where(tenants.c.id == bindparam("tenant")).with_for_update()
+# The version, and the state itself when it is not the one this process holds
+# (another process wrote since): the reload then costs no round trip of its own.
+_FRESH = select(
+    router_state.c.version,
+    case((router_state.c.version != bindparam("known"), router_state.c.data), else_=None),
+).where(router_state.c.tenant_id == bindparam("tenant"))
+# The two settings a router reads when the version moved (see router._sync.sync).
+_SYNC_KEYS = ("manager_ids", "generation")
+_SYNC_META = select(router_meta.c.key, router_meta.c.value).where(
+    router_meta.c.tenant_id == bindparam("tenant"),
+    (router_meta.c.key == bindparam("key1")) | (router_meta.c.key == bindparam("key2")),
+)
 _STATE = select(router_state.c.version, router_state.c.data).where(
     router_state.c.tenant_id == bindparam("tenant")
 )
@@ -164,6 +181,11 @@ class DatabaseStore:
         self.writes = Writes()
         self._entries: dict[str, StoreEntry | None] = {}
         self._meta: dict[str, str] = {}
+        # The state as read with the lock when another process wrote it, and the
+        # version this process last read or wrote (the lock's query skips the state
+        # when the stored one is that).
+        self._state: tuple[int, bytes] | None = None
+        self._seen = -1
         self._params = {"tenant": tenant_id}
 
     def __str__(self) -> str:
@@ -189,6 +211,7 @@ class DatabaseStore:
         self.writes.clear()
         self._entries.clear()
         self._meta.clear()
+        self._state = None
 
     def _check(self, conn: Connection, write: bool) -> int | None:
         """The team's row (locked to write) checked; the state's version (None: none yet).
@@ -196,8 +219,32 @@ class DatabaseStore:
         One round trip: the lock (writers of a team take turns, in any process), the
         team's revision and the routing state's version.
         """
-        row = conn.execute(_LOCK if write else _PEEK, self._params).first()
-        return self._checked(None if row is None else tuple(row))
+        return self._locked(conn, write, read_together(conn, self._checks(write)))
+
+    def _checks(self, write: bool) -> list[tuple[Any, dict[str, Any]]]:
+        """The queries that open a transaction of the team, sent together."""
+        if not write:  # one statement: a read-only snapshot
+            return [(_PEEK, self._params)]
+        keys = {"tenant": self.tenant, "key1": _SYNC_KEYS[0], "key2": _SYNC_KEYS[1]}
+        return [
+            (_LOCK, self._params),
+            (_FRESH, {"tenant": self.tenant, "known": self._seen}),
+            (_SYNC_META, keys),
+        ]
+
+    def _locked(
+        self, conn: Connection, write: bool, found: list[list[tuple[Any, ...]]]
+    ) -> int | None:
+        """The checks' answers read: the revision checked, the state and settings kept."""
+        if not write:
+            return self._checked(found[0][0] if found[0] else None)
+        if not found[0]:
+            return self._checked(None)
+        fresh = found[1][0] if found[1] else (None, None)
+        if fresh[1] is not None:
+            self._state = (int(fresh[0]), bytes(fresh[1]))
+        self._meta.update({str(k): str(v) for k, v in found[2]})
+        return self._checked((found[0][0][0], fresh[0]))
 
     def _checked(self, row: tuple[Any, ...] | None) -> int | None:
         if row is None:
@@ -216,14 +263,14 @@ class DatabaseStore:
         as the router saves), so each call saves a round trip; ``lead_id``'s decision
         is read in the same round trip as the lock.
         """
-        queries: list[tuple[Any, dict[str, Any]]] = [(_LOCK if write else _PEEK, self._params)]
+        queries = self._checks(write)
         if lead_id is not None:
             queries.append((_GET, {"tenant": self.tenant, "lead_id": lead_id}))
         found = read_together(conn, queries)
-        self._held = self._checked(found[0][0] if found[0] else None)
+        self._held = self._locked(conn, write, found[: len(queries) - (lead_id is not None)])
         self._held_write = write
         if lead_id is not None:
-            self._entries[lead_id] = self._entry(found[1][0]) if found[1] else None
+            self._entries[lead_id] = self._entry(found[-1][0]) if found[-1] else None
         self.outer = conn
 
     def commit(self) -> None:
@@ -351,13 +398,21 @@ class DatabaseStore:
 
     def load_state(self) -> tuple[int, bytes] | None:
         """The stored state and its version."""
+        if self._state is not None:  # read with the lock (another process wrote)
+            self._seen = self._state[0]
+            return self._state
         row = self._reading().execute(_STATE, self._params).first()
-        return None if row is None else (int(row[0]), bytes(row[1]))
+        loaded = None if row is None else (int(row[0]), bytes(row[1]))
+        if loaded is not None:
+            self._seen = loaded[0]
+        return loaded
 
     def save_state(self, version: int, data: bytes) -> None:
         """Store the state with its new version."""
         values = {"tenant_id": self.tenant, "version": version, "data": data}
         self.writes.execute(_upsert_statement(self.db.dialect, router_state, _TEAM_KEY), values)
+        self._state = None
+        self._seen = version
         if self.outer is not None:
             self._held = version
 

@@ -12,18 +12,19 @@ database and the work runs again.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import Connection
 
-from fairlead.records import InputError
+from fairlead.records import InputError, InputWarning
 from fairlead.router import Router
 from fairlead.service._database import Database
 from fairlead.service._errors import ApiError
 from fairlead.service._router_store import DatabaseStore, TeamChangedError, TeamGoneError
-from fairlead.service._teams import TeamSetup, read_setup
+from fairlead.service._teams import TeamSettings, TeamSetup, read_setup
 
 T = TypeVar("T")
 #: Rebuilds of a team's router one piece of work may need (setup changing meanwhile).
@@ -42,6 +43,13 @@ class TeamRouter:
 def router_of(setup: TeamSetup, store: DatabaseStore | None) -> Router:
     """The router a team's setup describes (in memory without a store)."""
     settings = setup.settings
+    with warnings.catch_warnings():
+        # Managers over their limit were accepted, and said so, when they were stored.
+        warnings.simplefilter("ignore", InputWarning)
+        return _router(setup, settings, store)
+
+
+def _router(setup: TeamSetup, settings: TeamSettings, store: DatabaseStore | None) -> Router:
     return Router(
         setup.managers,
         setup.policy,

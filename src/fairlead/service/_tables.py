@@ -218,7 +218,9 @@ events = Table(
     metadata,
     Column("seq", SERIAL, primary_key=True, autoincrement=True),
     _tenant(),
-    Column("event_id", ID, nullable=False),
+    # A CRM's id (200 characters at most) or one the service makes from the lead's id
+    # (``<lead id>:assigned:<kind>:<time>``), hence longer.
+    Column("event_id", String(300), nullable=False),
     Column("type", String(16), nullable=False),
     Column("at", Float, nullable=False),
     Column("lead_id", ID, nullable=True),

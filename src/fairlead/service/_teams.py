@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import re
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 from sqlalchemy import Connection, func, select, update
 
 from fairlead.policy import Absence, WorkingHours
-from fairlead.records import InputError, InputModel, Manager, Policy, Tier
+from fairlead.records import InputError, InputModel, InputWarning, Manager, Policy, Tier
 from fairlead.router import CatchUp
 from fairlead.service._tables import absences, managers, policies, tenants
 
@@ -48,6 +49,28 @@ class TeamSettings(InputModel):
     catch_up: CatchUp = Field(default_factory=CatchUp)
     share_half_life: timedelta | None = timedelta(days=30)
     max_hold: timedelta | None = timedelta(hours=3)
+
+    @field_validator("sla", "share_half_life", "max_hold", mode="before")
+    @classmethod
+    def _a_duration(cls, value: Any) -> Any:
+        # JSON's true would read as one second, a number as seconds: durations are text
+        # such as "PT30M" (ISO 8601), as the API's answers write them.
+        values = value.values() if isinstance(value, dict) else [value]
+        if any(isinstance(v, bool | int | float) for v in values):
+            raise ValueError("must be an ISO 8601 duration such as 'PT30M', not a number")
+        return value
+
+    @field_validator("sla", mode="before")
+    @classmethod
+    def _tiers_once(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            seen: dict[str, Any] = {}
+            for key in value:
+                name = str(key).strip().lower()
+                if name in seen:
+                    raise ValueError(f"tier {name!r} is named twice ({seen[name]!r}, {key!r})")
+                seen[name] = key
+        return value
 
 
 @dataclass
@@ -246,7 +269,10 @@ def read_setup(conn: Connection, tenant_id: str) -> TeamSetup | None:
         .where(managers.c.tenant_id == tenant_id)
         .order_by(managers.c.position)
     ):
-        manager = Manager.model_validate_json(r.record)
+        with warnings.catch_warnings():
+            # A manager over their limit was accepted, and said so, when stored.
+            warnings.simplefilter("ignore", InputWarning)
+            manager = Manager.model_validate_json(r.record)
         setup.managers.append(manager)
         if r.hours is not None:
             setup.hours[manager.id] = WorkingHours.model_validate_json(r.hours)

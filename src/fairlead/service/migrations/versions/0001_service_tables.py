@@ -78,7 +78,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("event_id", sa.String(length=200), nullable=False),
+        sa.Column("event_id", sa.String(length=300), nullable=False),
         sa.Column("type", sa.String(length=16), nullable=False),
         sa.Column("at", sa.Float(), nullable=False),
         sa.Column("lead_id", sa.String(length=200), nullable=True),
@@ -249,6 +249,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_router_state")),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # The state is a blob of floats rewritten at every decision: compressing it
+        # costs more time than the bytes it saves.
+        op.execute("ALTER TABLE router_state ALTER COLUMN data SET STORAGE EXTERNAL")
     op.create_table(
         "sales_plans",
         sa.Column("tenant_id", sa.String(length=64), nullable=False),

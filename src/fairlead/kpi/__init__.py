@@ -6,6 +6,8 @@
 - Periods on each manager's own clock (:func:`local_seconds`, :func:`period_start`).
 - :func:`compute` -> :class:`Kpis`: every metric of :data:`METRICS` per period and
   manager, and for the team (each :class:`Metric` explained in English and Russian).
+- :class:`Formats`: numbers, durations and dates as the report writes them, in
+  English and Russian (the service's dashboard writes them the same way).
 - :func:`read_sales_plan` / :class:`SalesPlan`: the revenue plan per month or week;
   :func:`decompose` -> :class:`Decomposition`: the plan as deals and leads per stage,
   week and manager, each figure a :class:`Step` with its inputs; :func:`rating` ->
@@ -38,6 +40,7 @@ from fairlead.kpi._quality import DataQuality, Finding
 from fairlead.kpi._rating import Rating, RatingRow, rating
 from fairlead.kpi._read import read_events
 from fairlead.kpi._report import report
+from fairlead.kpi._report_format import Formats
 from fairlead.kpi._schema import COLUMNS, EVENT_TYPES, EventType, uses
 from fairlead.kpi._steps import Step
 
@@ -55,6 +58,7 @@ __all__ = [
     "EventLog",
     "EventType",
     "Finding",
+    "Formats",
     "Kpis",
     "Leads",
     "Metric",

@@ -17,6 +17,7 @@ from fairlead.service._errors import ApiError, from_input_error
 from fairlead.service._event_log import check_rows, find, moment, record
 from fairlead.service._idempotency import check_key, fingerprint, once
 from fairlead.service._models import ClientEventIn, EventIn, EventOut
+from fairlead.service._pipeline import Writes
 from fairlead.service._routers import TeamRouter
 
 api = APIRouter(prefix="/v1", tags=["events"])
@@ -41,8 +42,9 @@ def _row(body: EventIn | ClientEventIn, when: datetime, **more: Any) -> dict[str
     return row
 
 
-def _store(conn: Connection, tenant_id: str, row: dict[str, Any]) -> tuple[int, Any]:
+def _store(conn: Connection, tenant_id: str, row: dict[str, Any], sink: Writes) -> tuple[int, Any]:
     """Record one event, or answer its first recording (same id, same content)."""
+    sink.flush(conn)  # a request just before in the same transaction may hold the id
     found = find(conn, tenant_id, row["event_id"])
     out = EventOut(
         event_id=row["event_id"],
@@ -62,7 +64,7 @@ def _store(conn: Connection, tenant_id: str, row: dict[str, Any]) -> tuple[int, 
                 ident=row["event_id"],
             )
         return 200, out.model_copy(update={"replayed": True}).model_dump(mode="json")
-    record(conn, tenant_id, [row])
+    record(conn, tenant_id, [row], sink)
     return 201, out.model_dump(mode="json")
 
 
@@ -117,9 +119,9 @@ def lead_event(
                     team.router.release(lead_id, body.type, when)
             except InputError as exc:
                 raise from_input_error(exc, lead_id) from None
-            return _store(conn, caller.tenant_id, row)
+            return _store(conn, caller.tenant_id, row, team.store.writes)
 
-        return once(conn, caller.tenant_id, key, print_, produce)
+        return once(conn, caller.tenant_id, key, print_, produce, team.store.writes)
 
     status, out, _ = service.routers.write(caller.tenant_id, work)
     return JSONResponse(out, status_code=status)
@@ -140,7 +142,7 @@ def client_event(body: ClientEventIn, request: Request) -> Any:
     check_rows([row], now=now_or(None) + CLOCK_SKEW)
 
     def work(team: TeamRouter, conn: Connection) -> tuple[int, Any]:
-        return _store(conn, caller.tenant_id, row)
+        return _store(conn, caller.tenant_id, row, team.store.writes)
 
     status, out = service.routers.write(caller.tenant_id, work)
     return JSONResponse(out, status_code=status)

@@ -156,7 +156,8 @@ def place_waiting(service: Service, tenant_id: str, when: datetime) -> list[Deci
 
     def work(team: TeamRouter, conn: Connection) -> list[Decision]:
         placed = team.router.route_waiting(when)
-        record(conn, tenant_id, [assigned_row(d) for d in placed if d.manager_id is not None])
+        rows = [assigned_row(d) for d in placed if d.manager_id is not None]
+        record(conn, tenant_id, rows, team.store.writes)
         return placed
 
     return service.routers.write(tenant_id, work)
@@ -246,7 +247,7 @@ def reassign(request: Request, at: At = None) -> list[DecisionOut]:
     def work(team: TeamRouter, conn: Connection) -> list[Decision]:
         moved = team.router.reassign_overdue(when)
         rows = [assigned_row(d) for d in moved if d.kind == "reassigned"]
-        record(conn, caller.tenant_id, rows)
+        record(conn, caller.tenant_id, rows, team.store.writes)
         return moved
 
     return [DecisionOut.of(d) for d in service.routers.write(caller.tenant_id, work)]

@@ -61,6 +61,8 @@ def once(
     if key is None:
         status, body = produce()
         return status, body, False
+    if sink is not None:
+        sink.flush(conn)  # a request just before in the same transaction may hold the key
     row = conn.execute(
         select(idempotency.c.fingerprint, idempotency.c.status, idempotency.c.body).where(
             idempotency.c.tenant_id == tenant_id, idempotency.c.key == key

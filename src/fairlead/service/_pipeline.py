@@ -80,6 +80,9 @@ class Writes:
 
     def __init__(self) -> None:
         self.items: list[tuple[Any, list[dict[str, Any]]]] = []
+        # How many times the writes were sent: a piece of work whose own writes were
+        # sent already is undone in the database, not by forgetting them.
+        self.flushed = 0
 
     def __len__(self) -> int:
         return len(self.items)
@@ -94,12 +97,17 @@ class Writes:
         """Forget the writes (the transaction is rolled back)."""
         self.items.clear()
 
+    def truncate(self, size: int) -> None:
+        """Forget the writes kept after the first ``size`` (a piece of work failed)."""
+        del self.items[size:]
+
     def flush(self, conn: Connection, *, commit: bool = False) -> None:
         """Send the writes, and on PostgreSQL the commit with them (one round trip).
 
         With ``commit`` on SQLite the commit is left to the transaction's owner.
         """
         items, self.items = self.items, []
+        self.flushed += 1
         if conn.dialect.name != "postgresql":
             for statement, rows in items:
                 conn.execute(statement, rows if len(rows) > 1 else rows[0])

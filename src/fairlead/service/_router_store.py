@@ -10,12 +10,13 @@ version reloads it before it decides.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, select
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlead.router import Books, DamagedStoreError, StoreEntry, Tally
@@ -127,6 +128,23 @@ def _upsert_statement(dialect: str, table: Any, keys: tuple[str, ...]) -> Any:
 
 
 _UNKNOWN = object()
+_SAVEPOINT = text("SAVEPOINT fairlead_work")
+_ROLLBACK_TO = "ROLLBACK TO SAVEPOINT fairlead_work"
+
+
+@dataclass
+class Mark:
+    """Where a transaction was before a piece of work: enough to take the work back."""
+
+    writes: int
+    flushed: int
+    entries: dict[str, StoreEntry | None]
+    meta: dict[str, str]
+    held: Any
+    state_write: tuple[Any, list[dict[str, Any]]] | None
+    state_rows: list[dict[str, Any]] | None
+
+
 _LEAD_KEY = ("tenant_id", "lead_id")
 _TEAM_KEY = ("tenant_id",)
 _META_KEY = ("tenant_id", "key")
@@ -186,6 +204,10 @@ class DatabaseStore:
         # when the stored one is that).
         self._state: tuple[int, bytes] | None = None
         self._seen = -1
+        # The state's write kept for the end of the transaction, to be replaced by a
+        # later one (and how many times the writes had been sent when it was kept).
+        self._state_write: tuple[Any, list[dict[str, Any]]] | None = None
+        self._state_flushed = 0
         self._params = {"tenant": tenant_id}
 
     def __str__(self) -> str:
@@ -212,6 +234,7 @@ class DatabaseStore:
         self._entries.clear()
         self._meta.clear()
         self._state = None
+        self._state_write = None
 
     def _check(self, conn: Connection, write: bool) -> int | None:
         """The team's row (locked to write) checked; the state's version (None: none yet).
@@ -256,22 +279,64 @@ class DatabaseStore:
             )
         return None if row[1] is None else int(row[1])
 
-    def adopt(self, conn: Connection, *, write: bool, lead_id: str | None = None) -> None:
+    def adopt(self, conn: Connection, *, write: bool, lead_ids: Sequence[str] = ()) -> None:
         """Make the service's transaction this store's, the team checked (locked to write).
 
         The router's calls in it take the state's version from here (the store keeps it
         as the router saves), so each call saves a round trip; ``lead_id``'s decision
         is read in the same round trip as the lock.
         """
-        queries = self._checks(write)
-        if lead_id is not None:
-            queries.append((_GET, {"tenant": self.tenant, "lead_id": lead_id}))
+        checks = self._checks(write)
+        wanted = list(dict.fromkeys(lead_ids))
+        queries = checks + [(_GET, {"tenant": self.tenant, "lead_id": x}) for x in wanted]
         found = read_together(conn, queries)
-        self._held = self._locked(conn, write, found[: len(queries) - (lead_id is not None)])
+        self._held = self._locked(conn, write, found[: len(checks)])
         self._held_write = write
-        if lead_id is not None:
-            self._entries[lead_id] = self._entry(found[-1][0]) if found[-1] else None
+        for lead_id, rows in zip(wanted, found[len(checks) :], strict=True):
+            self._entries[lead_id] = self._entry(rows[0]) if rows else None
         self.outer = conn
+
+    def mark(self) -> Mark:
+        """Where the transaction is before a piece of work (see :meth:`undo`).
+
+        A savepoint is kept with the writes (it costs no round trip of its own).
+        """
+        self.writes.execute(_SAVEPOINT, {})
+        return Mark(
+            writes=len(self.writes),
+            flushed=self.writes.flushed,
+            entries=dict(self._entries),
+            meta=dict(self._meta),
+            held=self._held,
+            state_write=self._state_write,
+            state_rows=None if self._state_write is None else list(self._state_write[1]),
+        )
+
+    def undo(self, mark: Mark) -> None:
+        """Take back a failed piece of work: its writes, what it put, the router's state.
+
+        Writes still kept are forgotten; if some were sent already, the database goes
+        back to the savepoint. The router reloads its state at its next call.
+        """
+        if self.writes.flushed != mark.flushed:
+            self.writes.clear()
+            self.conn_of_outer().exec_driver_sql(_ROLLBACK_TO)
+        else:
+            self.writes.truncate(mark.writes)
+        self._entries = mark.entries
+        self._meta = mark.meta
+        self._held = mark.held
+        self._state = None
+        self._state_write = mark.state_write
+        if mark.state_write is not None and mark.state_rows is not None:
+            mark.state_write[1][:] = mark.state_rows
+        self.stale = True
+
+    def conn_of_outer(self) -> Connection:
+        """The service's transaction (an error outside one)."""
+        if self.outer is None:
+            raise RuntimeError("no transaction of the service is in progress")
+        return self.outer
 
     def commit(self) -> None:
         """Send the outer transaction's writes, and on PostgreSQL its commit, together."""
@@ -410,7 +475,16 @@ class DatabaseStore:
     def save_state(self, version: int, data: bytes) -> None:
         """Store the state with its new version."""
         values = {"tenant_id": self.tenant, "version": version, "data": data}
-        self.writes.execute(_upsert_statement(self.db.dialect, router_state, _TEAM_KEY), values)
+        kept = self._state_write
+        if kept is not None and self.writes.flushed == self._state_flushed:
+            # Only the last state of a transaction needs writing: several decisions
+            # in one transaction write one state.
+            kept[1][:] = [values]
+        else:
+            statement = _upsert_statement(self.db.dialect, router_state, _TEAM_KEY)
+            self.writes.execute(statement, values)
+            self._state_write = self.writes.items[-1]
+            self._state_flushed = self.writes.flushed
         self._state = None
         self._seen = version
         if self.outer is not None:

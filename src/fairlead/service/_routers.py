@@ -1,12 +1,13 @@
 """Each team's router in this process, built from the database and kept in step with it.
 
 A service process keeps one :class:`~fairlead.Router` per team, over a
-:class:`~fairlead.service._router_store.DatabaseStore`. Work on a team runs through
-:meth:`TeamRouters.write` or :meth:`TeamRouters.read`: one database transaction (the
-request's own rows commit with the router's), under a per-team lock in the process
-and the team's row lock in the database. When the team's setup changed (another
-process, or this one, added a manager or a policy), the router is rebuilt from the
-database and the work runs again.
+:class:`~fairlead.service._router_store.DatabaseStore`. Work that changes a team runs
+through :meth:`TeamRouters.write`: in a transaction that locks the team's row (so
+writers of any process take turns), shared with the requests queued behind it (group
+commit, each request behind its own savepoint). Reads run through
+:meth:`TeamRouters.read`. When the team's setup changed (another process, or this one,
+added a manager or a policy), the router is rebuilt from the database and the work runs
+again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
@@ -29,6 +30,9 @@ from fairlead.service._teams import TeamSettings, TeamSetup, read_setup
 T = TypeVar("T")
 #: Rebuilds of a team's router one piece of work may need (setup changing meanwhile).
 ATTEMPTS = 5
+#: Requests served by one transaction at most (each holds a savepoint: PostgreSQL
+#: keeps 64 of a transaction's subtransactions in memory).
+BATCH = 32
 
 
 @dataclass
@@ -85,16 +89,36 @@ def check_setup(conn: Connection, tenant_id: str) -> None:
         ) from None
 
 
+@dataclass
+class _Job:
+    """One request's work on a team, waiting for a transaction."""
+
+    work: Callable[[TeamRouter, Connection], Any]
+    lead_id: str | None
+    done: bool = False
+    result: Any = None
+    error: BaseException | None = None
+
+
 class _Slot:
-    __slots__ = ("lock", "team")
+    __slots__ = ("lock", "queue", "queue_lock", "team")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.team: TeamRouter | None = None
+        self.queue: list[_Job] = []
+        self.queue_lock = threading.Lock()
 
 
 class TeamRouters:
     """The routers of every team this process has served.
+
+    Requests that change a team wait for one another (the team's decisions are
+    sequential); while one transaction runs, the requests that arrive queue up, and
+    the next transaction serves them all, up to :data:`BATCH` (group commit): one
+    lock, one state write and one commit for the lot, each request's work behind a
+    savepoint of its own, so one request's failure takes back its work only. A
+    request is answered after its transaction commits.
 
     Parameters
     ----------
@@ -120,27 +144,88 @@ class TeamRouters:
         *,
         lead_id: str | None = None,
     ) -> T:
-        """Run ``work`` in one write transaction of the team, its router up to date.
+        """Run ``work`` in a write transaction of the team, its router up to date.
 
         The team's row is locked first, so the request's checks (an idempotency key,
         a lead's state) see what the last writer of any process left; ``lead_id``'s
         decision is read with the lock. Writes go through ``team.store.writes`` and are
-        sent with the commit.
+        sent with the commit; a read of the database that must see them sends them
+        first (``team.store.writes.flush(conn)``).
         """
-        return self._run(tenant_id, work, write=True, lead_id=lead_id)
+        slot = self._slot(tenant_id)
+        job = _Job(work, lead_id)
+        with slot.queue_lock:
+            slot.queue.append(job)
+        with slot.lock:
+            while not job.done:  # the jobs ahead first, in order
+                with slot.queue_lock:
+                    batch, slot.queue = slot.queue[:BATCH], slot.queue[BATCH:]
+                self._serve(slot, tenant_id, batch)
+        if job.error is not None:
+            raise job.error
+        result: T = job.result
+        return result
+
+    def _serve(self, slot: _Slot, tenant_id: str, batch: list[_Job]) -> None:
+        """Run a batch of jobs in one transaction; each job ends done, with a result or an error."""
+        try:
+            for _ in range(ATTEMPTS):
+                team = slot.team
+                for job in batch:
+                    job.result, job.error = None, None
+                try:
+                    if team is None:
+                        team = slot.team = self._build(tenant_id)
+                    self._transaction(team, batch)
+                    return
+                except TeamChangedError:
+                    slot.team = None
+                    continue
+                except TeamGoneError:
+                    slot.team = None
+                    gone = ApiError(404, f"no team {tenant_id!r}", field="tenant")
+                    for job in batch:
+                        job.error = gone
+                    return
+                except BaseException as exc:
+                    if team is not None:
+                        # The router's state may have moved on in memory for a
+                        # transaction that did not commit: the next call reloads it.
+                        team.store.stale = True
+                    for job in batch:
+                        job.error = exc
+                    return
+            busy = ApiError(503, f"team {tenant_id!r} is being changed; try again", field="tenant")
+            for job in batch:
+                job.error = busy
+        finally:
+            for job in batch:
+                job.done = True
+
+    def _transaction(self, team: TeamRouter, batch: list[_Job]) -> None:
+        store = team.store
+        leads = [job.lead_id for job in batch if job.lead_id is not None]
+        with self.db.write() as conn:
+            store.adopt(conn, write=True, lead_ids=leads)
+            try:
+                for job in batch:
+                    mark = store.mark()
+                    try:
+                        job.result = job.work(team, conn)
+                    except (TeamChangedError, TeamGoneError):
+                        raise
+                    except Exception as exc:  # this request's answer; the others go on
+                        store.undo(mark)
+                        job.error = exc
+                store.commit()
+            finally:
+                store.leave()
 
     def read(self, tenant_id: str, work: Callable[[TeamRouter, Connection], T]) -> T:
         """Run ``work`` in one read transaction of the team, its router up to date."""
-        return self._run(tenant_id, work, write=False)
+        return self._run(tenant_id, work)
 
-    def _run(
-        self,
-        tenant_id: str,
-        work: Callable[[TeamRouter, Connection], T],
-        *,
-        write: bool,
-        lead_id: str | None = None,
-    ) -> T:
+    def _run(self, tenant_id: str, work: Callable[[TeamRouter, Connection], T]) -> T:
         slot = self._slot(tenant_id)
         with slot.lock:
             for _ in range(ATTEMPTS):
@@ -148,13 +233,10 @@ class TeamRouters:
                 try:
                     if team is None:
                         team = slot.team = self._build(tenant_id)
-                    with self.db.write() if write else self.db.read() as conn:
-                        team.store.adopt(conn, write=write, lead_id=lead_id)
+                    with self.db.read() as conn:
+                        team.store.adopt(conn, write=False)
                         try:
-                            result = work(team, conn)
-                            if write:
-                                team.store.commit()
-                            return result
+                            return work(team, conn)
                         finally:
                             team.store.leave()
                 except TeamChangedError:

@@ -487,7 +487,7 @@ KINDS: dict[str, dict[str, str]] = {
         "source": "text?",
         "deal_value": "non-negative?",
         "created_at": "time?",
-        "effort": "positive",
+        "effort": "workload",
         "segment": "text?",
         "features": "features",
     },
@@ -605,6 +605,8 @@ def verdict(kind: str, value: Any) -> bool | None:
         return _number_verdict(value, 0.5, strict=False)
     if kind == "positive":
         return _number_verdict(value, 0.0, strict=True)
+    if kind == "workload":  # a thousandth of an ordinary lead to a thousand
+        return _number_verdict(value, 1e-3, strict=False, high=1e3)
     if kind == "count":
         return _count_verdict(value)
     if kind == "flag":

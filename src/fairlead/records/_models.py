@@ -183,7 +183,7 @@ class Lead(InputModel):
         deal size, when it arrived.
     effort : float, default 1.0
         Workload of the lead in units of an ordinary lead (a complex B2B lead may
-        count 3); managers' capacities are in the same units.
+        count 3), from 0.001 to 1000; managers' capacities are in the same units.
     segment : str, optional
         Segment label for a conversion model fitted on segments (default: the tier);
         matched to the model's segments by the label rule.

@@ -83,3 +83,55 @@ def test_queued_requests_share_one_transaction_and_a_failure_stays_its_own(route
     status = again.read("t", lambda team, conn: team.router.status(NOW))
     assert sum(s.routed for s in status) == 6
     assert sum(s.open for s in status) == 6
+
+
+def test_one_key_twice_in_one_transaction_is_replayed_or_refused(routers):
+    from fairlead.service._idempotency import once
+
+    routers.read("t", lambda team, conn: None)
+    started = threading.Event()
+
+    def keyed(lead_id, print_, *, slow=False, key="key-1"):
+        lead = fl.Lead(id=lead_id, score=0.5)
+
+        def work(team, conn):
+            if slow:
+                started.set()
+                time.sleep(0.3)
+
+            def produce():
+                return 200, {"manager": team.router.route(lead, NOW).manager_id}
+
+            return once(conn, "t", key, print_, produce, team.store.writes)
+
+        return routers.write("t", work, lead_id=lead.id)
+
+    answers: dict[str, object] = {}
+
+    def run(name, *args, **kw):
+        try:
+            answers[name] = keyed(*args, **kw)
+        except ApiError as exc:
+            answers[name] = exc.status
+
+    first = threading.Thread(
+        target=run, args=("slow", "other", "p0"), kwargs={"slow": True, "key": "key-0"}
+    )
+    first.start()
+    started.wait(5)
+    queued = [
+        threading.Thread(target=run, args=("a", "l1", "p1")),
+        threading.Thread(target=run, args=("b", "l1", "p1")),
+        threading.Thread(target=run, args=("c", "l2", "p2")),
+    ]
+    for t in queued:
+        t.start()
+        time.sleep(0.02)  # in this order in the queue
+    for t in [first, *queued]:
+        t.join(10)
+    # a, b and c share one transaction: a takes the key, b (the same request) gets a's
+    # answer, c (another request under the key) is refused
+    assert answers["slow"][2] is False
+    assert answers["a"][2] is False
+    assert answers["b"] == (answers["a"][0], answers["a"][1], True)
+    assert answers["c"] == 409

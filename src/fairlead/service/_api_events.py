@@ -44,7 +44,7 @@ def _row(body: EventIn | ClientEventIn, when: datetime, **more: Any) -> dict[str
 
 def _store(conn: Connection, tenant_id: str, row: dict[str, Any], sink: Writes) -> tuple[int, Any]:
     """Record one event, or answer its first recording (same id, same content)."""
-    sink.flush(conn)  # a request just before in the same transaction may hold the id
+    sink.before_lookup(conn, "event", row["event_id"])  # recorded just before?
     found = find(conn, tenant_id, row["event_id"])
     out = EventOut(
         event_id=row["event_id"],
@@ -65,6 +65,7 @@ def _store(conn: Connection, tenant_id: str, row: dict[str, Any], sink: Writes) 
             )
         return 200, out.model_copy(update={"replayed": True}).model_dump(mode="json")
     record(conn, tenant_id, [row], sink)
+    sink.touched.add(("event", row["event_id"]))
     return 201, out.model_dump(mode="json")
 
 

@@ -61,8 +61,8 @@ def once(
     if key is None:
         status, body = produce()
         return status, body, False
-    if sink is not None:
-        sink.flush(conn)  # a request just before in the same transaction may hold the key
+    if sink is not None:  # a request before in the same transaction may hold the key
+        sink.before_lookup(conn, "idempotency", key)
     row = conn.execute(
         select(idempotency.c.fingerprint, idempotency.c.status, idempotency.c.body).where(
             idempotency.c.tenant_id == tenant_id, idempotency.c.key == key
@@ -87,5 +87,9 @@ def once(
         "body": json.dumps(body),
         "created_at": time.time(),
     }
-    (sink or conn).execute(_RECORD, record)
+    if sink is None:
+        conn.execute(_RECORD, record)
+    else:
+        sink.execute(_RECORD, record)
+        sink.touched.add(("idempotency", key))
     return status, body, False

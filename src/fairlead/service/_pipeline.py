@@ -83,6 +83,9 @@ class Writes:
         # How many times the writes were sent: a piece of work whose own writes were
         # sent already is undone in the database, not by forgetting them.
         self.flushed = 0
+        # Keys of rows written in this transaction that a later query of it may look
+        # up (an idempotency key, an event id): only then are the writes sent first.
+        self.touched: set[tuple[str, str]] = set()
 
     def __len__(self) -> int:
         return len(self.items)
@@ -96,6 +99,12 @@ class Writes:
     def clear(self) -> None:
         """Forget the writes (the transaction is rolled back)."""
         self.items.clear()
+        self.touched.clear()
+
+    def before_lookup(self, conn: Connection, kind: str, key: str) -> None:
+        """Send the writes if one of them is the row a query is about to look up."""
+        if (kind, key) in self.touched and self.items:
+            self.flush(conn)
 
     def truncate(self, size: int) -> None:
         """Forget the writes kept after the first ``size`` (a piece of work failed)."""

@@ -318,3 +318,17 @@ def test_a_change_no_router_can_run_is_refused_and_nothing_is_stored(
     assert team.client.get("/v1/settings", headers=team.headers("read")).json() == before
     # the team still routes
     assert route(team, {"id": "l-1", "score": 0.9}).status_code == 200
+
+
+def test_a_policy_too_large_to_compute_with_is_refused(team):
+    r = team.client.put(
+        "/v1/managers/dina",
+        json={"max_active_leads": 5, "planned_touches": 3},
+        headers=team.headers(),
+    )
+    assert r.status_code == 200
+    r = team.client.put("/v1/policy", json={"touch_load": 8.9e307}, headers=team.headers("admin"))
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["field"] == "policy"
+    assert "too large to compute with" in r.json()["error"]["message"]
+    assert team.client.get("/v1/policy", headers=team.headers("read")).json()["version"] == 1

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import numpy as np
 from sqlalchemy import Connection
 
 from fairlead.records import InputError, InputWarning
@@ -79,13 +80,24 @@ def check_setup(conn: Connection, tenant_id: str) -> None:
     if setup is None or not setup.managers:
         return
     try:
-        router_of(setup, None).close()
+        # Figures too large to compute with (a touch counted as 1e300 leads) would give
+        # infinities silently: here they are an error, and the change is refused.
+        with np.errstate(over="raise", invalid="raise"), warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            router_of(setup, None).close()
     except InputError as exc:
         raise ApiError(
             422,
             f"the team's setup would not work, so nothing was changed: {exc}",
             field=exc.field,
             value=exc.value,
+        ) from None
+    except (ArithmeticError, RuntimeWarning) as exc:
+        raise ApiError(
+            422,
+            "the team's setup would not work, so nothing was changed: a figure of the "
+            f"policy or the team is too large to compute with ({exc})",
+            field="policy",
         ) from None
 
 

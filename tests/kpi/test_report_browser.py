@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import math
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,40 +23,8 @@ from fairlead.app import write_demo_report
 from fairlead.app._demo import DEMO_SINCE
 from fairlead.datasets import DEMO_NOW, demo_path, load_demo
 
-CHROMIUM = Path("/usr/bin/chromium")
-DRIVER = Path("/usr/bin/chromedriver")
 BUILD = Path(__file__).resolve().parents[2] / "build"
 SCREENSHOT = BUILD / "report-screenshot.png"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not (CHROMIUM.exists() and DRIVER.exists()):
-        pytest.skip(
-            "Debian's chromium and chromium-driver are not installed at /usr/bin and could "
-            "not be installed ('make browser' installs them with apt-get)"
-        )
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",  # as root in a container, Chromium has no sandbox to use
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,900",
-        "--hide-scrollbars",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture(scope="module")

@@ -29,42 +29,10 @@ import pytest
 from fairlead.datasets import DEMO_NOW
 from fairlead.service import DEMO_TEAM, ServiceConfig, create_app, create_key
 
-CHROMIUM = Path("/usr/bin/chromium")
-DRIVER = Path("/usr/bin/chromedriver")
 BUILD = Path(__file__).resolve().parents[2] / "build"
 #: The leads are routed just after the demo quarter's last moment; the page is taken here.
 ROUTED = DEMO_NOW.replace(tzinfo=UTC) + timedelta(minutes=10)
 AT = (ROUTED + timedelta(minutes=40)).isoformat().replace("+00:00", "Z")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not (CHROMIUM.exists() and DRIVER.exists()):
-        pytest.skip(
-            "Debian's chromium and chromium-driver are not installed at /usr/bin and could "
-            "not be installed ('make browser' installs them with apt-get)"
-        )
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",  # as root in a container, Chromium has no sandbox to use
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,900",
-        "--hide-scrollbars",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 class Api:

@@ -62,16 +62,27 @@ _PEEK = (
 _LOCK = select(tenants.c.revision).where(tenants.c.id == bindparam("tenant")).with_for_update()
 # The version, and the state itself when it is not the one this process holds
 # (another process wrote since): the reload then costs no round trip of its own.
+# With it, the two settings a router reads when the version moved (router._sync.sync).
+_SYNC_KEYS = ("manager_ids", "generation")
+
+
+def _setting(name: str) -> Any:
+    return (
+        select(router_meta.c.value)
+        .where(
+            router_meta.c.tenant_id == router_state.c.tenant_id,
+            router_meta.c.key == bindparam(name),
+        )
+        .scalar_subquery()
+    )
+
+
 _FRESH = select(
     router_state.c.version,
     case((router_state.c.version != bindparam("known"), router_state.c.data), else_=None),
+    _setting("key1"),
+    _setting("key2"),
 ).where(router_state.c.tenant_id == bindparam("tenant"))
-# The two settings a router reads when the version moved (see router._sync.sync).
-_SYNC_KEYS = ("manager_ids", "generation")
-_SYNC_META = select(router_meta.c.key, router_meta.c.value).where(
-    router_meta.c.tenant_id == bindparam("tenant"),
-    (router_meta.c.key == bindparam("key1")) | (router_meta.c.key == bindparam("key2")),
-)
 _STATE = select(router_state.c.version, router_state.c.data).where(
     router_state.c.tenant_id == bindparam("tenant")
 )
@@ -248,12 +259,9 @@ class DatabaseStore:
         """The queries that open a transaction of the team, sent together."""
         if not write:  # one statement: a read-only snapshot
             return [(_PEEK, self._params)]
-        keys = {"tenant": self.tenant, "key1": _SYNC_KEYS[0], "key2": _SYNC_KEYS[1]}
-        return [
-            (_LOCK, self._params),
-            (_FRESH, {"tenant": self.tenant, "known": self._seen}),
-            (_SYNC_META, keys),
-        ]
+        fresh = {"tenant": self.tenant, "known": self._seen}
+        fresh.update(key1=_SYNC_KEYS[0], key2=_SYNC_KEYS[1])
+        return [(_LOCK, self._params), (_FRESH, fresh)]
 
     def _locked(
         self, conn: Connection, write: bool, found: list[list[tuple[Any, ...]]]
@@ -263,10 +271,12 @@ class DatabaseStore:
             return self._checked(found[0][0] if found[0] else None)
         if not found[0]:
             return self._checked(None)
-        fresh = found[1][0] if found[1] else (None, None)
+        fresh = found[1][0] if found[1] else (None, None, None, None)
         if fresh[1] is not None:
             self._state = (int(fresh[0]), bytes(fresh[1]))
-        self._meta.update({str(k): str(v) for k, v in found[2]})
+        for key, value in zip(_SYNC_KEYS, fresh[2:], strict=True):
+            if value is not None:
+                self._meta[key] = str(value)
         return self._checked((found[0][0][0], fresh[0]))
 
     def _checked(self, row: tuple[Any, ...] | None) -> int | None:

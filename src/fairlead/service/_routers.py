@@ -220,6 +220,10 @@ class TeamRouters:
         with self.db.write() as conn:
             store.adopt(conn, write=True, lead_ids=leads)
             try:
+                if len(batch) == 1:  # alone: a failure rolls the transaction back
+                    batch[0].result = batch[0].work(team, conn)
+                    store.commit()
+                    return
                 for job in batch:
                     mark = store.mark()
                     try:

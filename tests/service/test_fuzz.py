@@ -17,7 +17,6 @@ dozen; ``HYPOTHESIS_PROFILE=thorough`` for a longer hunt).
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -187,14 +186,7 @@ def check_team_still_works(service: Service, case: schemathesis.Case, response: 
 
 
 @schema.parametrize()
-# The same examples on every run (a failure is one anybody can rerun); the thorough
-# profile (HYPOTHESIS_PROFILE=thorough) explores anew.
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=os.environ.get("HYPOTHESIS_PROFILE", "default") == "default",
-)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error_and_every_error_in_the_api_shape(
     case: schemathesis.Case, team_as_set_up: Service
 ) -> None:

@@ -3,8 +3,8 @@
 - :func:`create_app` -> the ASGI application (FastAPI): ``/v1`` API, health, metrics.
 - :class:`ServiceConfig`: settings from flags and ``FAIRLEAD_*`` variables.
 - :class:`Database`: SQLite (default) or PostgreSQL (several replicas) through
-  SQLAlchemy; :func:`upgrade` / :func:`schema_problem` run and check the Alembic
-  migrations.
+  SQLAlchemy; :data:`metadata`, the schema; :func:`upgrade` / :func:`schema_problem`
+  run and check the Alembic migrations.
 - :func:`create_team`, :func:`create_key`, :func:`revoke_key`: the administration the
   command line does (``fairlead teams``, ``fairlead keys``).
 - :class:`DatabaseStore`: a team's router state in the database (a
@@ -22,6 +22,7 @@ from fairlead.service._lifecycle import StartupError
 from fairlead.service._migrations import head, schema_problem, upgrade
 from fairlead.service._router_store import DatabaseStore
 from fairlead.service._serve import serve
+from fairlead.service._tables import metadata
 from fairlead.service._teams import TeamSettings, create_team, team_ids
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "create_team",
     "head",
     "list_keys",
+    "metadata",
     "revoke_key",
     "schema_problem",
     "seed_demo",

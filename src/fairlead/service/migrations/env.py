@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from fairlead.service._tables import metadata
+from fairlead.service import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -135,11 +135,6 @@ class Database:
         row = conn.execute(query.with_for_update()).first()
         return None if row is None else (int(row[0]), row[1])
 
-    def team_revision(self, conn: Connection, tenant_id: str) -> int | None:
-        """A team's revision, without a lock (``None``: no such team)."""
-        row = conn.execute(select(tenants.c.revision).where(tenants.c.id == tenant_id)).first()
-        return None if row is None else int(row[0])
-
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

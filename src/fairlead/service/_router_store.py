@@ -253,7 +253,7 @@ class DatabaseStore:
         One round trip: the lock (writers of a team take turns, in any process), the
         team's revision and the routing state's version.
         """
-        return self._locked(conn, write, read_together(conn, self._checks(write)))
+        return self._locked(write, read_together(conn, self._checks(write)))
 
     def _checks(self, write: bool) -> list[tuple[Any, dict[str, Any]]]:
         """The queries that open a transaction of the team, sent together."""
@@ -263,9 +263,7 @@ class DatabaseStore:
         fresh.update(key1=_SYNC_KEYS[0], key2=_SYNC_KEYS[1])
         return [(_LOCK, self._params), (_FRESH, fresh)]
 
-    def _locked(
-        self, conn: Connection, write: bool, found: list[list[tuple[Any, ...]]]
-    ) -> int | None:
+    def _locked(self, write: bool, found: list[list[tuple[Any, ...]]]) -> int | None:
         """The checks' answers read: the revision checked, the state and settings kept."""
         if not write:
             return self._checked(found[0][0] if found[0] else None)
@@ -300,7 +298,7 @@ class DatabaseStore:
         wanted = list(dict.fromkeys(lead_ids))
         queries = checks + [(_GET, {"tenant": self.tenant, "lead_id": x}) for x in wanted]
         found = read_together(conn, queries)
-        self._held = self._locked(conn, write, found[: len(checks)])
+        self._held = self._locked(write, found[: len(checks)])
         self._held_write = write
         for lead_id, rows in zip(wanted, found[len(checks) :], strict=True):
             self._entries[lead_id] = self._entry(rows[0]) if rows else None

@@ -182,3 +182,14 @@ def team(database_url: str) -> Iterator[Team]:
 def sqlite_team(tmp_path: Path) -> Iterator[Team]:
     """The app with its teams on SQLite only (for checks that do not depend on it)."""
     yield from make_team(f"sqlite:///{tmp_path / 'fairlead.db'}")
+
+
+@pytest.fixture
+def sqlite_team_pair(tmp_path: Path) -> Iterator[tuple[Team, Team]]:
+    """Two apps, each with the teams of :func:`make_team`, on SQLite files of their own."""
+    first = make_team(f"sqlite:///{tmp_path / 'first.db'}")
+    second = make_team(f"sqlite:///{tmp_path / 'second.db'}")
+    yield next(first), next(second)
+    for made in (first, second):
+        with pytest.raises(StopIteration):
+            next(made)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import Receive, Scope
 
 from fairlead.plan import InfeasibleError, PolicyBrokenWarning, assign
 from fairlead.records import InputError, Lead, Manager, Policy
 from fairlead.router import Decision
-from fairlead.service._auth import authenticate, service_of
+from fairlead.service._auth import authenticate, authenticate_async, service_of
 from fairlead.service._errors import ApiError, from_input_error
 from fairlead.service._event_log import record
 from fairlead.service._idempotency import check_key, fingerprint, once
@@ -93,7 +96,7 @@ def assigned_row(decision: Decision) -> dict[str, Any]:
     summary="Route one lead",
     responses={409: {"description": "Idempotency-Key used for another request"}},
 )
-def route_lead(
+async def route_lead(
     lead: Lead, request: Request, at: At = None, idempotency_key: IdempotencyKey = None
 ) -> Any:
     """Give the lead to the best manager the team's policy allows, now.
@@ -102,7 +105,7 @@ def route_lead(
     nobody can take now waits (``status: waiting``) and is placed as soon as someone
     can (``POST /v1/leads/waiting/route``, and every minute).
     """
-    caller = authenticate(request, "write")
+    caller = await authenticate_async(request, "write")
     service = service_of(request)
     key = None if idempotency_key is None else check_key(idempotency_key)
     when = now_or(at)
@@ -125,10 +128,48 @@ def route_lead(
 
         return once(conn, caller.tenant_id, key, print_, produce, team.store.writes)
 
-    status, body, replayed = service.routers.write(caller.tenant_id, work, lead_id=lead.id)
+    routers = service.routers
+    status, body, replayed = await routers.write_async(caller.tenant_id, work, lead_id=lead.id)
     outcome = "replayed" if replayed or body.get("replayed") else body["status"]
     service.metrics.decisions.labels(outcome).inc()
     return JSONResponse(body, status_code=status)
+
+
+_LEADS_ROUTE = next(r for r in api.routes if getattr(r, "name", "") == "route_lead")
+
+
+async def route_lead_directly(scope: Scope, receive: Receive, body: bytes) -> Response | None:
+    """``POST /v1/leads`` for a well-formed lead, without the framework's routing.
+
+    Routing one lead is the request a CRM sends most; the framework's route matching,
+    parameter resolution and thread hop cost about as much as the decision. A JSON
+    object that is a valid lead, with no query but ``at``, goes straight to
+    :func:`route_lead`; the answer is the same. Anything else (no body, bad JSON, an
+    invalid lead, another query, an error of any kind, nothing written by then) returns
+    ``None``, and the request takes the framework's path, whose answer and error
+    messages are the reference.
+    """
+    query = QueryParams(scope["query_string"]).multi_items()
+    if query and (len(query) > 1 or query[0][0] != "at"):
+        return None
+    headers = Headers(scope=scope)
+    if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        return None
+    try:
+        found = json.loads(body)
+        if not isinstance(found, dict):
+            return None
+        lead = Lead.model_validate(found, from_attributes=True)
+        scope["route"] = _LEADS_ROUTE
+        return await route_lead(  # type: ignore[no-any-return]
+            lead,
+            Request(scope, receive),
+            at=query[0][1] if query else None,
+            idempotency_key=headers.get("idempotency-key"),
+        )
+    except Exception:  # the framework's path answers it, with its own messages
+        scope.pop("route", None)
+        return None
 
 
 @api.get("/leads/waiting", response_model=list[str], summary="Leads waiting for a manager")

@@ -6,14 +6,14 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -23,6 +23,7 @@ from fairlead.service._api_events import api as events_api
 from fairlead.service._api_health import api as health_api
 from fairlead.service._api_kpi import api as kpi_api
 from fairlead.service._api_leads import api as leads_api
+from fairlead.service._api_leads import route_lead_directly
 from fairlead.service._api_team import api as team_api
 from fairlead.service._config import ServiceConfig
 from fairlead.service._dashboard import api as dashboard_api
@@ -93,7 +94,11 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
         )
-    app.add_middleware(Guard, max_body=settings.max_body_bytes)
+    # With CORS, its headers come from a middleware inside this one: no shortcut then.
+    direct: dict[tuple[str, str], Direct] = {}
+    if not settings.cors_origins:
+        direct[("POST", "/v1/leads")] = route_lead_directly
+    app.add_middleware(Guard, max_body=settings.max_body_bytes, direct=direct)
     return app
 
 
@@ -216,12 +221,24 @@ def _quoted(value: Any) -> str:
     return repr(shorten(value, 80)) if isinstance(value, str) else repr(value)
 
 
-class Guard:
-    """Request id, body size limit, timing, metrics and the access log (pure ASGI)."""
+#: A request answered without the framework's routing: the response, or ``None`` to
+#: leave the request to the framework.
+Direct = Callable[[Scope, Receive, bytes], Awaitable[Response | None]]
 
-    def __init__(self, app: ASGIApp, *, max_body: int) -> None:
+
+class Guard:
+    """Request id, body size limit, timing, metrics and the access log (pure ASGI).
+
+    ``direct`` maps a method and path to a handler tried first (see
+    :func:`~fairlead.service._api_leads.route_lead_directly`).
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_body: int, direct: Mapping[tuple[str, str], Direct] | None = None
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.direct = direct or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -257,7 +274,12 @@ class Guard:
                     return {"type": "http.request", "body": chunks.pop(), "more_body": False}
                 return await receive()
 
-            await self.app(scope, replay, send_with_id)
+            shortcut = self.direct.get((scope["method"], scope["path"]))
+            answer = None if shortcut is None else await shortcut(scope, replay, body)
+            if answer is not None:
+                await answer(scope, replay, send_with_id)
+            else:
+                await self.app(scope, replay, send_with_id)
         self._log(scope, status["code"], started, request_id)
 
     async def _read(self, scope: Scope, receive: Receive, headers: dict[str, str]) -> bytes | None:

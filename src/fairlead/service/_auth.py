@@ -13,6 +13,7 @@ import time
 
 from fastapi import Request
 from sqlalchemy import delete, select
+from starlette.concurrency import run_in_threadpool
 
 from fairlead.service._errors import ApiError
 from fairlead.service._keys import Caller, sha256
@@ -65,6 +66,14 @@ def authenticate(request: Request, scope: str) -> Caller:
         )
     request.state.caller = caller
     return caller
+
+
+async def authenticate_async(request: Request, scope: str) -> Caller:
+    """:func:`authenticate` for a coroutine: a key not checked lately is looked up in a thread."""
+    token = key_of(request)
+    if token is not None and not service_of(request).keys.fresh(token):
+        return await run_in_threadpool(authenticate, request, scope)
+    return authenticate(request, scope)
 
 
 def open_session(service: Service, caller: Caller) -> str:

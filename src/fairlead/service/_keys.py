@@ -119,6 +119,14 @@ class KeyCache:
         self.ttl = ttl
         self._seen: dict[str, tuple[float, str, Caller | None]] = {}
 
+    def fresh(self, token: str) -> bool:
+        """Whether :meth:`caller` answers for this key without a query."""
+        parts = split_key(token)
+        if parts is None:
+            return True  # not a key at all: refused without a query
+        cached = self._seen.get(parts[0])
+        return cached is not None and time.monotonic() - cached[0] <= self.ttl
+
     def caller(self, db: Database, token: str) -> Caller | None:
         """The caller a key belongs to, or ``None`` for a wrong, unknown or revoked key."""
         parts = split_key(token)

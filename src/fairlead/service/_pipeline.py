@@ -2,9 +2,14 @@
 
 A routed lead is a handful of statements (lock the team, read the lead, write the
 decision, the state, the log rows, the idempotency record, commit). Sent one by one,
-each waits for the database; on PostgreSQL, psycopg's pipeline mode sends them
-together and waits once, which is most of a request's time on a fast network. On
-SQLite (in-process, no network) they simply run in order.
+each waits for the database. On PostgreSQL they are sent as one text of several
+statements: psycopg binds each statement's values on the client
+(:class:`psycopg.ClientCursor`, which quotes them for this connection) and the server
+runs the text in one round trip, answering each statement's rows in turn. psycopg's
+pipeline mode does the same on the wire, but spends about five times the CPU in Python
+to drive it (measured: 0.5 ms against 0.1 ms for three reads and a commit), which at
+hundreds of leads a second is most of a core. On SQLite (in-process, no network) the
+statements simply run in order.
 
 Statements are SQLAlchemy Core constructs compiled once per dialect and column set
 and run on the transaction's own DBAPI connection, inside the transaction SQLAlchemy
@@ -38,8 +43,12 @@ def _raw(conn: Connection) -> Any:
     return conn.connection.driver_connection
 
 
-def _wrapped(conn: Connection, sql: str, exc: Exception) -> StatementError:
-    """The DBAPI's error as SQLAlchemy raises it (the service answers those)."""
+def _wrapped(conn: Connection, templates: Sequence[str], exc: Exception) -> StatementError:
+    """The DBAPI's error as SQLAlchemy raises it (the service answers those).
+
+    It quotes the statements' templates, never the text sent: that holds the values.
+    """
+    sql = ";\n".join(dict.fromkeys(templates))
     return DBAPIError.instance(sql, None, exc, conn.dialect.loaded_dbapi.Error)
 
 
@@ -49,19 +58,34 @@ def read_together(
     """The rows of each query, all sent at once (PostgreSQL) or in order (SQLite)."""
     if conn.dialect.name != "postgresql" or len(queries) < 2:
         return [[tuple(r) for r in conn.execute(q, dict(p))] for q, p in queries]
-    raw = _raw(conn)
-    sql = ""
+    cursor = _client_cursor(conn)
+    templates = [compiled(conn, statement, sorted(params)) for statement, params in queries]
     try:
-        cursors = []
-        with raw.pipeline():
-            for statement, params in queries:
-                sql = compiled(conn, statement, sorted(params))
-                cursor = raw.cursor()
-                cursor.execute(sql, params)
-                cursors.append(cursor)
-        return [[tuple(r) for r in cursor.fetchall()] for cursor in cursors]
+        cursor.execute(
+            ";\n".join(
+                cursor.mogrify(sql, params)
+                for sql, (_, params) in zip(templates, queries, strict=True)
+            )
+        )
+        found = []
+        while True:
+            found.append([tuple(r) for r in cursor.fetchall()])
+            if not cursor.nextset():
+                break
     except dbapi_errors(conn) as exc:
-        raise _wrapped(conn, sql, exc) from exc
+        raise _wrapped(conn, templates, exc) from exc
+    finally:
+        cursor.close()
+    if len(found) != len(queries):  # one result per statement, or the text was not ours
+        raise RuntimeError(f"{len(queries)} queries sent together gave {len(found)} results")
+    return found
+
+
+def _client_cursor(conn: Connection) -> Any:
+    """A cursor that binds values on the client, so that one text holds several statements."""
+    import psycopg  # the PostgreSQL driver, there whenever the dialect is
+
+    return psycopg.ClientCursor(_raw(conn))
 
 
 def dbapi_errors(conn: Connection) -> type[Exception]:
@@ -123,19 +147,19 @@ class Writes:
             return
         if not items and not commit:
             return
-        raw = _raw(conn)
-        sql = ""
+        cursor = _client_cursor(conn)
+        templates = [compiled(conn, statement, sorted(rows[0])) for statement, rows in items]
         try:
-            with raw.pipeline():
-                cursor = raw.cursor()
-                for statement, rows in items:
-                    sql = compiled(conn, statement, sorted(rows[0]))
-                    if len(rows) == 1:
-                        cursor.execute(sql, rows[0])
-                    else:
-                        cursor.executemany(sql, rows)
-                if commit:
-                    # SQLAlchemy's own commit afterwards finds nothing left to commit.
-                    raw.commit()
+            parts = [
+                cursor.mogrify(sql, row)
+                for sql, (_, rows) in zip(templates, items, strict=True)
+                for row in rows
+            ]
+            if commit:
+                # SQLAlchemy's own commit afterwards finds nothing left to commit.
+                parts.append("COMMIT")
+            cursor.execute(";\n".join(parts))
         except dbapi_errors(conn) as exc:
-            raise _wrapped(conn, sql, exc) from exc
+            raise _wrapped(conn, templates, exc) from exc
+        finally:
+            cursor.close()

@@ -12,6 +12,7 @@ again.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import warnings
 from collections.abc import Callable
@@ -34,6 +35,14 @@ ATTEMPTS = 5
 #: Requests served by one transaction at most (each holds a savepoint: PostgreSQL
 #: keeps 64 of a transaction's subtransactions in memory).
 BATCH = 32
+#: Seconds a team's writer thread waits for work before it stops (a new one starts
+#: with the next request).
+WRITER_IDLE_SECONDS = 30.0
+
+
+def _settle(answered: asyncio.Future[None]) -> None:
+    if not answered.done():  # a request cancelled meanwhile (the client left)
+        answered.set_result(None)
 
 
 @dataclass
@@ -101,25 +110,39 @@ def check_setup(conn: Connection, tenant_id: str) -> None:
         ) from None
 
 
-@dataclass
 class _Job:
-    """One request's work on a team, waiting for a transaction."""
+    """One request's work on a team, waiting for a transaction.
 
-    work: Callable[[TeamRouter, Connection], Any]
-    lead_id: str | None
-    done: bool = False
-    result: Any = None
-    error: BaseException | None = None
+    ``finished`` is called (from the team's writer thread) once the job has a result
+    or an error: it wakes whoever waits for the answer.
+    """
+
+    __slots__ = ("error", "finished", "lead_id", "result", "work")
+
+    def __init__(
+        self,
+        work: Callable[[TeamRouter, Connection], Any],
+        lead_id: str | None,
+        finished: Callable[[], None],
+    ) -> None:
+        self.work = work
+        self.lead_id = lead_id
+        self.finished = finished
+        self.result: Any = None
+        self.error: BaseException | None = None
 
 
 class _Slot:
-    __slots__ = ("lock", "queue", "queue_lock", "team")
+    __slots__ = ("lock", "queue", "ready", "team", "writer")
 
     def __init__(self) -> None:
+        # Held while the team's router is used: by the writer thread for a batch of
+        # writes, by a read or a long call.
         self.lock = threading.Lock()
         self.team: TeamRouter | None = None
         self.queue: list[_Job] = []
-        self.queue_lock = threading.Lock()
+        self.ready = threading.Condition(threading.Lock())
+        self.writer: threading.Thread | None = None
 
 
 class TeamRouters:
@@ -163,56 +186,114 @@ class TeamRouters:
         decision is read with the lock. Writes go through ``team.store.writes`` and are
         sent with the commit; a read of the database that must see them sends them
         first (``team.store.writes.flush(conn)``).
+
+        The calling thread waits; the work runs on the team's writer thread.
         """
-        slot = self._slot(tenant_id)
-        job = _Job(work, lead_id)
-        with slot.queue_lock:
-            slot.queue.append(job)
-        with slot.lock:
-            while not job.done:  # the jobs ahead first, in order
-                with slot.queue_lock:
-                    batch, slot.queue = slot.queue[:BATCH], slot.queue[BATCH:]
-                self._serve(slot, tenant_id, batch)
-        if job.error is not None:
-            raise job.error
-        result: T = job.result
+        answered = threading.Event()
+        job = _Job(work, lead_id, answered.set)
+        self._submit(tenant_id, job)
+        answered.wait()
+        result: T = self._answer(job)
         return result
 
-    def _serve(self, slot: _Slot, tenant_id: str, batch: list[_Job]) -> None:
-        """Run a batch of jobs in one transaction; each job ends done, with a result or an error."""
-        try:
-            for _ in range(ATTEMPTS):
-                team = slot.team
+    async def write_async(
+        self,
+        tenant_id: str,
+        work: Callable[[TeamRouter, Connection], T],
+        *,
+        lead_id: str | None = None,
+    ) -> T:
+        """:meth:`write` for a coroutine: the event loop serves others meanwhile."""
+        loop = asyncio.get_running_loop()
+        answered: asyncio.Future[None] = loop.create_future()
+
+        def finished() -> None:
+            loop.call_soon_threadsafe(_settle, answered)
+
+        job = _Job(work, lead_id, finished)
+        self._submit(tenant_id, job)
+        await answered
+        result: T = self._answer(job)
+        return result
+
+    @staticmethod
+    def _answer(job: _Job) -> Any:
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def _submit(self, tenant_id: str, job: _Job) -> None:
+        """Queue a job for the team's writer thread (started when the team has none)."""
+        slot = self._slot(tenant_id)
+        with slot.ready:
+            slot.queue.append(job)
+            if slot.writer is None:
+                slot.writer = threading.Thread(
+                    target=self._writer,
+                    args=(slot, tenant_id),
+                    name=f"fairlead-writer-{tenant_id[:32]}",
+                    daemon=True,
+                )
+                slot.writer.start()
+            else:
+                slot.ready.notify()
+
+    def _writer(self, slot: _Slot, tenant_id: str) -> None:
+        """The team's writer: serve the queue in batches; stop after a while with none.
+
+        One thread per team and process takes the team's requests in order, so that
+        the requests that arrive while a transaction runs are served together by the
+        next (group commit), and the event loop never waits for a thread of a pool.
+        """
+        while True:
+            with slot.ready:
+                if not slot.queue:
+                    slot.ready.wait(WRITER_IDLE_SECONDS)
+                if not slot.queue:
+                    slot.writer = None
+                    return
+                batch, slot.queue = slot.queue[:BATCH], slot.queue[BATCH:]
+            try:
+                with slot.lock:
+                    self._serve(slot, tenant_id, batch)
+            except BaseException as exc:  # no job is left unanswered, whatever happens
                 for job in batch:
-                    job.result, job.error = None, None
-                try:
-                    if team is None:
-                        team = slot.team = self._build(tenant_id)
-                    self._transaction(team, batch)
-                    return
-                except TeamChangedError:
-                    slot.team = None
-                    continue
-                except TeamGoneError:
-                    slot.team = None
-                    gone = ApiError(404, f"no team {tenant_id!r}", field="tenant")
-                    for job in batch:
-                        job.error = gone
-                    return
-                except BaseException as exc:
-                    if team is not None:
-                        # The router's state may have moved on in memory for a
-                        # transaction that did not commit: the next call reloads it.
-                        team.store.stale = True
-                    for job in batch:
-                        job.error = exc
-                    return
-            busy = ApiError(503, f"team {tenant_id!r} is being changed; try again", field="tenant")
+                    job.error = job.error or exc
+            finally:
+                for job in batch:
+                    job.finished()
+
+    def _serve(self, slot: _Slot, tenant_id: str, batch: list[_Job]) -> None:
+        """Run a batch of jobs in one transaction; each job ends with a result or an error."""
+        for _ in range(ATTEMPTS):
+            team = slot.team
             for job in batch:
-                job.error = busy
-        finally:
-            for job in batch:
-                job.done = True
+                job.result, job.error = None, None
+            try:
+                if team is None:
+                    team = slot.team = self._build(tenant_id)
+                self._transaction(team, batch)
+                return
+            except TeamChangedError:
+                slot.team = None
+                continue
+            except TeamGoneError:
+                slot.team = None
+                gone = ApiError(404, f"no team {tenant_id!r}", field="tenant")
+                for job in batch:
+                    job.error = gone
+                return
+            except BaseException as exc:
+                if team is not None:
+                    # The router's state may have moved on in memory for a
+                    # transaction that did not commit: the next call reloads it.
+                    team.store.stale = True
+                for job in batch:
+                    job.error = exc
+                return
+        busy = ApiError(503, f"team {tenant_id!r} is being changed; try again", field="tenant")
+        for job in batch:
+            job.error = busy
 
     def _transaction(self, team: TeamRouter, batch: list[_Job]) -> None:
         store = team.store

@@ -135,3 +135,55 @@ def test_one_key_twice_in_one_transaction_is_replayed_or_refused(routers):
     assert answers["a"][2] is False
     assert answers["b"] == (answers["a"][0], answers["a"][1], True)
     assert answers["c"] == 409
+
+
+def test_a_failure_after_its_writes_were_sent_takes_back_only_its_own(routers):
+    """A request whose writes went to the database before it failed (a query had to
+    see them) is taken back to the savepoint sent before them; the others commit."""
+    db = routers.db
+    routers.read("t", lambda team, conn: None)
+    started = threading.Event()
+
+    def route(i, *, slow=False, fail=False):
+        lead = fl.Lead(id=f"s{i}", score=0.5)
+
+        def work(team, conn):
+            if slow:
+                started.set()
+                time.sleep(0.3)
+            decision = team.router.route(lead, NOW)
+            record(conn, "t", lead_rows(lead, decision), team.store.writes)
+            if fail:
+                team.store.writes.flush(conn)  # sent before the failure
+                raise ApiError(409, f"lead {lead.id} refused after its writes were sent")
+            return decision.manager_id
+
+        return routers.write("t", work, lead_id=lead.id)
+
+    answers: dict[int, object] = {}
+
+    def run(i, **kw):
+        try:
+            answers[i] = route(i, **kw)
+        except ApiError as exc:
+            answers[i] = exc.status
+
+    first = threading.Thread(target=run, args=(0,), kwargs={"slow": True})
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=run, args=(i,), kwargs={"fail": i == 2}) for i in (1, 2, 3)]
+    for t in others:
+        t.start()
+        time.sleep(0.02)  # in this order in the queue
+    for t in [first, *others]:
+        t.join(10)
+    assert answers[2] == 409
+    assert all(answers[i] in ("ma", "mb") for i in (0, 1, 3))
+    with db.read() as conn:
+        stored = sorted(r[0] for r in conn.execute(select(router_leads.c.lead_id)))
+        logged = sorted(r[0] for r in conn.execute(select(events.c.lead_id)).all())
+    assert stored == ["s0", "s1", "s3"]
+    assert logged == sorted(2 * stored)
+    again = TeamRouters(db)
+    status = again.read("t", lambda team, conn: team.router.status(NOW))
+    assert sum(s.routed for s in status) == 3

@@ -21,12 +21,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, StatementError
 
 #: Compiled SQL by (dialect, statement, columns).
 _COMPILED: dict[tuple[str, int, tuple[str, ...]], str] = {}
 Params = Mapping[str, Any]
+#: The savepoint before a piece of work whose writes were sent before it ended.
+SAVEPOINT = "fairlead_work"
+_SAVEPOINT = text(f"SAVEPOINT {SAVEPOINT}")
 
 
 def compiled(conn: Connection, statement: Any, keys: Sequence[str]) -> str:
@@ -104,26 +107,51 @@ class Writes:
 
     def __init__(self) -> None:
         self.items: list[tuple[Any, list[dict[str, Any]]]] = []
+        # For each item, the kind of write of which only the latest counts (or None).
+        self.latest: list[str | None] = []
         # How many times the writes were sent: a piece of work whose own writes were
         # sent already is undone in the database, not by forgetting them.
         self.flushed = 0
         # Keys of rows written in this transaction that a later query of it may look
         # up (an idempotency key, an event id): only then are the writes sent first.
         self.touched: set[tuple[str, str]] = set()
+        # Where the piece of work in progress began in ``items`` (None: none, or its
+        # savepoint is sent already).
+        self._piece: int | None = None
 
     def __len__(self) -> int:
         return len(self.items)
 
-    def execute(self, statement: Any, params: Params | Sequence[Params]) -> None:
-        """Keep a write (one row, or several of one statement) for the end."""
+    def execute(
+        self, statement: Any, params: Params | Sequence[Params], *, latest: str | None = None
+    ) -> None:
+        """Keep a write (one row, or several of one statement) for the end.
+
+        Of the writes kept with the same ``latest``, only the last is sent (a row
+        rewritten whole, such as the routing state); but a piece of work's savepoint
+        (:meth:`open_piece`) keeps the last one before it too, to go back to.
+        """
         rows = [dict(params)] if isinstance(params, Mapping) else [dict(p) for p in params]
         if rows:
             self.items.append((statement, rows))
+            self.latest.append(latest)
 
     def clear(self) -> None:
         """Forget the writes (the transaction is rolled back)."""
         self.items.clear()
+        self.latest.clear()
         self.touched.clear()
+        self._piece = None
+
+    def open_piece(self) -> None:
+        """A piece of work begins: a failure takes back its writes only.
+
+        Writes still kept are simply forgotten; if the piece's writes must be sent
+        before it ends (a query must see them), a savepoint is sent first, where it
+        began, to go back to. At the commit no savepoint is needed: the pieces have
+        ended, and a failure there takes back the whole transaction.
+        """
+        self._piece = len(self.items)
 
     def before_lookup(self, conn: Connection, kind: str, key: str) -> None:
         """Send the writes if one of them is the row a query is about to look up."""
@@ -133,13 +161,30 @@ class Writes:
     def truncate(self, size: int) -> None:
         """Forget the writes kept after the first ``size`` (a piece of work failed)."""
         del self.items[size:]
+        del self.latest[size:]
+
+    def _sent(self, start: int, stop: int) -> list[tuple[Any, list[dict[str, Any]]]]:
+        """The items from ``start`` to ``stop`` to send: of each ``latest`` kind, the last."""
+        kinds = self.latest
+        last = {kind: i for i, kind in enumerate(kinds[start:stop], start) if kind is not None}
+        return [
+            self.items[i]
+            for i in range(start, stop)
+            if (kind := kinds[i]) is None or last[kind] == i
+        ]
 
     def flush(self, conn: Connection, *, commit: bool = False) -> None:
         """Send the writes, and on PostgreSQL the commit with them (one round trip).
 
         With ``commit`` on SQLite the commit is left to the transaction's owner.
         """
-        items, self.items = self.items, []
+        items: list[tuple[Any, list[dict[str, Any]]]]
+        if self._piece is not None and not commit:
+            cut = self._piece
+            items = [*self._sent(0, cut), (_SAVEPOINT, [{}]), *self._sent(cut, len(self.items))]
+        else:
+            items = self._sent(0, len(self.items))
+        self.items, self.latest, self._piece = [], [], None
         self.flushed += 1
         if conn.dialect.name != "postgresql":
             for statement, rows in items:

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, text
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlead.router import Books, DamagedStoreError, StoreEntry, Tally
 from fairlead.service._database import Database
-from fairlead.service._pipeline import Writes, read_together
+from fairlead.service._pipeline import SAVEPOINT, Writes, read_together
 from fairlead.service._tables import (
     router_events,
     router_leads,
@@ -139,8 +139,7 @@ def _upsert_statement(dialect: str, table: Any, keys: tuple[str, ...]) -> Any:
 
 
 _UNKNOWN = object()
-_SAVEPOINT = text("SAVEPOINT fairlead_work")
-_ROLLBACK_TO = "ROLLBACK TO SAVEPOINT fairlead_work"
+_ROLLBACK_TO = f"ROLLBACK TO SAVEPOINT {SAVEPOINT}"
 
 
 @dataclass
@@ -152,8 +151,6 @@ class Mark:
     entries: dict[str, StoreEntry | None]
     meta: dict[str, str]
     held: Any
-    state_write: tuple[Any, list[dict[str, Any]]] | None
-    state_rows: list[dict[str, Any]] | None
 
 
 _LEAD_KEY = ("tenant_id", "lead_id")
@@ -215,10 +212,6 @@ class DatabaseStore:
         # when the stored one is that).
         self._state: tuple[int, bytes] | None = None
         self._seen = -1
-        # The state's write kept for the end of the transaction, to be replaced by a
-        # later one (and how many times the writes had been sent when it was kept).
-        self._state_write: tuple[Any, list[dict[str, Any]]] | None = None
-        self._state_flushed = 0
         self._params = {"tenant": tenant_id}
 
     def __str__(self) -> str:
@@ -245,7 +238,6 @@ class DatabaseStore:
         self._entries.clear()
         self._meta.clear()
         self._state = None
-        self._state_write = None
 
     def _check(self, conn: Connection, write: bool) -> int | None:
         """The team's row (locked to write) checked; the state's version (None: none yet).
@@ -307,17 +299,16 @@ class DatabaseStore:
     def mark(self) -> Mark:
         """Where the transaction is before a piece of work (see :meth:`undo`).
 
-        A savepoint is kept with the writes (it costs no round trip of its own).
+        The database gets a savepoint here only if the work's writes are sent before
+        it ends (:meth:`Writes.open_piece`).
         """
-        self.writes.execute(_SAVEPOINT, {})
+        self.writes.open_piece()
         return Mark(
             writes=len(self.writes),
             flushed=self.writes.flushed,
             entries=dict(self._entries),
             meta=dict(self._meta),
             held=self._held,
-            state_write=self._state_write,
-            state_rows=None if self._state_write is None else list(self._state_write[1]),
         )
 
     def undo(self, mark: Mark) -> None:
@@ -335,9 +326,6 @@ class DatabaseStore:
         self._meta = mark.meta
         self._held = mark.held
         self._state = None
-        self._state_write = mark.state_write
-        if mark.state_write is not None and mark.state_rows is not None:
-            mark.state_write[1][:] = mark.state_rows
         self.stale = True
 
     def conn_of_outer(self) -> Connection:
@@ -483,16 +471,10 @@ class DatabaseStore:
     def save_state(self, version: int, data: bytes) -> None:
         """Store the state with its new version."""
         values = {"tenant_id": self.tenant, "version": version, "data": data}
-        kept = self._state_write
-        if kept is not None and self.writes.flushed == self._state_flushed:
-            # Only the last state of a transaction needs writing: several decisions
-            # in one transaction write one state.
-            kept[1][:] = [values]
-        else:
-            statement = _upsert_statement(self.db.dialect, router_state, _TEAM_KEY)
-            self.writes.execute(statement, values)
-            self._state_write = self.writes.items[-1]
-            self._state_flushed = self.writes.flushed
+        # Only the last state of a transaction needs writing: several decisions in
+        # one transaction write one state (see Writes.execute's ``latest``).
+        statement = _upsert_statement(self.db.dialect, router_state, _TEAM_KEY)
+        self.writes.execute(statement, values, latest="state")
         self._state = None
         self._seen = version
         if self.outer is not None:

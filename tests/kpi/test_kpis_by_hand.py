@@ -602,3 +602,27 @@ def test_read_outs(kpis: kpi.Kpis) -> None:
         with pytest.raises(fl.InputError) as error:
             call()
         assert error.value.field == field
+
+
+def test_a_share_too_small_to_divide_by_leaves_the_spread_without_a_figure() -> None:
+    # Capacities of 1 and 10**308: anna's target share is 1e-308, and her deal value
+    # per unit of share is beyond any number. The spread figures of that week are
+    # missing (NaN), with no warning; the other figures stay.
+    rows = [
+        ev("created", "11-02T08:00", lead_id="A", deal_value=1000),
+        ev("assigned", "11-02T08:02", lead_id="A", manager_id="anna"),
+        ev("created", "11-02T09:00", lead_id="B", deal_value=1000),
+        ev("assigned", "11-02T09:02", lead_id="B", manager_id="ben"),
+    ]
+    managers = [{"id": "anna", "max_active_leads": 1}, {"id": "ben", "max_active_leads": 10**308}]
+    kpis = kpi.compute(kpi.EventLog.from_records(rows), "week", now=NOW, managers=managers)
+    week = 0  # of 2 November, when both leads came
+    assert np.isnan(kpis.series("gini_value")[week])
+    assert np.isnan(kpis.series("gini_leads")[week])
+    assert np.isnan(kpis.series("jain_leads")[week])
+    assert kpis.series("leads_share", "anna")[week] == 0.5
+    assert kpis.series("target_share", "anna")[week] == pytest.approx(1e-308)
+    # with capacities within reach of each other, the same week has its figures
+    managers[1]["max_active_leads"] = 3
+    again = kpi.compute(kpi.EventLog.from_records(rows), "week", now=NOW, managers=managers)
+    assert again.series("gini_value")[week] == pytest.approx(0.25)

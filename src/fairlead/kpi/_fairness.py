@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fairlead.core import FloatArray
 from fairlead.kpi._cohort import cohort, cohort_periods
 from fairlead.kpi._context import Context
 from fairlead.kpi._groups import Measures, gini_rows, jain_rows, ratio, table
@@ -36,14 +37,36 @@ def measure_fairness(ctx: Context) -> Measures:
     leads_share = ratio(received, team_received[:, None])
     out.add("leads_share", leads_share, ratio(team_received, team_received))
     out.add("value_share", ratio(value, team_value[:, None]), ratio(team_value, team_value))
+    with np.errstate(over="ignore"):  # a share too small to divide by: no figure (below)
+        vs_target = ratio(leads_share, target)
     out.add(
         "leads_vs_target",
-        ratio(leads_share, target),
+        np.where(np.isfinite(vs_target), vs_target, np.nan),
         ratio(team_received, team_received) / target.sum(axis=1),
     )
     aimed = ctx.settings.target > 0
-    per_target = received[:, aimed] / ctx.settings.target[aimed]
+    per_target = _per_target(received[:, aimed], ctx.settings.target[aimed])
     out.add("gini_leads", None, gini_rows(per_target))
     out.add("jain_leads", None, jain_rows(per_target))
-    out.add("gini_value", None, gini_rows(value[:, aimed] / ctx.settings.target[aimed]))
+    out.add("gini_value", None, gini_rows(_per_target(value[:, aimed], ctx.settings.target[aimed])))
+    return out
+
+
+def _per_target(amounts: FloatArray, target: FloatArray) -> FloatArray:
+    """Each manager's amount per unit of target share, for the spread figures.
+
+    Gini and Jain do not depend on the unit, so the shares are taken relative to the
+    largest. A share so small next to the others that the figures' sums are beyond
+    any number (capacities of 1 and 10**308) leaves the period without a figure
+    (NaN), not an infinite one.
+    """
+    k = amounts.shape[1]
+    if k == 0:
+        return amounts
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = amounts / (target / target.max())
+        # Gini weighs by rank (up to k), Jain sums squares: both must stay numbers.
+        largest = np.abs(out).max(axis=1)
+        fits = np.isfinite(largest * k * (k + 1)) & np.isfinite(largest * largest * k)
+    out[~fits] = np.nan
     return out

@@ -89,17 +89,7 @@ class Database:
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(self.url)
         else:
-            self.engine = create_engine(
-                self.url,
-                pool_size=pool_size,
-                max_overflow=pool_size,
-                # No ping per checkout (a round trip per request): a connection the
-                # server dropped fails its request, and the pool starts afresh.
-                connect_args={"connect_timeout": 10},
-                # A database error's message would quote the statement's values (a
-                # lead's features may hold a phone or an e-mail): logs get none.
-                hide_parameters=True,
-            )
+            self.engine = _postgresql_engine(self.url, pool_size)
 
     def __repr__(self) -> str:
         return f"Database({self.shown!r})"
@@ -120,10 +110,10 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read transaction (one snapshot of the database on PostgreSQL)."""
-        with self.engine.connect() as conn, conn.begin():
-            if self.dialect == "postgresql":
-                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            yield conn
+        with self.engine.connect() as conn:
+            conn.execution_options(fairlead_read=True)
+            with conn.begin():
+                yield conn
 
     def lock_team(self, conn: Connection, tenant_id: str) -> tuple[int, float | None] | None:
         """Lock a team's row for the rest of the transaction: its revision, last reprice.
@@ -138,6 +128,55 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+#: Where a PostgreSQL connection keeps the ``BEGIN`` its transaction has not sent yet.
+PENDING_BEGIN = "fairlead_begin"
+
+
+def _postgresql_engine(url: URL, pool_size: int) -> Engine:
+    """A PostgreSQL engine whose transactions begin with their first statement.
+
+    psycopg begins a transaction with a ``BEGIN`` of its own, a round trip before the
+    first statement. Here the connection is in autocommit mode and SQLAlchemy's
+    ``begin`` only notes the ``BEGIN`` to send (SQLAlchemy's documented recipe for
+    taking transactions in hand): a statement sends it first, and the service's
+    statements sent together (:mod:`fairlead.service._pipeline`) carry it in their
+    text, so a routed lead costs two round trips, not three. A connection in a
+    transaction is committed or rolled back as usual (psycopg sends ``COMMIT`` or
+    ``ROLLBACK`` whenever the server is in one).
+    """
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        # No ping per checkout (a round trip per request): a connection the server
+        # dropped fails its request, and the pool starts afresh.
+        connect_args={"connect_timeout": 10, "autocommit": True},
+        # A database error's message would quote the statement's values (a lead's
+        # features may hold a phone or an e-mail): logs get none.
+        hide_parameters=True,
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        read = conn.get_execution_options().get("fairlead_read", False)
+        conn.info[PENDING_BEGIN] = (
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if read else "BEGIN"
+        )
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _first(conn: Connection, cursor: Any, *_: Any) -> None:
+        begin = conn.info.pop(PENDING_BEGIN, None)
+        if begin is not None:
+            cursor.execute(begin)
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(conn: Connection) -> None:
+        conn.info.pop(PENDING_BEGIN, None)  # a transaction that sent nothing
+
+    return engine
 
 
 def _sqlite_engine(url: URL) -> Engine:

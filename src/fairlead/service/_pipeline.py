@@ -24,6 +24,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, StatementError
 
+from fairlead.service._database import PENDING_BEGIN
+
 #: Compiled SQL by (dialect, statement, columns).
 _COMPILED: dict[tuple[str, int, tuple[str, ...]], str] = {}
 Params = Mapping[str, Any]
@@ -63,14 +65,20 @@ def read_together(
         return [[tuple(r) for r in conn.execute(q, dict(p))] for q, p in queries]
     cursor = _client_cursor(conn)
     templates = [compiled(conn, statement, sorted(params)) for statement, params in queries]
+    begin = _pending_begin(conn)
     try:
         cursor.execute(
             ";\n".join(
-                cursor.mogrify(sql, params)
-                for sql, (_, params) in zip(templates, queries, strict=True)
+                begin
+                + [
+                    cursor.mogrify(sql, params)
+                    for sql, (_, params) in zip(templates, queries, strict=True)
+                ]
             )
         )
         found = []
+        if begin:
+            cursor.nextset()  # past the BEGIN's result
         while True:
             found.append([tuple(r) for r in cursor.fetchall()])
             if not cursor.nextset():
@@ -82,6 +90,12 @@ def read_together(
     if len(found) != len(queries):  # one result per statement, or the text was not ours
         raise RuntimeError(f"{len(queries)} queries sent together gave {len(found)} results")
     return found
+
+
+def _pending_begin(conn: Connection) -> list[str]:
+    """The transaction's ``BEGIN`` when no statement has sent it yet (see ``_database``)."""
+    begin = conn.info.pop(PENDING_BEGIN, None)
+    return [] if begin is None else [begin]
 
 
 def _client_cursor(conn: Connection) -> Any:
@@ -195,7 +209,7 @@ class Writes:
         cursor = _client_cursor(conn)
         templates = [compiled(conn, statement, sorted(rows[0])) for statement, rows in items]
         try:
-            parts = [
+            parts = _pending_begin(conn) + [
                 cursor.mogrify(sql, row)
                 for sql, (_, rows) in zip(templates, items, strict=True)
                 for row in rows

@@ -64,7 +64,7 @@ def _per_target(amounts: FloatArray, target: FloatArray) -> FloatArray:
     if k == 0:
         return amounts
     with np.errstate(over="ignore", invalid="ignore"):
-        out = amounts / (target / target.max())
+        out: FloatArray = amounts / (target / target.max())
         # Gini weighs by rank (up to k), Jain sums squares: both must stay numbers.
         largest = np.abs(out).max(axis=1)
         fits = np.isfinite(largest * k * (k + 1)) & np.isfinite(largest * largest * k)

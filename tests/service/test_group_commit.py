@@ -187,3 +187,65 @@ def test_a_failure_after_its_writes_were_sent_takes_back_only_its_own(routers):
     again = TeamRouters(db)
     status = again.read("t", lambda team, conn: team.router.status(NOW))
     assert sum(s.routed for s in status) == 3
+
+
+def test_a_process_that_trusts_its_own_last_write_finds_out_when_another_wrote(
+    postgres_url, monkeypatch
+):
+    """Right after its own write, a process routes new leads in one round trip,
+    trusting the state it holds; the database checks the trust at the commit. Another
+    process's write, or a lead decided already, makes the batch run again, read
+    first: the answers and the books are those of the ordinary way."""
+    from fairlead.service._router_store import DatabaseStore
+
+    trusted: list[str] = []
+    trust = DatabaseStore.trust
+
+    def counted(self, conn, lead_ids):
+        trusted.extend(lead_ids)
+        return trust(self, conn, lead_ids)
+
+    monkeypatch.setattr(DatabaseStore, "trust", counted)
+    first, second = Database(postgres_url), Database(postgres_url)
+    upgrade(first)
+    with first.write() as conn:
+        create_team(conn, "t", managers=[fl.Manager(id=f"m{j}", max_active_leads=50) for j in "ab"])
+    one, other = TeamRouters(first), TeamRouters(second)
+
+    def route(routers, lead_id, minutes):
+        lead = fl.Lead(id=lead_id, score=0.5)
+        at = NOW.replace(minute=minutes)
+
+        def work(team, conn):
+            decision = team.router.route(lead, at)
+            if not decision.replayed:
+                record(conn, "t", lead_rows(lead, decision), team.store.writes)
+            return decision
+
+        return routers.write("t", work, lead_id=lead_id, new=True)
+
+    try:
+        d1 = route(one, "l1", 1)  # read first: the process holds no state yet
+        route(one, "l2", 2)  # its own state, trusted
+        assert trusted == ["l2"]
+        route(other, "l3", 3)  # another process writes
+        d4 = route(one, "l4", 4)  # trusted, refused at the commit, run again read first
+        assert trusted == ["l2", "l4"]
+        assert d4.manager_id is not None
+        assert not d4.replayed
+        route(one, "l5", 5)  # trusted again after its own write
+        again = route(one, "l1", 6)  # trusted, but l1 has its decision: run again
+        assert trusted == ["l2", "l4", "l5", "l1"]
+        assert again.replayed
+        assert again.manager_id == d1.manager_id
+        with first.read() as conn:
+            stored = sorted(r[0] for r in conn.execute(select(router_leads.c.lead_id)))
+            logged = sorted(r[0] for r in conn.execute(select(events.c.lead_id)).all())
+        assert stored == ["l1", "l2", "l3", "l4", "l5"]
+        assert logged == sorted(2 * stored)
+        # a router opened afresh checks its books against the decisions stored
+        status = TeamRouters(first).read("t", lambda team, conn: team.router.status(NOW))
+        assert sum(s.routed for s in status) == 5
+    finally:
+        first.dispose()
+        second.dispose()

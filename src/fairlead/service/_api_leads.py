@@ -129,7 +129,11 @@ async def route_lead(
         return once(conn, caller.tenant_id, key, print_, produce, team.store.writes)
 
     routers = service.routers
-    status, body, replayed = await routers.write_async(caller.tenant_id, work, lead_id=lead.id)
+    # Without a key the work reads nothing but the lead's decision: it may assume none.
+    new = key is None
+    status, body, replayed = await routers.write_async(
+        caller.tenant_id, work, lead_id=lead.id, new=new
+    )
     outcome = "replayed" if replayed or body.get("replayed") else body["status"]
     service.metrics.decisions.labels(outcome).inc()
     return JSONResponse(body, status_code=status)

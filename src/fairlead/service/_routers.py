@@ -26,7 +26,12 @@ from fairlead.records import InputError, InputWarning
 from fairlead.router import Router
 from fairlead.service._database import Database
 from fairlead.service._errors import ApiError
-from fairlead.service._router_store import DatabaseStore, TeamChangedError, TeamGoneError
+from fairlead.service._router_store import (
+    DatabaseStore,
+    TeamChangedError,
+    TeamGoneError,
+    missed_trust,
+)
 from fairlead.service._teams import TeamSettings, TeamSetup, read_setup
 
 T = TypeVar("T")
@@ -38,6 +43,10 @@ BATCH = 32
 #: Seconds a team's writer thread waits for work before it stops (a new one starts
 #: with the next request).
 WRITER_IDLE_SECONDS = 30.0
+
+
+class _TrustMissedError(Exception):
+    """A trusting transaction's checks failed: it was rolled back, to run again."""
 
 
 def _settle(answered: asyncio.Future[None]) -> None:
@@ -117,17 +126,21 @@ class _Job:
     or an error: it wakes whoever waits for the answer.
     """
 
-    __slots__ = ("error", "finished", "lead_id", "result", "work")
+    __slots__ = ("error", "finished", "lead_id", "new", "result", "work")
 
     def __init__(
         self,
         work: Callable[[TeamRouter, Connection], Any],
         lead_id: str | None,
         finished: Callable[[], None],
+        new: bool = False,
     ) -> None:
         self.work = work
         self.lead_id = lead_id
         self.finished = finished
+        # Whether the work creates ``lead_id``'s decision when it has none (routing
+        # a lead): then a transaction may assume it has none (DatabaseStore.trust).
+        self.new = new
         self.result: Any = None
         self.error: BaseException | None = None
 
@@ -178,6 +191,7 @@ class TeamRouters:
         work: Callable[[TeamRouter, Connection], T],
         *,
         lead_id: str | None = None,
+        new: bool = False,
     ) -> T:
         """Run ``work`` in a write transaction of the team, its router up to date.
 
@@ -187,10 +201,14 @@ class TeamRouters:
         sent with the commit; a read of the database that must see them sends them
         first (``team.store.writes.flush(conn)``).
 
+        ``new``: the work routes ``lead_id`` when it has no decision yet, and answers
+        the same whether its decision was read first or not (a decision already there
+        makes the transaction run again, read first).
+
         The calling thread waits; the work runs on the team's writer thread.
         """
         answered = threading.Event()
-        job = _Job(work, lead_id, answered.set)
+        job = _Job(work, lead_id, answered.set, new)
         self._submit(tenant_id, job)
         answered.wait()
         result: T = self._answer(job)
@@ -202,6 +220,7 @@ class TeamRouters:
         work: Callable[[TeamRouter, Connection], T],
         *,
         lead_id: str | None = None,
+        new: bool = False,
     ) -> T:
         """:meth:`write` for a coroutine: the event loop serves others meanwhile."""
         loop = asyncio.get_running_loop()
@@ -210,7 +229,7 @@ class TeamRouters:
         def finished() -> None:
             loop.call_soon_threadsafe(_settle, answered)
 
-        job = _Job(work, lead_id, finished)
+        job = _Job(work, lead_id, finished, new)
         self._submit(tenant_id, job)
         await answered
         result: T = self._answer(job)
@@ -274,6 +293,11 @@ class TeamRouters:
                     team = slot.team = self._build(tenant_id)
                 self._transaction(team, batch)
                 return
+            except _TrustMissedError:
+                if team is not None:
+                    team.store.trusted = False  # the next attempt reads first
+                    team.store.stale = True  # and reloads the state the attempt moved on
+                continue
             except TeamChangedError:
                 slot.team = None
                 continue
@@ -298,8 +322,19 @@ class TeamRouters:
     def _transaction(self, team: TeamRouter, batch: list[_Job]) -> None:
         store = team.store
         leads = [job.lead_id for job in batch if job.lead_id is not None]
+        # Routing new leads, right after this process's own write: the checks go with
+        # the writes (one round trip); a check that fails runs the batch again.
+        trusting = (
+            self.db.dialect == "postgresql"
+            and store.trusted
+            and not store.stale
+            and all(job.new for job in batch)
+        )
         with self.db.write() as conn:
-            store.adopt(conn, write=True, lead_ids=leads)
+            if trusting:
+                store.trust(conn, leads)
+            else:
+                store.adopt(conn, write=True, lead_ids=leads)
             try:
                 if len(batch) == 1:  # alone: a failure rolls the transaction back
                     batch[0].result = batch[0].work(team, conn)
@@ -312,9 +347,15 @@ class TeamRouters:
                     except (TeamChangedError, TeamGoneError):
                         raise
                     except Exception as exc:  # this request's answer; the others go on
+                        if trusting and missed_trust(exc):
+                            raise
                         store.undo(mark)
                         job.error = exc
                 store.commit()
+            except Exception as exc:
+                if trusting and missed_trust(exc):
+                    raise _TrustMissedError from exc
+                raise
             finally:
                 store.leave()
 

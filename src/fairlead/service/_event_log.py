@@ -47,13 +47,14 @@ def check_rows(rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
 
 
 #: Rows of the log, each kept once by event id, on each database.
+#: (Inline: the database's sequence numbers are not sent back.)
 _APPEND = {
-    "postgresql": postgresql.insert(events).on_conflict_do_nothing(
-        index_elements=["tenant_id", "event_id"]
-    ),
-    "sqlite": sqlite.insert(events).on_conflict_do_nothing(
-        index_elements=["tenant_id", "event_id"]
-    ),
+    "postgresql": postgresql.insert(events)
+    .inline()
+    .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"]),
+    "sqlite": sqlite.insert(events)
+    .inline()
+    .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"]),
 }
 
 
@@ -71,8 +72,18 @@ def record(
     """
     if not rows:
         return
-    full = [dict.fromkeys(COLUMNS) | dict(row) | {"tenant_id": tenant_id} for row in rows]
-    (sink or conn).execute(_APPEND[conn.dialect.name], full)
+    statement = _APPEND[conn.dialect.name]
+    if sink is not None:
+        # One statement per row, each naming only the row's cells (the others are
+        # empty): a routed lead's rows are sent with the decision, and most of the
+        # log's columns are empty in any one row.
+        for row in rows:
+            cells = {k: v for k, v in row.items() if v is not None}
+            sink.execute(statement, cells | {"tenant_id": tenant_id})
+        return
+    conn.execute(
+        statement, [dict.fromkeys(COLUMNS) | dict(row) | {"tenant_id": tenant_id} for row in rows]
+    )
 
 
 def find(conn: Connection, tenant_id: str, event_id: str) -> dict[str, Any] | None:

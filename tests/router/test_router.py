@@ -1285,3 +1285,39 @@ def test_threads_sharing_an_in_memory_router_never_overbook():
     routed = sum(d.manager_id is not None for d in decisions.values())
     assert sum(row.routed for row in books) == routed
     assert len(router.waiting()) == 4000 - routed
+
+
+def test_window_prices_then_set_prices_is_reprice():
+    """Solving a window apart (changing nothing) and setting its prices after gives what
+    reprice gives; the managers away at `now` are those left out, and keep their price."""
+    managers = [{"id": name, "max_active_leads": 10} for name in "abc"]
+    policy = {"balance_tolerance": None}
+    window = [{"id": f"w{i}", "score": 0.5} for i in range(4)]
+    v1 = [[0.9, 0.5, 0.1], [0.8, 0.7, 0.2], [0.7, 0.6, 0.3], [0.9, 0.9, 0.4]]
+    v2 = [[0.3, 0.9, 0.8], [0.2, 0.9, 0.7], [0.1, 0.9, 0.9], [0.4, 0.9, 0.1]]
+    one, two = fl.Router(managers, policy), fl.Router(managers, policy)
+    for router in (one, two):
+        router.fit(window, values=v1, capacity=[1, 1, 2])
+        router.pause("b", T0)
+    expected = one.reprice(window, now=T0, values=v2, capacity=[1, 1, 2])
+    assert two.away_at(T0) == ["b"]
+    before = two.prices_
+    solved = two.window_prices(window, away=two.away_at(T0), values=v2, capacity=[1, 1, 2])
+    np.testing.assert_array_equal(two.prices_, before)  # nothing set yet
+    assert solved.manager_ids == ("a", "b", "c")
+    assert solved.leads == 4
+    assert np.isnan(solved.prices[1])
+    np.testing.assert_array_equal(two.set_prices(solved, now=T0), expected)
+    np.testing.assert_array_equal(two.prices_, expected)
+
+
+def test_window_prices_refuses_a_stranger_and_prices_of_another_team():
+    router = fl.Router([{"id": "a", "max_active_leads": 5}, {"id": "b", "max_active_leads": 5}])
+    window = [{"id": "w1", "score": 0.5}]
+    with pytest.raises(fl.InputError, match="away names 'zed', who is not on the team") as err:
+        router.window_prices(window, away=["zed"])
+    assert err.value.field == "away"
+    other = fl.Router([{"id": "a", "max_active_leads": 5}, {"id": "c", "max_active_leads": 5}])
+    with pytest.raises(fl.InputError, match="solved for another team") as err:
+        router.set_prices(other.window_prices(window))
+    assert err.value.field == "prices"

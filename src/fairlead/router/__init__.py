@@ -20,6 +20,7 @@ from fairlead.router._pricing import batch_prices, window_bounds
 from fairlead.router._queue import place_queue
 from fairlead.router._records import Decision, ManagerStatus, Overdue
 from fairlead.router._repair import StoreRepair, repair_store
+from fairlead.router._reprice import WindowPrices
 from fairlead.router._router import Router
 from fairlead.router._state import CatchUp
 from fairlead.router._store import Entry as StoreEntry
@@ -40,6 +41,7 @@ __all__ = [
     "StoreError",
     "StoreRepair",
     "Tally",
+    "WindowPrices",
     "band_bounds",
     "batch_prices",
     "pick",

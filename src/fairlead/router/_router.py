@@ -16,11 +16,19 @@ import numpy as np
 
 from fairlead.core import FloatArray
 from fairlead.policy import Absence, Calendar
-from fairlead.records import InputError, Manager, Policy, coerce_policy, coerce_records
+from fairlead.records import (
+    InputError,
+    Manager,
+    Policy,
+    coerce_policy,
+    coerce_records,
+    read_ids,
+)
 from fairlead.router._availability import add_absences, set_pause
 from fairlead.router._inputs import (
     absence_list,
     coerce_catch_up,
+    instant,
     is_store,
     optional_seconds,
     pause_reason,
@@ -30,7 +38,14 @@ from fairlead.router._inputs import (
 from fairlead.router._lifecycle import contact, release
 from fairlead.router._live import Live
 from fairlead.router._records import Decision, ManagerStatus, Outcome, Overdue
-from fairlead.router._reprice import current_prices, reprice
+from fairlead.router._reprice import (
+    WindowPrices,
+    away_ids,
+    current_prices,
+    reprice,
+    set_prices,
+    solve_window,
+)
 from fairlead.router._routing import current_decision, route_lead
 from fairlead.router._settings import settings_record, team_record
 from fairlead.router._sla import overdue, reassign_overdue
@@ -269,6 +284,57 @@ class Router:
             The new prices.
         """
         return reprice(self._live, leads, now, values, capacity)
+
+    def window_prices(
+        self,
+        leads: Any,
+        *,
+        away: Any = (),
+        values: Any = None,
+        capacity: Any = None,
+    ) -> WindowPrices:
+        """The prices :meth:`reprice` would set, solved without reading or changing the router.
+
+        Only the team's rules are used, so this may run in another thread while the
+        router routes: a service solves a window in the background and then sets its
+        prices with :meth:`set_prices`, in a short call.
+
+        Parameters
+        ----------
+        leads : sequence of Lead or dict, or DataFrame
+            As :meth:`reprice` takes them.
+        away : iterable of str, default ()
+            Managers left out of the window (they keep their price), e.g. those
+            :meth:`away_at` names.
+        values, capacity : optional
+            As :meth:`reprice` takes them.
+
+        Returns
+        -------
+        WindowPrices
+        """
+        left_out = set(read_ids(list(away), "away: manager id", field="away").tolist())
+        unknown = sorted(left_out - set(self._live.team.ids))
+        if unknown:
+            raise InputError(
+                f"away names {unknown[0]!r}, who is not on the team", field="away", value=unknown[0]
+            )
+        exclude = np.array([mid in left_out for mid in self._live.team.ids], dtype=np.bool_)
+        return solve_window(self._live, leads, exclude, values, capacity)
+
+    def set_prices(self, prices: WindowPrices, *, now: datetime | None = None) -> FloatArray:
+        """Set prices from :meth:`window_prices` (logged at ``now``); the prices after.
+
+        Raises
+        ------
+        InputError
+            For prices solved for another team (``field="prices"``).
+        """
+        return set_prices(self._live, prices, instant(now) if now is not None else None)
+
+    def away_at(self, now: datetime) -> list[str]:
+        """Managers absent or paused at ``now``."""
+        return away_ids(self._live, now)
 
     # -- routing ------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, or_, select, update
 
 from fairlead.records import Lead
 from fairlead.service._routers import TeamRouter
@@ -35,15 +35,33 @@ def recent_leads(service: Service, tenant_id: str, now: datetime) -> list[Lead]:
 
 
 def reprice_team(service: Service, tenant_id: str, now: datetime) -> dict[str, float]:
-    """Refresh a team's prices from its recent leads; the new price of each manager."""
+    """Refresh a team's prices from its recent leads; the new price of each manager.
+
+    The window is solved outside the team's turn (it takes a while: a batch of up to
+    :data:`MAX_LEADS` leads), so the team's leads are routed meanwhile; the prices are
+    then set in a short write, with the requests of that moment.
+    """
     leads = recent_leads(service, tenant_id, now)
+    routers = service.routers
+    if not leads:  # no leads yet: the prices stay as they are (zero on a new team)
+        return routers.read(tenant_id, lambda team, conn: _prices(team))
+    router, away = routers.read(
+        tenant_id, lambda team, conn: (team.router, team.router.away_at(now))
+    )
+    window = router.window_prices(leads, away=away)
 
-    def refresh(team: TeamRouter) -> dict[str, float]:
-        # No leads yet: the prices stay as they are (zero on a new team).
-        prices = team.router.reprice(leads, now=now) if leads else team.router.prices_
-        return dict(zip(team.router.manager_ids_, map(float, prices), strict=True))
+    def apply(team: TeamRouter, conn: Connection) -> dict[str, float]:
+        if team.router is not router:  # the team changed meanwhile: solve for the new one
+            team.router.reprice(leads, now=now)
+        else:
+            team.router.set_prices(window, now=now)
+        return _prices(team)
 
-    return service.routers.call(tenant_id, refresh)
+    return routers.write(tenant_id, apply)
+
+
+def _prices(team: TeamRouter) -> dict[str, float]:
+    return dict(zip(team.router.manager_ids_, map(float, team.router.prices_), strict=True))
 
 
 def take_turn(service: Service, tenant_id: str, every: float) -> bool:

@@ -160,3 +160,39 @@ def test_a_changed_team_is_noticed_before_the_next_decision(database_url):
             assert len(conn.execute(router_leads.select()).all()) == 1
     finally:
         db.dispose()
+
+
+def test_a_state_is_stored_packed_and_a_state_stored_whole_still_reads(database_url):
+    import zlib
+
+    from sqlalchemy import select, update
+
+    from fairlead.service._tables import router_state
+
+    db = database(database_url)
+    try:
+        router = store_router(db)
+        first = router.route({"id": "l1", "score": 0.9, "product": "x"}, START)
+        state = router._live.state.to_bytes()
+        router.close()
+        with db.read() as conn:
+            stored = conn.execute(select(router_state.c.data)).scalar_one()
+        assert stored.startswith(b"FLZ1")
+        assert zlib.decompress(stored[4:]) == state
+        assert len(stored) < len(state) / 2
+        # a state written whole (before states were packed) opens as it was
+        with db.write() as conn:
+            conn.execute(update(router_state).values(data=state))
+        again = store_router(db)
+        assert again.route({"id": "l1", "score": 0.9, "product": "x"}, START).manager_id == (
+            first.manager_id
+        )
+        assert sum(s.open for s in again.status(START)) == 1
+        again.close()
+        # a packed state that does not unpack is damage, said so
+        with db.write() as conn:
+            conn.execute(update(router_state).values(data=b"FLZ1 not zlib"))
+        with pytest.raises(DamagedStoreError, match="packed state cannot be unpacked"):
+            store_router(db)
+    finally:
+        db.dispose()

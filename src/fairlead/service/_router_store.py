@@ -10,6 +10,7 @@ version reloads it before it decides.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -162,6 +163,20 @@ def _upsert_statement(dialect: str, table: Any, keys: tuple[str, ...]) -> Any:
     return built
 
 
+#: How a packed state begins.
+_PACKED = b"FLZ1"
+
+
+def _packed(data: bytes) -> bytes:
+    """A router state as stored: packed with zlib (about a sixth of its size).
+
+    A team's state (24 kB of numbers for 200 managers, many of them zero) is written
+    with every transaction; packed, PostgreSQL writes 4 kB to its log and its
+    out-of-line storage instead of 24, which its vacuum then has to clear.
+    """
+    return _PACKED + zlib.compress(data, 1)
+
+
 _UNKNOWN = object()
 _ROLLBACK_TO = f"ROLLBACK TO SAVEPOINT {SAVEPOINT}"
 
@@ -293,7 +308,7 @@ class DatabaseStore:
         fresh = found[1][0] if found[1] else (None, None, None, None)
         self.trusted = fresh[0] is not None and int(fresh[0]) == self._seen
         if fresh[1] is not None:
-            self._state = (int(fresh[0]), bytes(fresh[1]))
+            self._state = (int(fresh[0]), self._unpacked(bytes(fresh[1])))
         for key, value in zip(_SYNC_KEYS, fresh[2:], strict=True):
             if value is not None:
                 self._meta[key] = str(value)
@@ -522,14 +537,14 @@ class DatabaseStore:
             self._seen = self._state[0]
             return self._state
         row = self._reading().execute(_STATE, self._params).first()
-        loaded = None if row is None else (int(row[0]), bytes(row[1]))
+        loaded = None if row is None else (int(row[0]), self._unpacked(bytes(row[1])))
         if loaded is not None:
             self._seen = loaded[0]
         return loaded
 
     def save_state(self, version: int, data: bytes) -> None:
         """Store the state with its new version."""
-        values = {"tenant_id": self.tenant, "version": version, "data": data}
+        values = {"tenant_id": self.tenant, "version": version, "data": _packed(data)}
         # Only the last state of a transaction needs writing: several decisions in
         # one transaction write one state (see Writes.execute's ``latest``).
         statement = _upsert_statement(self.db.dialect, router_state, _TEAM_KEY)
@@ -585,6 +600,15 @@ class DatabaseStore:
             if odd > len(books.odd):
                 books.odd.append(f"{odd - len(books.odd)} more such row(s)")
         return books
+
+    def _unpacked(self, stored: bytes) -> bytes:
+        """A stored state as the router wrote it (see :func:`_packed`)."""
+        if not stored.startswith(_PACKED):
+            return stored  # written before states were packed
+        try:
+            return zlib.decompress(stored[len(_PACKED) :])
+        except zlib.error as exc:
+            raise self.damaged(f"its packed state cannot be unpacked ({exc})") from None
 
     def damaged(self, detail: object) -> DamagedStoreError:
         """The error for stored routing state that is not what a router wrote."""

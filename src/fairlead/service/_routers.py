@@ -2,9 +2,9 @@
 
 A service process keeps one :class:`~fairlead.Router` per team, over a
 :class:`~fairlead.service._router_store.DatabaseStore`. Work that changes a team runs
-through :meth:`TeamRouters.write`: in a transaction that locks the team's row (so
-writers of any process take turns), shared with the requests queued behind it (group
-commit, each request behind its own savepoint). Reads run through
+through :meth:`TeamRouters.write` (or :meth:`TeamRouters.write_async`), on the team's
+writer thread: in a transaction that locks the team's row (so writers of any process
+take turns), shared with the requests queued behind it (group commit). Reads run through
 :meth:`TeamRouters.read`. When the team's setup changed (another process, or this one,
 added a manager or a policy), the router is rebuilt from the database and the work runs
 again.
@@ -162,11 +162,13 @@ class TeamRouters:
     """The routers of every team this process has served.
 
     Requests that change a team wait for one another (the team's decisions are
-    sequential); while one transaction runs, the requests that arrive queue up, and
-    the next transaction serves them all, up to :data:`BATCH` (group commit): one
-    lock, one state write and one commit for the lot, each request's work behind a
-    savepoint of its own, so one request's failure takes back its work only. A
-    request is answered after its transaction commits.
+    sequential): one writer thread per team runs them. While one transaction runs, the
+    requests that arrive queue up, and the next transaction serves them all, up to
+    :data:`BATCH` (group commit): one lock, one state write and one commit for the
+    lot; one request's failure takes back its work only (its writes dropped, or rolled
+    back to a savepoint sent before them). A request is answered after its transaction
+    commits. Right after this process's own write, a batch of new leads trusts the
+    state it holds and is checked at the commit (``DatabaseStore.trust``).
 
     Parameters
     ----------

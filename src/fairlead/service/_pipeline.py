@@ -18,7 +18,7 @@ opened; errors are raised as SQLAlchemy's (``OperationalError``, ``IntegrityErro
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -121,8 +121,10 @@ class Writes:
 
     def __init__(self) -> None:
         self.items: list[tuple[Any, list[dict[str, Any]]]] = []
-        # For each item, the kind of write of which only the latest counts (or None).
+        # For each item, the kind of write of which only the latest counts (or None),
+        # and what to do to its rows when it is sent (or None).
         self.latest: list[str | None] = []
+        self.late: list[Callable[[dict[str, Any]], dict[str, Any]] | None] = []
         # How many times the writes were sent: a piece of work whose own writes were
         # sent already is undone in the database, not by forgetting them.
         self.flushed = 0
@@ -137,23 +139,32 @@ class Writes:
         return len(self.items)
 
     def execute(
-        self, statement: Any, params: Params | Sequence[Params], *, latest: str | None = None
+        self,
+        statement: Any,
+        params: Params | Sequence[Params],
+        *,
+        latest: str | None = None,
+        late: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         """Keep a write (one row, or several of one statement) for the end.
 
         Of the writes kept with the same ``latest``, only the last is sent (a row
         rewritten whole, such as the routing state); but a piece of work's savepoint
         (:meth:`open_piece`) keeps the last one before it too, to go back to.
+        ``late`` is applied to each row of a write when it is sent, so that work only
+        the sent one needs (packing the state) is not done for the others.
         """
         rows = [dict(params)] if isinstance(params, Mapping) else [dict(p) for p in params]
         if rows:
             self.items.append((statement, rows))
             self.latest.append(latest)
+            self.late.append(late)
 
     def clear(self) -> None:
         """Forget the writes (the transaction is rolled back)."""
         self.items.clear()
         self.latest.clear()
+        self.late.clear()
         self.touched.clear()
         self._piece = None
 
@@ -176,16 +187,20 @@ class Writes:
         """Forget the writes kept after the first ``size`` (a piece of work failed)."""
         del self.items[size:]
         del self.latest[size:]
+        del self.late[size:]
 
     def _sent(self, start: int, stop: int) -> list[tuple[Any, list[dict[str, Any]]]]:
         """The items from ``start`` to ``stop`` to send: of each ``latest`` kind, the last."""
         kinds = self.latest
         last = {kind: i for i, kind in enumerate(kinds[start:stop], start) if kind is not None}
-        return [
-            self.items[i]
-            for i in range(start, stop)
-            if (kind := kinds[i]) is None or last[kind] == i
-        ]
+        sent = []
+        for i in range(start, stop):
+            if (kind := kinds[i]) is not None and last[kind] != i:
+                continue
+            statement, rows = self.items[i]
+            late = self.late[i]
+            sent.append((statement, rows if late is None else [late(row) for row in rows]))
+        return sent
 
     def flush(self, conn: Connection, *, commit: bool = False) -> None:
         """Send the writes, and on PostgreSQL the commit with them (one round trip).
@@ -198,7 +213,7 @@ class Writes:
             items = [*self._sent(0, cut), (_SAVEPOINT, [{}]), *self._sent(cut, len(self.items))]
         else:
             items = self._sent(0, len(self.items))
-        self.items, self.latest, self._piece = [], [], None
+        self.items, self.latest, self.late, self._piece = [], [], [], None
         self.flushed += 1
         if conn.dialect.name != "postgresql":
             for statement, rows in items:

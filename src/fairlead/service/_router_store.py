@@ -177,6 +177,11 @@ def _packed(data: bytes) -> bytes:
     return _PACKED + zlib.compress(data, 1)
 
 
+def _packed_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A state's row as sent: the state packed (only the state a transaction sends)."""
+    return row | {"data": _packed(row["data"])}
+
+
 _UNKNOWN = object()
 _ROLLBACK_TO = f"ROLLBACK TO SAVEPOINT {SAVEPOINT}"
 
@@ -544,11 +549,11 @@ class DatabaseStore:
 
     def save_state(self, version: int, data: bytes) -> None:
         """Store the state with its new version."""
-        values = {"tenant_id": self.tenant, "version": version, "data": _packed(data)}
+        values = {"tenant_id": self.tenant, "version": version, "data": data}
         # Only the last state of a transaction needs writing: several decisions in
         # one transaction write one state (see Writes.execute's ``latest``).
         statement = _upsert_statement(self.db.dialect, router_state, _TEAM_KEY)
-        self.writes.execute(statement, values, latest="state")
+        self.writes.execute(statement, values, latest="state", late=_packed_row)
         self._state = None
         self._seen = version
         if self.outer is not None:

@@ -30,23 +30,24 @@ def routers(database_url):
     db.dispose()
 
 
-def test_queued_requests_share_one_transaction_and_a_failure_stays_its_own(routers):
-    db = routers.db
-    routers.read("t", lambda team, conn: None)  # the team's router built
-    commits = []
-    event.listen(db.engine, "commit", lambda conn: commits.append(1))
+def queued(routers, prefix, *, count, failing, sent_first=False):
+    """Lead 0 routed slowly, leads 1 … count-1 queued behind it in this order (so they
+    share the next transaction); lead ``failing`` fails after routing, its writes sent
+    to the database first with ``sent_first``. Each lead's manager, or its error."""
     started = threading.Event()
 
-    def route(i, *, slow=False, fail=False):
-        lead = fl.Lead(id=f"l{i}", score=0.5)
+    def route(i):
+        lead = fl.Lead(id=f"{prefix}{i}", score=0.5)
 
         def work(team, conn):
-            if slow:
+            if i == 0:
                 started.set()
                 time.sleep(0.3)  # the others queue up meanwhile
             decision = team.router.route(lead, NOW)
             record(conn, "t", lead_rows(lead, decision), team.store.writes)
-            if fail:
+            if i == failing:
+                if sent_first:
+                    team.store.writes.flush(conn)  # sent before the failure
                 raise ApiError(409, f"lead {lead.id} refused after routing")
             return decision.manager_id
 
@@ -54,22 +55,32 @@ def test_queued_requests_share_one_transaction_and_a_failure_stays_its_own(route
 
     answers: dict[int, object] = {}
 
-    def run(i, **kw):
+    def run(i):
         try:
-            answers[i] = route(i, **kw)
+            answers[i] = route(i)
         except ApiError as exc:
-            answers[i] = exc.message
+            answers[i] = exc
 
-    first = threading.Thread(target=run, args=(0,), kwargs={"slow": True})
+    first = threading.Thread(target=run, args=(0,))
     first.start()
     started.wait(5)
-    others = [threading.Thread(target=run, args=(i,), kwargs={"fail": i == 3}) for i in range(1, 7)]
+    others = [threading.Thread(target=run, args=(i,)) for i in range(1, count)]
     for t in others:
         t.start()
+        time.sleep(0.02)  # in this order in the queue
     for t in [first, *others]:
         t.join(10)
+    return answers
+
+
+def test_queued_requests_share_one_transaction_and_a_failure_stays_its_own(routers):
+    db = routers.db
+    routers.read("t", lambda team, conn: None)  # the team's router built
+    commits = []
+    event.listen(db.engine, "commit", lambda conn: commits.append(1))
+    answers = queued(routers, "l", count=7, failing=3)
     served = len(commits)
-    assert answers[3] == "lead l3 refused after routing"
+    assert answers[3].message == "lead l3 refused after routing"
     assert all(answers[i] in ("ma", "mb") for i in (0, 1, 2, 4, 5, 6))
     # the first request alone, then the six queued ones together
     assert served == 2
@@ -142,42 +153,8 @@ def test_a_failure_after_its_writes_were_sent_takes_back_only_its_own(routers):
     see them) is taken back to the savepoint sent before them; the others commit."""
     db = routers.db
     routers.read("t", lambda team, conn: None)
-    started = threading.Event()
-
-    def route(i, *, slow=False, fail=False):
-        lead = fl.Lead(id=f"s{i}", score=0.5)
-
-        def work(team, conn):
-            if slow:
-                started.set()
-                time.sleep(0.3)
-            decision = team.router.route(lead, NOW)
-            record(conn, "t", lead_rows(lead, decision), team.store.writes)
-            if fail:
-                team.store.writes.flush(conn)  # sent before the failure
-                raise ApiError(409, f"lead {lead.id} refused after its writes were sent")
-            return decision.manager_id
-
-        return routers.write("t", work, lead_id=lead.id)
-
-    answers: dict[int, object] = {}
-
-    def run(i, **kw):
-        try:
-            answers[i] = route(i, **kw)
-        except ApiError as exc:
-            answers[i] = exc.status
-
-    first = threading.Thread(target=run, args=(0,), kwargs={"slow": True})
-    first.start()
-    started.wait(5)
-    others = [threading.Thread(target=run, args=(i,), kwargs={"fail": i == 2}) for i in (1, 2, 3)]
-    for t in others:
-        t.start()
-        time.sleep(0.02)  # in this order in the queue
-    for t in [first, *others]:
-        t.join(10)
-    assert answers[2] == 409
+    answers = queued(routers, "s", count=4, failing=2, sent_first=True)
+    assert answers[2].status == 409
     assert all(answers[i] in ("ma", "mb") for i in (0, 1, 3))
     with db.read() as conn:
         stored = sorted(r[0] for r in conn.execute(select(router_leads.c.lead_id)))

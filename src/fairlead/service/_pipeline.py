@@ -19,6 +19,7 @@ opened; errors are raised as SQLAlchemy's (``OperationalError``, ``IntegrityErro
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -111,6 +112,19 @@ def dbapi_errors(conn: Connection) -> type[Exception]:
     return error
 
 
+Late = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class _Write:
+    """One kept write: a statement, its rows, and how it is sent (see ``Writes.execute``)."""
+
+    statement: Any
+    rows: list[dict[str, Any]]
+    latest: str | None
+    late: Late | None
+
+
 class Writes:
     """The writes of one transaction, kept until it ends and then sent together.
 
@@ -120,11 +134,7 @@ class Writes:
     """
 
     def __init__(self) -> None:
-        self.items: list[tuple[Any, list[dict[str, Any]]]] = []
-        # For each item, the kind of write of which only the latest counts (or None),
-        # and what to do to its rows when it is sent (or None).
-        self.latest: list[str | None] = []
-        self.late: list[Callable[[dict[str, Any]], dict[str, Any]] | None] = []
+        self.items: list[_Write] = []
         # How many times the writes were sent: a piece of work whose own writes were
         # sent already is undone in the database, not by forgetting them.
         self.flushed = 0
@@ -144,7 +154,7 @@ class Writes:
         params: Params | Sequence[Params],
         *,
         latest: str | None = None,
-        late: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        late: Late | None = None,
     ) -> None:
         """Keep a write (one row, or several of one statement) for the end.
 
@@ -156,15 +166,11 @@ class Writes:
         """
         rows = [dict(params)] if isinstance(params, Mapping) else [dict(p) for p in params]
         if rows:
-            self.items.append((statement, rows))
-            self.latest.append(latest)
-            self.late.append(late)
+            self.items.append(_Write(statement, rows, latest, late))
 
     def clear(self) -> None:
         """Forget the writes (the transaction is rolled back)."""
         self.items.clear()
-        self.latest.clear()
-        self.late.clear()
         self.touched.clear()
         self._piece = None
 
@@ -186,21 +192,16 @@ class Writes:
     def truncate(self, size: int) -> None:
         """Forget the writes kept after the first ``size`` (a piece of work failed)."""
         del self.items[size:]
-        del self.latest[size:]
-        del self.late[size:]
 
     def _sent(self, start: int, stop: int) -> list[tuple[Any, list[dict[str, Any]]]]:
         """The items from ``start`` to ``stop`` to send: of each ``latest`` kind, the last."""
-        kinds = self.latest
-        last = {kind: i for i, kind in enumerate(kinds[start:stop], start) if kind is not None}
-        sent = []
-        for i in range(start, stop):
-            if (kind := kinds[i]) is not None and last[kind] != i:
-                continue
-            statement, rows = self.items[i]
-            late = self.late[i]
-            sent.append((statement, rows if late is None else [late(row) for row in rows]))
-        return sent
+        kept = self.items[start:stop]
+        last = {w.latest: i for i, w in enumerate(kept) if w.latest is not None}
+        return [
+            (w.statement, w.rows if w.late is None else [w.late(row) for row in w.rows])
+            for i, w in enumerate(kept)
+            if w.latest is None or last[w.latest] == i
+        ]
 
     def flush(self, conn: Connection, *, commit: bool = False) -> None:
         """Send the writes, and on PostgreSQL the commit with them (one round trip).
@@ -213,7 +214,7 @@ class Writes:
             items = [*self._sent(0, cut), (_SAVEPOINT, [{}]), *self._sent(cut, len(self.items))]
         else:
             items = self._sent(0, len(self.items))
-        self.items, self.latest, self.late, self._piece = [], [], [], None
+        self.items, self._piece = [], None
         self.flushed += 1
         if conn.dialect.name != "postgresql":
             for statement, rows in items:

@@ -1315,3 +1315,26 @@ def _send_personal_data(api: Api) -> None:
     api.call("POST", "/v1/leads", content=b'{"id": "p-7", "features": {"email": "' +
              EMAIL.encode() + b'"}, "score": ', headers=JSON)  # fmt: skip
     api.call("POST", "/v1/leads", content=b" " * (MAX_BODY + 1), headers=JSON)
+
+
+def test_an_unexpected_error_is_a_500_with_its_request_id_and_a_log_line(
+    lite: Api, caplog: Any
+) -> None:
+    # A route that fails as no route of the service should: the guard in front of the
+    # framework still gives the answer its request id, and the log its line.
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    lite.team.app.add_api_route("/v1/broken-on-purpose", broken, methods=["GET"])
+    LOGGER.addHandler(caplog.handler)
+    try:
+        response = lite.call("GET", "/v1/broken-on-purpose", headers={"X-Request-Id": "req-500"})
+    finally:
+        LOGGER.removeHandler(caplog.handler)
+    found = error(response, 500)
+    assert found["message"] == "internal error; nothing was saved"
+    assert found["request_id"] == "req-500"
+    assert "a bug" not in response.text
+    # caplog may see a record twice (its own handler and the one added here): by identity.
+    lines = {id(r): r for r in caplog.records if r.getMessage() == "request"}.values()
+    assert [(r.status, r.request_id) for r in lines] == [(500, "req-500")]

@@ -15,18 +15,14 @@ import pytest
 
 
 def _guard(app):
-    """The app's Guard middleware (built at the first request)."""
-    layer = app.middleware_stack
-    while layer is not None and type(layer).__name__ != "Guard":
-        layer = getattr(layer, "app", None)
-    assert layer is not None, "no Guard in the middleware stack"
-    return layer
+    """The app's Guard, in front of the framework's layers."""
+    assert type(app.guard).__name__ == "Guard"
+    return app.guard
 
 
 @pytest.fixture
 def pair(sqlite_team_pair: tuple[Any, Any]) -> tuple[Any, Any, list[str]]:
     a, b = sqlite_team_pair
-    a.client.get("/healthz")  # builds the middleware stack
     guard = _guard(a.app)
     taken: list[str] = []
     shortcut = guard.direct[("POST", "/v1/leads")]

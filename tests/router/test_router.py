@@ -1311,6 +1311,27 @@ def test_window_prices_then_set_prices_is_reprice():
     np.testing.assert_array_equal(two.prices_, expected)
 
 
+def test_window_prices_solved_in_another_process_are_the_same():
+    """A window solved in a process pool (as the service does, so that a long solve does
+    not pause its requests) gives exactly the prices solved in this thread."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    rng = np.random.default_rng(7)
+    managers = [{"id": f"m{j}", "max_active_leads": 30} for j in range(12)]
+    router = fl.Router(managers, {"balance_tolerance": 0.2})
+    window = [{"id": f"w{i}", "score": float(rng.uniform(0.05, 0.95))} for i in range(300)]
+    values = rng.uniform(0.0, 1.0, size=(300, 12))
+    here = router.window_prices(window, away=["m3"], values=values)
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        apart = router.window_prices(window, away=["m3"], values=values, executor=pool)
+    assert apart.manager_ids == here.manager_ids
+    np.testing.assert_array_equal(apart.prices, here.prices)
+    assert apart.unassigned_price == here.unassigned_price
+    assert np.isnan(apart.prices[3])
+    assert np.isfinite(np.delete(apart.prices, 3)).all()
+
+
 def test_window_prices_refuses_a_stranger_and_prices_of_another_team():
     router = fl.Router([{"id": "a", "max_active_leads": 5}, {"id": "b", "max_active_leads": 5}])
     window = [{"id": "w1", "score": 0.5}]

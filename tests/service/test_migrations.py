@@ -82,3 +82,48 @@ def test_the_default_database_gets_the_demo_team(tmp_path, monkeypatch):
         assert managers == 8
         assert logged > 10_000
     assert (tmp_path / "fairlead.db").exists()
+
+
+def test_the_waiting_queue_and_the_overdue_leads_are_read_through_their_own_index(database_url):
+    """The minute's sweep reads the waiting queue under the team's turn: it must not walk
+    every open lead (a team whose deals take weeks has thousands)."""
+    from sqlalchemy import insert
+
+    from fairlead.service._router_store import _OVERDUE, _WAITING
+    from fairlead.service._tables import router_leads, tenants
+
+    db = Database(database_url)
+    row = {"tenant_id": "t", "kind": "routed", "value": 0.5, "price": 0.0, "reason": "",
+           "routed_at": 0.0, "reassignments": 0, "lead": "{}", "work": 1.0}  # fmt: skip
+    open_leads = [
+        {**row, "lead_id": f"open-{i}", "seq": i, "manager_id": "m", "due_at": 1e9 + i}
+        for i in range(3000)
+    ]
+    waiting = [
+        {**row, "lead_id": f"wait-{i}", "seq": 5000 + i, "manager_id": None, "due_at": None}
+        for i in range(3)
+    ]
+    try:
+        upgrade(db)
+        with db.write() as conn:
+            conn.execute(insert(tenants).values(id="t", name="t", timezone="UTC", revision=1,
+                                                settings="{}", created_at=0.0))  # fmt: skip
+            conn.execute(insert(router_leads), open_leads + waiting)
+            conn.exec_driver_sql("ANALYZE")
+        explain = "EXPLAIN" if db.dialect == "postgresql" else "EXPLAIN QUERY PLAN"
+        with db.read() as conn:
+            # Through an index that finds the waiting leads (no manager) or the ones
+            # not contacted yet, not through the one of every open lead.
+            for statement, params, indexes in (
+                (_WAITING, {"tenant": "t"}, ("ix_router_leads_waiting", "ix_router_leads_manager")),
+                (_OVERDUE, {"tenant": "t", "ts": 100.0}, ("ix_router_leads_uncontacted",)),
+            ):
+                bound = statement.params(params).compile(
+                    conn, compile_kwargs={"literal_binds": True}
+                )
+                plan = " ".join(map(str, conn.exec_driver_sql(f"{explain} {bound}").all()))
+                assert any(index in plan for index in indexes), plan
+            found = conn.execute(_WAITING, {"tenant": "t"}).all()
+            assert [r.lead_id for r in found] == ["wait-0", "wait-1", "wait-2"]
+    finally:
+        db.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,12 +59,14 @@ def window_prices(
     values: Any = None,
     capacity: Any = None,
     exclude: BoolArray | None = None,
+    executor: Executor | None = None,
 ) -> Priced:
     """Solve the window as a batch (exact ``sifting``) and return its manager prices.
 
     Eligibility and values are the router's own (``TeamTables``), so the window is priced
     by the rules leads are routed by; a product nobody sells is an error, as in routing.
     Managers in ``exclude`` take no lead of the window and get a NaN price (keep the old one).
+    The batch is solved in ``executor`` when one is given (see :meth:`Router.window_prices`).
     """
     policy, m = team.policy, len(team.ids)
     tiers = [team.tier(lead) for lead in leads]
@@ -88,7 +91,10 @@ def window_prices(
         if policy.balance_tolerance is not None:
             band_low, _ = window_bounds(team.weights * included, allowed, policy.balance_tolerance)
             low = np.minimum(band_low, high)
-    priced = batch_prices(value, allowed, low, high)
+    if executor is None:
+        priced = batch_prices(value, allowed, low, high)
+    else:
+        priced = executor.submit(batch_prices, value, allowed, low, high).result()
     prices = np.where(included, priced.prices, np.nan)
     return Priced(prices, priced.unassigned_price, priced.objective)
 

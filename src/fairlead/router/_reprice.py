@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,15 +79,23 @@ def away_ids(live: Live, now: datetime) -> list[str]:
 
 
 def solve_window(
-    live: Live, leads: Any, away: BoolArray | None, values: Any, capacity: Any
+    live: Live,
+    leads: Any,
+    away: BoolArray | None,
+    values: Any,
+    capacity: Any,
+    executor: Executor | None = None,
 ) -> WindowPrices:
     """The prices of a batch solve of ``leads`` (``away`` left out); nothing is read or set.
 
     Only the team's tables are used, which do not change for the router's life, so
-    this may run beside the router's calls in another thread.
+    this may run beside the router's calls in another thread; the batch itself is
+    solved in ``executor`` when one is given.
     """
     records: list[Lead] = coerce_records(leads, Lead, "lead")
-    priced = window_prices(live.team, records, values=values, capacity=capacity, exclude=away)
+    priced = window_prices(
+        live.team, records, values=values, capacity=capacity, exclude=away, executor=executor
+    )
     return WindowPrices(tuple(live.team.ids), priced.prices, priced.unassigned_price, len(records))
 
 

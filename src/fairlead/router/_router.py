@@ -8,6 +8,7 @@ lead's contact and release, availability and pauses, status, prices, the store).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -292,6 +293,7 @@ class Router:
         away: Any = (),
         values: Any = None,
         capacity: Any = None,
+        executor: Executor | None = None,
     ) -> WindowPrices:
         """The prices :meth:`reprice` would set, solved without reading or changing the router.
 
@@ -308,6 +310,11 @@ class Router:
             :meth:`away_at` names.
         values, capacity : optional
             As :meth:`reprice` takes them.
+        executor : concurrent.futures.Executor, optional
+            Where the window's batch is solved (default: in this thread). The solver
+            holds Python's interpreter lock for most of its run, so in a thread it
+            pauses the process's other threads (a service's requests) for that long;
+            a ``ProcessPoolExecutor`` solves it beside them.
 
         Returns
         -------
@@ -320,7 +327,7 @@ class Router:
                 f"away names {unknown[0]!r}, who is not on the team", field="away", value=unknown[0]
             )
         exclude = np.array([mid in left_out for mid in self._live.team.ids], dtype=np.bool_)
-        return solve_window(self._live, leads, exclude, values, capacity)
+        return solve_window(self._live, leads, exclude, values, capacity, executor)
 
     def set_prices(self, prices: WindowPrices, *, now: datetime | None = None) -> FloatArray:
         """Set prices from :meth:`window_prices` (logged at ``now``); the prices after.

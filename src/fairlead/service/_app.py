@@ -67,7 +67,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         try:
             prepare(service)
         except BaseException:
-            service.db.dispose()
+            service.close()
             raise
         app.state.service = service
         scheduler = Scheduler(service)
@@ -76,7 +76,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
             yield
         finally:
             scheduler.close()
-            service.db.dispose()
+            service.close()
 
     app = ServiceApp(
         title="fairlead",

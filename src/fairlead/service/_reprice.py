@@ -7,6 +7,7 @@ team's ``repriced_at`` finds it old enough (a lease in the database).
 from __future__ import annotations
 
 import time
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, or_, select, update
@@ -38,8 +39,9 @@ def reprice_team(service: Service, tenant_id: str, now: datetime) -> dict[str, f
     """Refresh a team's prices from its recent leads; the new price of each manager.
 
     The window is solved outside the team's turn (it takes a while: a batch of up to
-    :data:`MAX_LEADS` leads), so the team's leads are routed meanwhile; the prices are
-    then set in a short write, with the requests of that moment.
+    :data:`MAX_LEADS` leads) and in the service's solving process, so the team's leads
+    are routed meanwhile; the prices are then set in a short write, with the requests
+    of that moment.
     """
     leads = recent_leads(service, tenant_id, now)
     routers = service.routers
@@ -48,7 +50,10 @@ def reprice_team(service: Service, tenant_id: str, now: datetime) -> dict[str, f
     router, away = routers.read(
         tenant_id, lambda team, conn: (team.router, team.router.away_at(now))
     )
-    window = router.window_prices(leads, away=away)
+    try:
+        window = router.window_prices(leads, away=away, executor=service.solver())
+    except BrokenProcessPool:  # the solving process died (killed, out of memory): once more
+        window = router.window_prices(leads, away=away, executor=service.solver(fresh=True))
 
     def apply(team: TeamRouter, conn: Connection) -> dict[str, float]:
         if team.router is not router:  # the team changed meanwhile: solve for the new one

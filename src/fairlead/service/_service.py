@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from fairlead.service._config import ServiceConfig
@@ -20,9 +23,36 @@ class Service:
     routers: TeamRouters
     keys: KeyCache = field(default_factory=KeyCache)
     metrics: Metrics = field(default_factory=Metrics)
+    _solver: ProcessPoolExecutor | None = field(default=None, init=False, repr=False)
+    _solver_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def start(cls, config: ServiceConfig) -> Service:
         """Connect to the database (nothing is checked yet: see ``_lifecycle``)."""
         db = Database(config.database_url, pool_size=config.pool_size)
         return cls(config=config, db=db, routers=TeamRouters(db))
+
+    def solver(self, *, fresh: bool = False) -> ProcessPoolExecutor:
+        """The process that solves price windows (started at the first; ``fresh``: anew).
+
+        A window's solve holds the interpreter lock for a few hundred milliseconds
+        (200 managers, 2,000 leads); in a thread of this process it would pause every
+        request meanwhile. A process of its own (started once, by ``spawn``, which is
+        safe beside threads) solves it while requests go on.
+        """
+        with self._solver_lock:
+            if fresh and self._solver is not None:
+                self._solver.shutdown(wait=False, cancel_futures=True)
+                self._solver = None
+            if self._solver is None:
+                context = multiprocessing.get_context("spawn")
+                self._solver = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            return self._solver
+
+    def close(self) -> None:
+        """Stop the solving process and close the database connections."""
+        with self._solver_lock:
+            if self._solver is not None:
+                self._solver.shutdown(wait=True, cancel_futures=True)
+                self._solver = None
+        self.db.dispose()

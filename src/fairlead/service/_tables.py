@@ -197,6 +197,30 @@ Index(
     postgresql_where=router_leads.c.released_at.is_(None),
 )
 Index("ix_router_leads_manager", router_leads.c.tenant_id, router_leads.c.manager_id)
+# The waiting queue and the overdue leads are read every minute, under the team's turn:
+# an index of their own, so the read does not walk every open lead (thousands in a
+# team whose deals take weeks to close).
+_WAITING_ROWS = router_leads.c.manager_id.is_(None) & router_leads.c.released_at.is_(None)
+Index(
+    "ix_router_leads_waiting",
+    router_leads.c.tenant_id,
+    router_leads.c.seq,
+    sqlite_where=_WAITING_ROWS,
+    postgresql_where=_WAITING_ROWS,
+)
+_UNCONTACTED_ROWS = (
+    router_leads.c.manager_id.is_not(None)
+    & router_leads.c.contacted_at.is_(None)
+    & router_leads.c.released_at.is_(None)
+)
+Index(
+    "ix_router_leads_uncontacted",
+    router_leads.c.tenant_id,
+    router_leads.c.due_at,
+    router_leads.c.seq,
+    sqlite_where=_UNCONTACTED_ROWS,
+    postgresql_where=_UNCONTACTED_ROWS,
+)
 
 router_events = Table(
     "router_events",

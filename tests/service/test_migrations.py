@@ -127,3 +127,25 @@ def test_the_waiting_queue_and_the_overdue_leads_are_read_through_their_own_inde
             assert [r.lead_id for r in found] == ["wait-0", "wait-1", "wait-2"]
     finally:
         db.dispose()
+
+
+def test_a_database_of_the_first_schema_is_upgraded_with_its_data(database_url):
+    from alembic import command
+    from sqlalchemy import insert, select
+
+    from fairlead.service._migrations import _config
+    from fairlead.service._tables import tenants
+
+    db = Database(database_url)
+    try:
+        with db.write() as conn:
+            command.upgrade(_config(conn), "0001")
+            conn.execute(insert(tenants).values(id="t", name="Team", timezone="UTC", revision=3,
+                                                settings="{}", created_at=0.0))  # fmt: skip
+        assert "run `fairlead db upgrade`" in (schema_problem(db) or "")
+        assert upgrade(db) == ("0001", head())
+        assert schema_problem(db) is None
+        with db.read() as conn:
+            assert conn.execute(select(tenants.c.name, tenants.c.revision)).all() == [("Team", 3)]
+    finally:
+        db.dispose()

@@ -33,6 +33,7 @@ STAGES = (
     "kpi",
     "datasets",
     "sim",
+    "connectors",
     "service",
     "app",
 )

@@ -1,0 +1,42 @@
+"""CRM connectors: a CRM's webhooks in, its leads and users read, owners written back.
+
+One module per CRM (:mod:`~fairlead.connectors.bitrix24`, ...), registered by name
+as the solvers are. A :class:`Connector` speaks to one account; the service maps
+what it reads (:class:`CrmMapping`), routes, and writes the owner back through its
+outbox.
+
+- :class:`Connector`, :func:`connector_class`, :func:`list_connectors`, :func:`register`;
+- :class:`CrmLead`, :class:`CrmUser`, :class:`InboundEvent`: what a CRM says;
+- :class:`CrmMapping` (:class:`FieldRule`, :class:`ManagerRules`): CRM fields and users
+  to leads and managers;
+- :class:`CrmError`, :class:`WebhookRefusedError`; :class:`LeakyBucket`, :class:`CrmHttp`.
+"""
+
+from fairlead.connectors import bitrix24 as bitrix24
+from fairlead.connectors._base import Connector, connector_class, list_connectors, register
+from fairlead.connectors._errors import CrmError, WebhookRefusedError
+from fairlead.connectors._http import CrmHttp
+from fairlead.connectors._mapping import CrmMapping, FieldRule, ManagerRules, mapping_from
+from fairlead.connectors._records import CrmLead, CrmUser, EventKind, InboundEvent, Outcome
+from fairlead.connectors._throttle import LeakyBucket
+
+__all__ = [
+    "Connector",
+    "CrmError",
+    "CrmHttp",
+    "CrmLead",
+    "CrmMapping",
+    "CrmUser",
+    "EventKind",
+    "FieldRule",
+    "InboundEvent",
+    "LeakyBucket",
+    "ManagerRules",
+    "Outcome",
+    "WebhookRefusedError",
+    "bitrix24",
+    "connector_class",
+    "list_connectors",
+    "mapping_from",
+    "register",
+]

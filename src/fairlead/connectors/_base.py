@@ -1,0 +1,99 @@
+"""What every CRM connector does, and the registry of connectors by name."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from fairlead.connectors._records import CrmLead, CrmUser, InboundEvent
+
+
+class Connector(ABC):
+    """One team's account in one CRM.
+
+    A connector reads the CRM's webhook notifications (:meth:`check_webhook`,
+    :meth:`parse_webhook`), reads leads and users (:meth:`fetch_leads`, :meth:`users`,
+    :meth:`history`) and writes owners back (:meth:`write_owners`), within the CRM's
+    rate limit. It knows nothing of fairlead's decisions: the service maps, routes
+    and keeps the outbox.
+
+    Parameters
+    ----------
+    settings : mapping
+        The account's settings (URL, credentials, the webhook's token); each
+        connector documents its own.
+    """
+
+    #: The registry name, also the webhook path's ``<crm>``.
+    name: ClassVar[str]
+    #: Most leads one write-back request may carry.
+    write_batch: ClassVar[int] = 1
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        self.settings = dict(settings)
+
+    @abstractmethod
+    def check_webhook(
+        self, body: bytes, headers: Mapping[str, str], path_secret: str | None, now: datetime
+    ) -> None:
+        """Raise :class:`WebhookRefusedError` unless the call comes from this CRM account."""
+
+    @abstractmethod
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[InboundEvent]:
+        """The events of one webhook call (a :class:`WebhookRefusedError` if unreadable)."""
+
+    @abstractmethod
+    def fetch_leads(self, crm_ids: Sequence[str]) -> dict[str, CrmLead | None]:
+        """The leads by CRM id (``None``: the CRM has no such lead any more)."""
+
+    @abstractmethod
+    def write_owners(self, owners: Mapping[str, str]) -> dict[str, str | None]:
+        """Set each lead's responsible user; per lead, ``None`` or the CRM's refusal.
+
+        At most :attr:`write_batch` leads per request; a failure of the whole request
+        (limit, outage) raises :class:`CrmError` and nothing is assumed written.
+        """
+
+    @abstractmethod
+    def users(self) -> list[CrmUser]:
+        """The account's users (active or not)."""
+
+    @abstractmethod
+    def history(self, since: datetime | None) -> Iterator[CrmLead]:
+        """Leads changed after ``since`` (all when ``None``), oldest change first, paged."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connections."""
+
+
+_REGISTRY: dict[str, type[Connector]] = {}
+
+
+def register(cls: type[Connector]) -> type[Connector]:
+    """Class decorator: make a connector reachable by its :attr:`Connector.name`."""
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def connector_class(name: str) -> type[Connector]:
+    """The connector registered as ``name`` (a ``KeyError`` naming the known ones)."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise KeyError(f"no CRM connector {name!r}; known: {known}") from None
+
+
+def list_connectors() -> list[str]:
+    """Names of the registered connectors, sorted.
+
+    Examples
+    --------
+    >>> from fairlead.connectors import list_connectors
+    >>> "bitrix24" in list_connectors()
+    True
+    """
+    return sorted(_REGISTRY)

@@ -1,0 +1,1 @@
+"""Local fake CRM servers speaking the vendors' documented payloads, limits and errors."""

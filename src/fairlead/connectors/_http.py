@@ -8,7 +8,7 @@ failure); the CRM's own error body (its code and description) is kept in the
 from __future__ import annotations
 
 import json
-import time
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -55,14 +55,14 @@ class CrmHttp:
         timeout: float = 10.0,
         error_of: Callable[[int, Any], tuple[str | None, str]] | None = None,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.crm = crm
         self.bucket = bucket
         self.attempts = attempts
         self.backoff = backoff
         self._error_of = error_of or _generic_error
-        self._sleep = sleep
+        # Set by close(): a wait between tries ends at once, and nothing more is sent.
+        self._closed = threading.Event()
         self.client = httpx.Client(
             base_url=base_url,
             headers=dict(headers or {}),
@@ -74,7 +74,8 @@ class CrmHttp:
         self.sent = 0
 
     def close(self) -> None:
-        """Close the connections."""
+        """Close the connections; a request waiting to try again gives up."""
+        self._closed.set()
         self.client.close()
 
     def set_header(self, name: str, value: str) -> None:
@@ -108,7 +109,8 @@ class CrmHttp:
             wait = error.retry_after or delay
             if error.status in (429, 503):
                 self.bucket.penalise(wait)
-            self._sleep(wait)
+            if self._closed.wait(wait):
+                raise CrmError(self.crm, "the connection was closed while waiting to try again")
             delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
 

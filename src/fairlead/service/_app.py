@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fairlead.records import InputError
 from fairlead.router import StoreError
+from fairlead.service._api_crm import api as crm_api
 from fairlead.service._api_events import api as events_api
 from fairlead.service._api_health import api as health_api
 from fairlead.service._api_kpi import api as kpi_api
@@ -27,6 +28,7 @@ from fairlead.service._api_leads import api as leads_api
 from fairlead.service._api_leads import route_lead_directly
 from fairlead.service._api_team import api as team_api
 from fairlead.service._config import ServiceConfig
+from fairlead.service._crm_worker import CrmWorker
 from fairlead.service._dashboard import api as dashboard_api
 from fairlead.service._errors import ApiError, from_input_error, shorten
 from fairlead.service._lifecycle import Scheduler, prepare
@@ -72,9 +74,12 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         app.state.service = service
         scheduler = Scheduler(service)
         scheduler.start()
+        crm = CrmWorker(service)
+        crm.start()
         try:
             yield
         finally:
+            crm.close()
             scheduler.close()
             service.close()
 
@@ -85,7 +90,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         version=_version(),
         lifespan=lifespan,
     )
-    for part in (health_api, leads_api, team_api, events_api, kpi_api, dashboard_api):
+    for part in (health_api, leads_api, team_api, events_api, kpi_api, crm_api, dashboard_api):
         app.include_router(part)
     _handlers(app)
     if settings.cors_origins:

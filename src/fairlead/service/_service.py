@@ -7,7 +7,9 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from fairlead.connectors import Connector, connector_class
 from fairlead.service._config import ServiceConfig
+from fairlead.service._crm_store import CrmConnection
 from fairlead.service._database import Database
 from fairlead.service._keys import KeyCache
 from fairlead.service._metrics import Metrics
@@ -25,6 +27,11 @@ class Service:
     metrics: Metrics = field(default_factory=Metrics)
     _solver: ProcessPoolExecutor | None = field(default=None, init=False, repr=False)
     _solver_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    #: Set when a webhook brought events or an owner write waits: the CRM worker wakes.
+    crm_wake: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _connectors: dict[tuple[str, str], tuple[float, Connector]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     @classmethod
     def start(cls, config: ServiceConfig) -> Service:
@@ -49,10 +56,31 @@ class Service:
                 self._solver = ProcessPoolExecutor(max_workers=1, mp_context=context)
             return self._solver
 
+    def connector(self, connection: CrmConnection) -> Connector:
+        """The connector of a team's CRM connection (kept until its settings change)."""
+        key = (connection.tenant_id, connection.crm)
+        with self._solver_lock:
+            found = self._connectors.get(key)
+            if found is not None and found[0] == connection.updated_at:
+                return found[1]
+            if found is not None:
+                found[1].close()
+            made = connector_class(connection.crm)(connection.settings)
+            self._connectors[key] = (connection.updated_at, made)
+            return made
+
+    def close_connectors(self) -> None:
+        """Close every CRM connector (a request waiting to try again gives up)."""
+        with self._solver_lock:
+            for _, made in self._connectors.values():
+                made.close()
+            self._connectors.clear()
+
     def close(self) -> None:
         """Stop the solving process and close the database connections."""
         with self._solver_lock:
             if self._solver is not None:
                 self._solver.shutdown(wait=True, cancel_futures=True)
                 self._solver = None
+        self.close_connectors()
         self.db.dispose()

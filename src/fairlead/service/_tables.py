@@ -279,3 +279,86 @@ sales_plans = Table(
     Column("created_at", Float, nullable=False),
     UniqueConstraint("tenant_id", "version"),
 )
+
+# -- CRM connections -----------------------------------------------------------------------
+
+crm_connections = Table(
+    "crm_connections",
+    metadata,
+    _tenant(),
+    Column("crm", String(32), nullable=False),
+    # The connector's settings, credentials included (JSON): read by the service only,
+    # never logged, never sent back by the API.
+    Column("settings", Text, nullable=False),
+    # The team's CrmMapping (JSON).
+    Column("mapping", Text, nullable=False),
+    # sha256 of the secret in the webhook's address, for CRMs that sign nothing.
+    Column("path_secret_sha256", String(64), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    # Where the last history import stopped (the CRM's modification time).
+    Column("imported_until", Float, nullable=True),
+    UniqueConstraint("tenant_id", "crm"),
+)
+
+# What the CRMs' webhooks said, kept before it is acted on: the answer to the CRM is
+# quick, and a crash between the webhook and the decision loses nothing.
+crm_inbox = Table(
+    "crm_inbox",
+    metadata,
+    Column("id", SERIAL, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("crm", String(32), nullable=False),
+    # The notification's own identity: a CRM's retry of it is kept once.
+    Column("event_key", String(300), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("crm_lead_id", ID, nullable=False),
+    Column("at", Float, nullable=True),
+    Column("fields", Text, nullable=False),
+    Column("received_at", Float, nullable=False),
+    # new -> done, or failed (with the reason) after the attempts run out.
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", Float, nullable=False),
+    Column("error", Text, nullable=True),
+    UniqueConstraint("tenant_id", "crm", "event_key"),
+)
+Index("ix_crm_inbox_due", crm_inbox.c.status, crm_inbox.c.next_at)
+
+# Owners to write back to the CRM: in the same transaction as the decision, sent after.
+crm_outbox = Table(
+    "crm_outbox",
+    metadata,
+    Column("id", SERIAL, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("crm", String(32), nullable=False),
+    Column("crm_lead_id", ID, nullable=False),
+    Column("owner", ID, nullable=False),
+    Column("created_at", Float, nullable=False),
+    # pending -> sent; failed after the attempts run out (retried by hand); superseded
+    # when a newer owner of the same lead is queued.
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", Float, nullable=False),
+    Column("sent_at", Float, nullable=True),
+    Column("error", Text, nullable=True),
+)
+Index("ix_crm_outbox_due", crm_outbox.c.status, crm_outbox.c.next_at)
+Index("ix_crm_outbox_lead", crm_outbox.c.tenant_id, crm_outbox.c.crm, crm_outbox.c.crm_lead_id)
+
+# A CRM lead fairlead knows: the owner it wrote (so the CRM's echo of that write is
+# recognised) and the owner the CRM last showed (so a person's change is seen once).
+crm_leads = Table(
+    "crm_leads",
+    metadata,
+    _tenant(),
+    Column("crm", String(32), nullable=False),
+    Column("crm_lead_id", ID, nullable=False),
+    Column("lead_id", ID, nullable=False),
+    Column("owner_written", ID, nullable=True),
+    Column("owner_seen", ID, nullable=True),
+    Column("stage", String(64), nullable=True),
+    Column("outcome", String(16), nullable=True),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("tenant_id", "crm", "crm_lead_id"),
+)

@@ -1,0 +1,202 @@
+"""A CRM connection at work: webhook events acted on, owners written back.
+
+Two steps, each safe to repeat and to interrupt:
+
+1. **Events** (:func:`handle_events`): the inbox's due events of a connection are
+   read, their leads fetched from the CRM in one request, and each acted on in a
+   transaction of the team: a new lead is mapped and routed, and its owner queued in
+   the outbox *in the same transaction* as the decision, so a crash leaves either
+   both or neither. A lead fairlead knows is followed: the CRM's echo of fairlead's
+   own write changes nothing; a lead closed in the CRM frees its manager's slot and
+   goes to the KPI log as won or lost; an owner set by a person is recorded.
+2. **Write-back** (:func:`send_owners`): due outbox rows go to the CRM in batches of
+   the connector's size; a refused or failed write is tried again with backoff, and
+   marked failed (shown on the dashboard, retried by hand) when the tries run out.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from fairlead.connectors import Connector, CrmError, CrmLead, CrmMapping, mapping_from
+from fairlead.records import InputError
+from fairlead.service._api_leads import lead_rows
+from fairlead.service._crm_store import (
+    ATTEMPTS,
+    CrmConnection,
+    claim,
+    due_events,
+    due_writes,
+    known_lead,
+    load_connection,
+    queue_owner,
+    remember_lead,
+    settle_event,
+    settle_write,
+)
+from fairlead.service._errors import ApiError
+from fairlead.service._event_log import record
+from fairlead.service._logging import LOGGER
+from fairlead.service._routers import TeamRouter
+from fairlead.service._service import Service
+from fairlead.service._tables import crm_inbox, crm_outbox
+
+
+def handle_events(service: Service, tenant_id: str, crm: str) -> int:
+    """Act on the connection's due inbox events; how many were settled."""
+    with service.db.write() as conn:
+        connection = load_connection(conn, tenant_id, crm)
+        due = [] if connection is None else claim(conn, crm_inbox, due_events(conn, tenant_id, crm))
+    if connection is None or not due:
+        return 0
+    connector = service.connector(connection)
+    wanted = [e.crm_lead_id for e in due if e.kind != "deleted"]
+    try:
+        leads = connector.fetch_leads(wanted) if wanted else {}
+    except CrmError as exc:  # the CRM is out or over its limit: every event waits
+        with service.db.write() as conn:
+            for event in due:
+                settle_event(conn, event.id, str(exc), event.attempts + 1)
+        return 0
+    mapping = mapping_from(connection.mapping)
+    for event in due:
+        error, attempts = None, event.attempts + 1
+        try:
+            crm_lead = leads.get(event.crm_lead_id)
+            if crm_lead is not None:
+                follow(service, connection, mapping, crm_lead)
+        except (InputError, ApiError) as exc:
+            # The lead cannot be read by the mapping (or routed): trying again gives the
+            # same answer, so the event fails at once, with the reason, for a person.
+            error, attempts = str(exc), ATTEMPTS
+            LOGGER.warning(f"{crm} lead could not be taken: {exc}", extra={"team": tenant_id})
+        with service.db.write() as conn:
+            settle_event(conn, event.id, error, attempts)
+    return len(due)
+
+
+def follow(
+    service: Service, connection: CrmConnection, mapping: CrmMapping, crm_lead: CrmLead
+) -> None:
+    """Route a lead new to fairlead, or follow what the CRM says of one it knows."""
+    tenant_id, crm = connection.tenant_id, connection.crm
+    with service.db.read() as conn:
+        known = known_lead(conn, tenant_id, crm, crm_lead.crm_id)
+    if known is None:
+        if crm_lead.outcome is None:
+            _route(service, connection, mapping, crm_lead)
+        return
+    _follow_known(service, connection, known, crm_lead)
+
+
+def _route(
+    service: Service, connection: CrmConnection, mapping: CrmMapping, crm_lead: CrmLead
+) -> None:
+    tenant_id, crm = connection.tenant_id, connection.crm
+    lead = mapping.lead(crm_lead, crm=crm)
+    when = datetime.now(UTC)
+
+    def work(team: TeamRouter, conn: Connection) -> None:
+        decision = team.router.route(lead, when)
+        if not decision.replayed:
+            record(conn, tenant_id, lead_rows(lead, decision), team.store.writes)
+        owner = decision.manager_id
+        remember_lead(
+            conn, tenant_id, crm, crm_lead.crm_id,
+            lead_id=lead.id, owner_written=owner, owner_seen=crm_lead.owner,
+            stage=crm_lead.stage, outcome=None,
+        )  # fmt: skip
+        if owner is not None and owner != crm_lead.owner:
+            queue_owner(conn, tenant_id, crm, crm_lead.crm_id, owner)
+
+    service.routers.write(tenant_id, work)
+
+
+def _follow_known(
+    service: Service, connection: CrmConnection, known: Any, crm_lead: CrmLead
+) -> None:
+    tenant_id, crm = connection.tenant_id, connection.crm
+    lead_id = str(known.lead_id)
+    owner = crm_lead.owner
+    # The CRM's echo of fairlead's own write, or a change seen before: nothing new.
+    by_person = owner is not None and owner not in (known.owner_written, known.owner_seen)
+    closes = crm_lead.outcome is not None and known.outcome is None
+    if not by_person and not closes and crm_lead.stage == known.stage:
+        return
+    when = crm_lead.modified_at or datetime.now(UTC)
+
+    def work(team: TeamRouter, conn: Connection) -> None:
+        if by_person:
+            # fairlead's loads keep the manager it chose until the router can move a
+            # lead (a later release frees that slot); the log says who holds it now.
+            LOGGER.info(
+                f"{crm} lead {crm_lead.crm_id!r} given to {owner!r} in the CRM "
+                f"(fairlead chose {known.owner_written!r})",
+                extra={"team": tenant_id},
+            )
+        if closes:
+            decision = team.router.decision(lead_id)
+            if decision is not None and decision.manager_id is not None:
+                team.router.release(lead_id, crm_lead.outcome, when)  # type: ignore[arg-type]
+                row: dict[str, Any] = {
+                    "event_id": f"{lead_id}:{crm}:{crm_lead.outcome}",
+                    "type": crm_lead.outcome,
+                    "at": when.timestamp(),
+                    "lead_id": lead_id,
+                    "manager_id": decision.manager_id,
+                }
+                if crm_lead.outcome == "won" and crm_lead.amount is not None:
+                    row["amount"] = crm_lead.amount
+                record(conn, tenant_id, [row], team.store.writes)
+        remember_lead(
+            conn, tenant_id, crm, crm_lead.crm_id,
+            lead_id=lead_id, owner_written=known.owner_written,
+            owner_seen=owner if owner is not None else known.owner_seen,
+            stage=crm_lead.stage, outcome=crm_lead.outcome or known.outcome,
+        )  # fmt: skip
+
+    service.routers.write(tenant_id, work)
+
+
+def send_owners(service: Service, tenant_id: str, crm: str) -> int:
+    """Write the connection's due owners back to the CRM; how many were sent."""
+    with service.db.read() as conn:
+        connection = load_connection(conn, tenant_id, crm)
+    if connection is None:
+        return 0
+    connector: Connector = service.connector(connection)
+    sent = 0
+    while True:
+        with service.db.write() as conn:
+            due = claim(conn, crm_outbox, due_writes(conn, tenant_id, crm, connector.write_batch))
+        if not due:
+            return sent
+        owners = {str(w.crm_lead_id): str(w.owner) for w in due}
+        try:
+            refused = connector.write_owners(owners)
+        except CrmError as exc:
+            with service.db.write() as conn:
+                for write in due:
+                    settle_write(conn, write.id, str(exc), write.attempts + 1)
+            return sent
+        with service.db.write() as conn:
+            for write in due:
+                error = refused.get(str(write.crm_lead_id))
+                settle_write(conn, write.id, error, write.attempts + 1)
+                sent += error is None
+        if len(due) < connector.write_batch:
+            return sent
+
+
+def run_connection(service: Service, tenant_id: str, crm: str) -> None:
+    """One turn of a connection: events acted on, then owners written back."""
+    started = time.monotonic()
+    handle_events(service, tenant_id, crm)
+    send_owners(service, tenant_id, crm)
+    LOGGER.debug(
+        f"{crm} turn in {1000 * (time.monotonic() - started):.0f} ms", extra={"team": tenant_id}
+    )

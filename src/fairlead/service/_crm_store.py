@@ -1,0 +1,317 @@
+"""A team's CRM connection in the database: settings, the inbox, the outbox, known leads.
+
+Functions of one job each, on a connection inside the caller's transaction. The
+settings hold credentials: they are read here and given to the connector, never
+returned by the API nor written to a log.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+
+from fairlead.connectors import InboundEvent
+from fairlead.service._tables import crm_connections, crm_inbox, crm_leads, crm_outbox
+
+#: Tries of an inbox event or an outbox write before it is marked failed.
+ATTEMPTS = 8
+#: Seconds before the second try, doubling, at most an hour.
+FIRST_RETRY = 2.0
+#: Seconds a process holds the events and writes it took, before another may take them
+#: (a process that died while holding them loses them to the others then).
+LEASE = 60.0
+
+
+@dataclass(frozen=True)
+class CrmConnection:
+    """A team's connection to one CRM, as stored."""
+
+    tenant_id: str
+    crm: str
+    settings: dict[str, Any]
+    mapping: dict[str, Any]
+    path_secret_sha256: str | None
+    updated_at: float
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds to wait after ``attempts`` failed tries (2, 4, 8, ... up to an hour)."""
+    return float(min(FIRST_RETRY * 2 ** max(attempts - 1, 0), 3600.0))
+
+
+def load_connection(conn: Connection, tenant_id: str, crm: str) -> CrmConnection | None:
+    """The team's connection to ``crm``, or ``None``."""
+    row = conn.execute(
+        select(crm_connections).where(
+            crm_connections.c.tenant_id == tenant_id, crm_connections.c.crm == crm
+        )
+    ).first()
+    if row is None:
+        return None
+    return CrmConnection(
+        tenant_id=row.tenant_id,
+        crm=row.crm,
+        settings=json.loads(row.settings),
+        mapping=json.loads(row.mapping),
+        path_secret_sha256=row.path_secret_sha256,
+        updated_at=row.updated_at,
+    )
+
+
+def connections(conn: Connection) -> list[tuple[str, str]]:
+    """Every (team, CRM) connected."""
+    rows = conn.execute(select(crm_connections.c.tenant_id, crm_connections.c.crm))
+    return [(r.tenant_id, r.crm) for r in rows]
+
+
+def save_connection(
+    conn: Connection,
+    tenant_id: str,
+    crm: str,
+    settings: dict[str, Any],
+    mapping: dict[str, Any],
+    path_secret_sha256: str | None,
+) -> None:
+    """Create or replace the team's connection to ``crm``."""
+    now = time.time()
+    values = {
+        "settings": json.dumps(settings, sort_keys=True),
+        "mapping": json.dumps(mapping, sort_keys=True),
+        "path_secret_sha256": path_secret_sha256,
+        "updated_at": now,
+    }
+    done = conn.execute(
+        update(crm_connections)
+        .where(crm_connections.c.tenant_id == tenant_id, crm_connections.c.crm == crm)
+        .values(**values)
+    )
+    if done.rowcount == 0:
+        conn.execute(
+            insert(crm_connections).values(tenant_id=tenant_id, crm=crm, created_at=now, **values)
+        )
+
+
+def keep_events(conn: Connection, tenant_id: str, crm: str, events: list[InboundEvent]) -> int:
+    """Put a webhook's events in the inbox; a notification seen before is not kept again.
+
+    Returns how many were new.
+    """
+    now, new = time.time(), 0
+    for event in events:
+        seen = conn.execute(
+            select(crm_inbox.c.id).where(
+                crm_inbox.c.tenant_id == tenant_id,
+                crm_inbox.c.crm == crm,
+                crm_inbox.c.event_key == event.key,
+            )
+        ).first()
+        if seen is not None:
+            continue
+        conn.execute(
+            insert(crm_inbox).values(
+                tenant_id=tenant_id,
+                crm=crm,
+                event_key=event.key,
+                kind=event.kind,
+                crm_lead_id=event.crm_lead_id,
+                at=None if event.at is None else event.at.timestamp(),
+                fields=json.dumps(event.fields, sort_keys=True, default=str),
+                received_at=now,
+                status="new",
+                attempts=0,
+                next_at=now,
+            )
+        )
+        new += 1
+    return new
+
+
+def due_events(conn: Connection, tenant_id: str, crm: str, limit: int = 50) -> list[Any]:
+    """Inbox events to act on now, oldest first."""
+    return list(
+        conn.execute(
+            select(crm_inbox)
+            .where(
+                crm_inbox.c.tenant_id == tenant_id,
+                crm_inbox.c.crm == crm,
+                crm_inbox.c.status == "new",
+                crm_inbox.c.next_at <= time.time(),
+            )
+            .order_by(crm_inbox.c.id)
+            .limit(limit)
+        )
+    )
+
+
+def claim(conn: Connection, table: Any, rows: list[Any]) -> list[Any]:
+    """The rows of ``table`` (inbox or outbox) this process takes: no other takes them now."""
+    now = time.time()
+    taken = []
+    for row in rows:
+        done = conn.execute(
+            update(table)
+            .where(table.c.id == row.id, table.c.next_at == row.next_at)
+            .values(next_at=now + LEASE)
+        )
+        if done.rowcount == 1:
+            taken.append(row)
+    return taken
+
+
+def settle_event(conn: Connection, event_id: int, error: str | None, attempts: int) -> None:
+    """An inbox event done, or failed once more (tried again later, or given up)."""
+    if error is None:
+        values: dict[str, Any] = {"status": "done", "error": None}
+    elif attempts >= ATTEMPTS:
+        values = {"status": "failed", "error": error, "attempts": attempts}
+    else:
+        values = {
+            "error": error,
+            "attempts": attempts,
+            "next_at": time.time() + retry_delay(attempts),
+        }
+    conn.execute(update(crm_inbox).where(crm_inbox.c.id == event_id).values(**values))
+
+
+def known_lead(conn: Connection, tenant_id: str, crm: str, crm_lead_id: str) -> Any:
+    """The CRM lead's row in ``crm_leads``, or ``None``."""
+    return conn.execute(
+        select(crm_leads).where(
+            crm_leads.c.tenant_id == tenant_id,
+            crm_leads.c.crm == crm,
+            crm_leads.c.crm_lead_id == crm_lead_id,
+        )
+    ).first()
+
+
+def remember_lead(
+    conn: Connection,
+    tenant_id: str,
+    crm: str,
+    crm_lead_id: str,
+    *,
+    lead_id: str,
+    owner_written: str | None,
+    owner_seen: str | None,
+    stage: str | None,
+    outcome: str | None,
+) -> None:
+    """Create or update what fairlead knows of a CRM lead."""
+    values = {
+        "lead_id": lead_id,
+        "owner_written": owner_written,
+        "owner_seen": owner_seen,
+        "stage": stage,
+        "outcome": outcome,
+        "updated_at": time.time(),
+    }
+    done = conn.execute(
+        update(crm_leads)
+        .where(
+            crm_leads.c.tenant_id == tenant_id,
+            crm_leads.c.crm == crm,
+            crm_leads.c.crm_lead_id == crm_lead_id,
+        )
+        .values(**values)
+    )
+    if done.rowcount == 0:
+        conn.execute(
+            insert(crm_leads).values(
+                tenant_id=tenant_id, crm=crm, crm_lead_id=crm_lead_id, **values
+            )
+        )
+
+
+def queue_owner(conn: Connection, tenant_id: str, crm: str, crm_lead_id: str, owner: str) -> None:
+    """Queue the owner's write-back; an older pending write of the same lead is superseded."""
+    mine = and_(
+        crm_outbox.c.tenant_id == tenant_id,
+        crm_outbox.c.crm == crm,
+        crm_outbox.c.crm_lead_id == crm_lead_id,
+    )
+    conn.execute(
+        update(crm_outbox)
+        .where(mine, crm_outbox.c.status.in_(("pending", "failed")))
+        .values(status="superseded")
+    )
+    now = time.time()
+    conn.execute(
+        insert(crm_outbox).values(
+            tenant_id=tenant_id,
+            crm=crm,
+            crm_lead_id=crm_lead_id,
+            owner=owner,
+            created_at=now,
+            status="pending",
+            attempts=0,
+            next_at=now,
+        )
+    )
+
+
+def due_writes(conn: Connection, tenant_id: str, crm: str, limit: int) -> list[Any]:
+    """Pending owner writes to send now, oldest first."""
+    return list(
+        conn.execute(
+            select(crm_outbox)
+            .where(
+                crm_outbox.c.tenant_id == tenant_id,
+                crm_outbox.c.crm == crm,
+                crm_outbox.c.status == "pending",
+                crm_outbox.c.next_at <= time.time(),
+            )
+            .order_by(crm_outbox.c.id)
+            .limit(limit)
+        )
+    )
+
+
+def settle_write(conn: Connection, write_id: int, error: str | None, attempts: int) -> None:
+    """An owner write sent, or failed once more (tried again later, or given up)."""
+    now = time.time()
+    if error is None:
+        values: dict[str, Any] = {
+            "status": "sent",
+            "sent_at": now,
+            "error": None,
+            "attempts": attempts,
+        }
+    elif attempts >= ATTEMPTS:
+        values = {"status": "failed", "error": error, "attempts": attempts}
+    else:
+        values = {"error": error, "attempts": attempts, "next_at": now + retry_delay(attempts)}
+    conn.execute(
+        update(crm_outbox)
+        .where(crm_outbox.c.id == write_id, crm_outbox.c.status == "pending")
+        .values(**values)
+    )
+
+
+def retry_failed(conn: Connection, tenant_id: str, crm: str) -> int:
+    """Failed owner writes back to pending, to be sent now; how many."""
+    done = conn.execute(
+        update(crm_outbox)
+        .where(
+            crm_outbox.c.tenant_id == tenant_id,
+            crm_outbox.c.crm == crm,
+            crm_outbox.c.status == "failed",
+        )
+        .values(status="pending", attempts=0, next_at=time.time())
+    )
+    return int(done.rowcount)
+
+
+def outbox_counts(conn: Connection, tenant_id: str, crm: str) -> dict[str, int]:
+    """Owner writes by status."""
+    rows = conn.execute(
+        select(crm_outbox.c.status, func.count())
+        .where(crm_outbox.c.tenant_id == tenant_id, crm_outbox.c.crm == crm)
+        .group_by(crm_outbox.c.status)
+    )
+    counts = {"pending": 0, "sent": 0, "failed": 0, "superseded": 0}
+    counts.update({r[0]: int(r[1]) for r in rows})
+    return counts

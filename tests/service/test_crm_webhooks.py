@@ -1,0 +1,126 @@
+"""A team's CRM connection in the service: saved by an admin, its webhook authenticated
+and kept once, its credentials never shown again."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+TOKEN = "51856fefc120afa4b628cc82d3935cce"
+SETTINGS = {
+    "webhook_url": "http://127.0.0.1:9/rest/1/hook-secret-code/",
+    "application_token": TOKEN,
+}
+
+
+def event(lead_id: str = "1000983", name: str = "ONCRMLEADADD", token: str = TOKEN) -> bytes:
+    """A Bitrix24 outbound webhook body, as its documentation shows it."""
+    return (
+        f"event={name}&event_handler_id=707&data%5BFIELDS%5D%5BID%5D={lead_id}"
+        f"&ts={int(time.time())}&auth%5Bdomain%5D=some-domain.bitrix24.com"
+        "&auth%5Bmember_id%5D=a223c6b3710f85df22e9377d6c4f7553"
+        f"&auth%5Bapplication_token%5D={token}"
+    ).encode()
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def connect(team: Any, **settings: Any) -> Any:
+    body = {"settings": {**SETTINGS, **settings}, "mapping": {"source": {"field": "SOURCE_ID"}}}
+    return team.client.put("/v1/connectors/bitrix24", json=body, headers=team.headers("admin"))
+
+
+def inbox(team: Any) -> list[Any]:
+    from sqlalchemy import select
+
+    from fairlead.service._tables import crm_inbox
+
+    with team.app.state.service.db.read() as conn:
+        return list(conn.execute(select(crm_inbox).order_by(crm_inbox.c.id)))
+
+
+def test_an_admin_connects_the_crm_and_its_credentials_are_never_shown(team):
+    r = connect(team)
+    assert r.status_code == 200, r.text
+    assert r.json()["webhook_path"] == "/v1/webhooks/bitrix24/acme"
+    assert r.json()["webhook_secret"] is None  # Bitrix24 signs its events with a token
+    shown = team.client.get("/v1/connectors/bitrix24", headers=team.headers("read"))
+    assert shown.status_code == 200
+    assert "hook-secret-code" not in shown.text
+    assert TOKEN not in shown.text
+    assert shown.json()["outbox"] == {"pending": 0, "sent": 0, "failed": 0, "superseded": 0}
+    # A write key may not connect a CRM; another team sees no connection.
+    assert connect(team).status_code == 200
+    r = team.client.put(
+        "/v1/connectors/bitrix24", json={"settings": SETTINGS}, headers=team.headers("write")
+    )
+    assert r.status_code == 403
+    rival = {"Authorization": f"Bearer {team.other_keys['read']}"}
+    assert team.client.get("/v1/connectors/bitrix24", headers=rival).status_code == 404
+
+
+def test_bad_settings_or_mapping_are_refused_naming_what_is_wrong(team):
+    r = team.client.put(
+        "/v1/connectors/bitrix24",
+        json={"settings": {"webhook_url": "portal.bitrix24.ru"}},
+        headers=team.headers("admin"),
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["field"] == "settings"
+    assert "'webhook_url' must be the inbound webhook's address" in r.json()["error"]["message"]
+    r = team.client.put(
+        "/v1/connectors/bitrix24",
+        json={"settings": SETTINGS, "mapping": {"prodcut": {"field": "X"}}},
+        headers=team.headers("admin"),
+    )
+    assert r.status_code == 422
+    assert "prodcut" in r.json()["error"]["message"]
+    r = team.client.put(
+        "/v1/connectors/sugarcrm", json={"settings": {}}, headers=team.headers("admin")
+    )
+    assert r.status_code == 404
+    assert "no CRM connector 'sugarcrm'" in r.json()["error"]["message"]
+
+
+def test_a_webhook_is_kept_once_and_one_with_the_wrong_token_is_refused(team):
+    assert connect(team).status_code == 200
+    body = event()
+    first = team.client.post("/v1/webhooks/bitrix24/acme", content=body, headers=FORM)
+    assert first.status_code == 200, first.text
+    assert first.json() == {"accepted": 1, "new": 1}
+    again = team.client.post("/v1/webhooks/bitrix24/acme", content=body, headers=FORM)
+    assert again.json() == {"accepted": 1, "new": 0}  # the CRM's retry: kept once
+    wrong = team.client.post(
+        "/v1/webhooks/bitrix24/acme", content=event(token="0" * 32), headers=FORM
+    )
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["field"] == "auth[application_token]"
+    assert TOKEN not in wrong.text
+    [kept] = inbox(team)
+    assert (kept.kind, kept.crm_lead_id, kept.tenant_id) == ("added", "1000983", "acme")
+
+
+def test_a_webhook_to_an_address_that_is_not_a_connection_says_nothing_more(team):
+    assert connect(team).status_code == 200
+    for path in (
+        "/v1/webhooks/bitrix24/rival",  # a team with no connection
+        "/v1/webhooks/bitrix24/nobody",  # no such team
+        "/v1/webhooks/bitrix24/acme/some-secret",  # Bitrix24's address has no secret
+    ):
+        r = team.client.post(path, content=event(), headers=FORM)
+        assert r.status_code == 404, path
+        assert r.json()["error"]["message"] == "no such webhook"
+    r = team.client.post("/v1/webhooks/hubspotx/acme", content=event(), headers=FORM)
+    assert r.status_code == 404
+    assert inbox(team) == []
+
+
+def test_an_unreadable_webhook_is_400_naming_the_field(team):
+    assert connect(team).status_code == 200
+    r = team.client.post(
+        "/v1/webhooks/bitrix24/acme", content=event(lead_id="12%3B+DROP"), headers=FORM
+    )
+    assert r.status_code == 400
+    assert r.json()["error"]["field"] == "data[FIELDS][ID]"
+    assert inbox(team) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,26 +97,43 @@ def save_connection(
 
 
 def keep_events(conn: Connection, tenant_id: str, crm: str, events: list[InboundEvent]) -> int:
-    """Put a webhook's events in the inbox; a notification seen before is not kept again.
+    """Put a webhook's events in the inbox; how many rows were added.
 
-    Returns how many were new.
+    Acting on an event reads the lead's current state from the CRM, so an event is
+    redundant while another one of the same lead waits in the inbox, not yet taken:
+    then it is not kept. Otherwise it is, even when the CRM sent the very same
+    notification before: a notification may carry only the lead's id and a time in
+    seconds (Bitrix24), the same for two changes within a second, and the first may
+    have been read before the second change. Acting on a lead once more when nothing
+    changed changes nothing.
     """
     now, new = time.time(), 0
     for event in events:
-        seen = conn.execute(
+        mine = and_(
+            crm_inbox.c.tenant_id == tenant_id,
+            crm_inbox.c.crm == crm,
+            crm_inbox.c.crm_lead_id == event.crm_lead_id,
+        )
+        queued = conn.execute(
             select(crm_inbox.c.id).where(
-                crm_inbox.c.tenant_id == tenant_id,
-                crm_inbox.c.crm == crm,
-                crm_inbox.c.event_key == event.key,
+                mine,
+                crm_inbox.c.status == "new",
+                crm_inbox.c.attempts == 0,
+                crm_inbox.c.next_at <= now,
+                crm_inbox.c.kind.in_((event.kind, "updated")),
             )
         ).first()
-        if seen is not None:
+        if queued is not None:
             continue
+        seen = conn.execute(
+            select(crm_inbox.c.id).where(mine, crm_inbox.c.event_key == event.key)
+        ).first()
+        key = event.key if seen is None else f"{event.key}#{uuid.uuid4().hex[:12]}"
         conn.execute(
             insert(crm_inbox).values(
                 tenant_id=tenant_id,
                 crm=crm,
-                event_key=event.key,
+                event_key=key,
                 kind=event.kind,
                 crm_lead_id=event.crm_lead_id,
                 at=None if event.at is None else event.at.timestamp(),

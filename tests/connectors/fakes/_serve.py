@@ -20,10 +20,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: Any, port: int | None = None) -> Iterator[str]:
-    """Serve ``app`` on ``http://127.0.0.1:<port>`` until the block ends; yields the base URL."""
+def serving(app: Any, port: int | None = None, *, lifespan: str = "off") -> Iterator[str]:
+    """Serve ``app`` on ``http://127.0.0.1:<port>`` until the block ends; yields the base URL.
+
+    ``lifespan="on"`` runs the app's start-up and shutdown (a fairlead service's).
+    """
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"fake-crm-{port}", daemon=True)
     thread.start()

@@ -1,0 +1,185 @@
+"""Bitrix24 end to end: a lead created in the CRM gets its owner from fairlead.
+
+A fake Bitrix24 portal (``tests/connectors/fakes/bitrix24.py``: the documented
+payloads, errors and leaky-bucket limit) and a real ``fairlead serve`` on loopback,
+on SQLite and on PostgreSQL: the portal's webhook fires, the service decides, the
+owner is written back; with an outage of the portal and a restart of the service in
+between, every lead ends with exactly one owner, fairlead's, and no request is over
+the portal's limit.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "connectors"))
+
+from fakes._serve import free_port, serving
+from fakes.bitrix24 import FakeBitrix24
+
+import fairlead as fl
+from fairlead.service import Database, ServiceConfig, create_app, create_key, create_team
+from fairlead.service._crm_store import outbox_counts
+
+USERS = [
+    {"ID": "2", "NAME": "Anna", "LAST_NAME": "Petrova", "UF_DEPARTMENT": [5]},
+    {"ID": "3", "NAME": "Boris", "LAST_NAME": "Ivanov", "UF_DEPARTMENT": [5]},
+    {"ID": "4", "NAME": "Cleo", "LAST_NAME": "Smirnova", "UF_DEPARTMENT": [7]},
+    {"ID": "9", "NAME": "Accountant", "UF_DEPARTMENT": [9]},
+]
+MAPPING = {
+    "source": {"field": "SOURCE_ID", "values": {"WEB": "web", "CALL": "phone"}},
+    "managers": {"groups": ["5", "7"], "max_active_leads": 50},
+}
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        time.sleep(0.05)
+
+
+@contextmanager
+def service_on(url: str, port: int) -> Iterator[str]:
+    """``fairlead serve`` on loopback (the same port after a restart, as deployed)."""
+    config = ServiceConfig(database_url=url, demo=False, sweep_every=0, reprice_every=0)
+    with serving(create_app(config), port, lifespan="on") as base:
+        yield base
+
+
+@pytest.fixture
+def portal() -> Iterator[tuple[FakeBitrix24, str]]:
+    # The portal's limit, 20 times faster than a real one's (2 per second after a
+    # burst of 50): the same shape, within a test's time.
+    fake = FakeBitrix24(users=USERS, rate=40, burst=10)
+    with serving(fake.app) as base:
+        yield fake, base
+    fake.close()
+
+
+def setup_team(url: str) -> str:
+    db = Database(url)
+    from fairlead.service import upgrade
+
+    upgrade(db)
+    with db.write() as conn:
+        create_team(conn, "b24", managers=[fl.Manager(id="2", max_active_leads=50)])
+        key = create_key(conn, "b24", "admin")[1]
+    db.dispose()
+    return key
+
+
+def test_a_lead_created_in_bitrix24_gets_fairleads_owner_through_outage_and_restart(
+    database_url: str, portal: tuple[FakeBitrix24, str]
+) -> None:
+    fake, portal_base = portal
+    key = setup_team(database_url)
+    auth = {"Authorization": f"Bearer {key}"}
+    settings = {
+        "webhook_url": fake.webhook_base(portal_base),
+        "application_token": fake.application_token,
+        "rate": 40,
+        "burst": 10,
+    }
+    decided: dict[str, str] = {}
+    port = free_port()
+    with (
+        service_on(database_url, port) as base,
+        httpx.Client(base_url=base, headers=auth, timeout=10) as api,
+    ):
+        r = api.put("/v1/connectors/bitrix24", json={"settings": settings, "mapping": MAPPING})
+        assert r.status_code == 200, r.text
+        synced = api.post("/v1/connectors/bitrix24/managers/sync")
+        assert synced.json() == {"managers": ["2", "3", "4"]}, synced.text
+        fake.handler_url = f"{base}{r.json()['webhook_path']}"
+
+        # Leads created in the CRM by a person, each firing ONCRMLEADADD.
+        first = [fake.add_lead({"TITLE": f"Lead {i}", "SOURCE_ID": "WEB", "OPPORTUNITY": "1000.00",
+                                "ASSIGNED_BY_ID": "9"}) for i in range(12)]  # fmt: skip
+        for lead_id in first:
+            decided[str(lead_id)] = wait_for(
+                lambda lead_id=lead_id: _decided(api, lead_id), what=f"decision {lead_id}"
+            )
+        wait_for(lambda: _owners_match(fake, decided), what="owners written back")
+
+        # The portal goes down: leads keep coming (its queue still sends events).
+        fake.outage(True)
+        during = [fake.add_lead({"TITLE": f"Late {i}", "SOURCE_ID": "CALL"}) for i in range(5)]
+        time.sleep(1.5)  # the service tries, and waits for the portal
+    # The service stops with events in its inbox; the portal comes back.
+    fake.outage(False)
+    with (
+        service_on(database_url, port) as base,
+        httpx.Client(base_url=base, headers=auth, timeout=10) as api,
+    ):
+        for lead_id in during:
+            decided[str(lead_id)] = wait_for(
+                lambda lead_id=lead_id: _decided(api, lead_id),
+                timeout=30,
+                what=f"decision {lead_id}",
+            )
+        wait_for(lambda: _owners_match(fake, decided), timeout=30, what="owners after restart")
+        # A person moves one lead in the CRM: recorded, not fought.
+        moved = str(first[0])
+        other = next(u for u in ("2", "3", "4") if u != decided[moved])
+        fake.update_lead(moved, {"ASSIGNED_BY_ID": other})
+        # A lead won in the CRM frees its manager and goes to the KPI log with its amount.
+        won = str(first[1])
+        fake.update_lead(won, {"STATUS_ID": "CONVERTED"})
+        wait_for(lambda: _kpi_won(database_url, won), what="won in the KPI log")
+        time.sleep(1.5)  # the echoes of every write and the two changes are acted on
+
+    db = Database(database_url)
+    with db.read() as conn:
+        counts = outbox_counts(conn, "b24", "bitrix24")
+    db.dispose()
+    # One write per lead, each sent; the CRM's echoes of them queued nothing.
+    assert counts == {"pending": 0, "sent": 17, "failed": 0, "superseded": 0}
+    assert fake.get_lead(moved)["ASSIGNED_BY_ID"] == other  # the person's choice stands
+    for lead_id, manager in decided.items():
+        if lead_id != moved:
+            assert fake.get_lead(lead_id)["ASSIGNED_BY_ID"] == manager
+    assert fake.rejected_by_limit == 0, "a request went over the portal's limit"
+    assert fake.calls["crm.lead.update"] == 17
+
+
+def _decided(api: httpx.Client, lead_id: int) -> str | None:
+    r = api.get(f"/v1/leads/{lead_id}")
+    if r.status_code != 200:
+        return None
+    return r.json()["manager_id"]
+
+
+def _owners_match(fake: FakeBitrix24, decided: dict[str, str]) -> bool:
+    return all(fake.get_lead(k)["ASSIGNED_BY_ID"] == v for k, v in decided.items())
+
+
+def _kpi_won(url: str, lead_id: str) -> bool:
+    from sqlalchemy import select
+
+    from fairlead.service._tables import events
+
+    db = Database(url)
+    try:
+        with db.read() as conn:
+            rows = conn.execute(
+                select(events.c.type, events.c.amount).where(
+                    events.c.tenant_id == "b24", events.c.lead_id == lead_id
+                )
+            ).all()
+    finally:
+        db.dispose()
+    return ("won", 1000.0) in [(r.type, r.amount) for r in rows]

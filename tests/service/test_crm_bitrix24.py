@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -183,3 +184,66 @@ def _kpi_won(url: str, lead_id: str) -> bool:
     finally:
         db.dispose()
     return ("won", 1000.0) in [(r.type, r.amount) for r in rows]
+
+
+def test_history_import_pages_through_the_portal_and_picks_up_where_it_stopped(
+    tmp_path: Path, portal: tuple[FakeBitrix24, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fairlead.cli import main
+    from fairlead.kpi import EventLog
+    from fairlead.service._crm_store import save_connection
+    from fairlead.service._tables import events
+
+    fake, portal_base = portal
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    setup_team(url)
+    # 120 leads of October: a third won (with amounts), a third lost, the rest open.
+    for i in range(120):
+        stage = ("CONVERTED", "JUNK", "IN_PROCESS")[i % 3]
+        fake.add_lead({"TITLE": f"Old {i}", "STATUS_ID": stage, "ASSIGNED_BY_ID": "234"[i % 3],
+                       "OPPORTUNITY": f"{1000 + i}.00", "SOURCE_ID": "WEB",
+                       "DATE_CREATE": f"2026-10-{1 + i % 28:02d}T10:00:00+03:00",
+                       "DATE_MODIFY": f"2026-10-{1 + i % 28:02d}T18:{i % 60:02d}:00+03:00"},
+                      notify=False)  # fmt: skip
+    db = Database(url)
+    with db.write() as conn:
+        settings = {"webhook_url": fake.webhook_base(portal_base), "application_token": "t",
+                    "rate": 40, "burst": 10}  # fmt: skip
+        save_connection(conn, "b24", "bitrix24", settings, {}, None)
+    argv = ["import", "--crm", "bitrix24", "--team", "b24", "--database-url", url]
+    assert main(argv) == 0
+    said = capsys.readouterr().out
+    assert "bitrix24: 120 leads read, 320 events recorded for team 'b24' (40 won, 40 lost)" in said
+    assert fake.calls["crm.lead.list"] == 3  # 50 a page
+    with db.read() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(events.select())]
+    log = EventLog.from_records(
+        [{k: v for k, v in r.items() if v is not None and k not in ("seq", "tenant_id")}
+         | {"at": datetime.fromtimestamp(r["at"], UTC)} for r in rows]
+    )  # fmt: skip
+    assert (log.count("created"), log.count("won"), log.count("lost")) == (120, 40, 40)
+    # Again: only what changed since (one lead), nothing recorded twice.
+    fake.update_lead("3", {"STATUS_ID": "JUNK"}, notify=False)  # was in progress
+    assert main(argv) == 0
+    assert "1 leads read" in capsys.readouterr().out
+    with db.read() as conn:
+        assert len(conn.execute(events.select()).all()) == 321
+    db.dispose()
+
+
+def test_import_from_an_export_file_writes_an_events_csv(tmp_path: Path) -> None:
+    from fairlead.cli import main
+    from fairlead.kpi import read_events
+
+    export = tmp_path / "leads.csv"
+    export.write_text(
+        '"ID";"Название лида";"Стадия";"Ответственный";"Дата создания";"Сумма";\n'
+        '"17";"Сайт";"Качественный лид";"Анна";"02.11.2026 09:30:00";"12500";\n',
+        encoding="utf-8-sig",
+    )
+    out = tmp_path / "events.csv"
+    argv = ["import", "--crm", "bitrix24", "--export", str(export), "--out", str(out)]
+    assert main([*argv, "--timezone", "Europe/Moscow"]) == 0
+    log = read_events(out)
+    assert (log.count("created"), log.count("assigned"), log.count("won")) == (1, 1, 1)
+    assert main(["import", "--crm", "bitrix24", "--export", str(export)]) == 2

@@ -19,6 +19,7 @@ import fairlead as fl
 from fairlead import kpi
 from fairlead.app._demo import DEMO_REPORT, DemoRun, run_demo, write_demo_report
 from fairlead.app._files import assign_files, same_file, write_plan
+from fairlead.app._import_cli import add_import_command
 from fairlead.app._service_cli import add_service_commands
 from fairlead.records import FileError, Policy, file_format, read_managers, read_policy
 from fairlead.solvers import get_solver
@@ -617,11 +618,12 @@ def _parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="say what would change; write nothing"
     )
     repair.set_defaults(run=_run_repair_store)
-    add_service_commands(
-        commands,
+    database_help = (
         "database URL: sqlite:///file.db or postgresql://user@host:port/db "
-        "(default: FAIRLEAD_DATABASE_URL, else sqlite:///fairlead.db)",
+        "(default: FAIRLEAD_DATABASE_URL, else sqlite:///fairlead.db)"
     )
+    add_service_commands(commands, database_help)
+    add_import_command(commands, database_help)
     return parser
 
 

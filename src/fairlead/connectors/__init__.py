@@ -9,12 +9,16 @@ outbox.
 - :class:`CrmLead`, :class:`CrmUser`, :class:`InboundEvent`: what a CRM says;
 - :class:`CrmMapping` (:class:`FieldRule`, :class:`ManagerRules`): CRM fields and users
   to leads and managers;
+- :func:`read_export` (a CRM's CSV / HTML export of leads), :func:`history_rows` (leads as
+  rows of the KPI event log);
 - :class:`CrmError`, :class:`WebhookRefusedError`; :class:`LeakyBucket`, :class:`CrmHttp`.
 """
 
 from fairlead.connectors import bitrix24 as bitrix24
 from fairlead.connectors._base import Connector, connector_class, list_connectors, register
 from fairlead.connectors._errors import CrmError, WebhookRefusedError
+from fairlead.connectors._exports import read_export
+from fairlead.connectors._history import history_rows
 from fairlead.connectors._http import CrmHttp
 from fairlead.connectors._mapping import CrmMapping, FieldRule, ManagerRules, mapping_from
 from fairlead.connectors._records import CrmLead, CrmUser, EventKind, InboundEvent, Outcome
@@ -36,7 +40,9 @@ __all__ = [
     "WebhookRefusedError",
     "bitrix24",
     "connector_class",
+    "history_rows",
     "list_connectors",
     "mapping_from",
+    "read_export",
     "register",
 ]

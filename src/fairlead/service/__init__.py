@@ -9,12 +9,15 @@
   command line does (``fairlead teams``, ``fairlead keys``).
 - :class:`DatabaseStore`: a team's router state in the database (a
   :class:`fairlead.router.Store`).
+- :func:`import_history`: a team's CRM history into its KPI event log
+  (``fairlead import``).
 
 ``docs/service.md`` is the API's guide; ``docs/deployment.md`` how to run it.
 """
 
 from fairlead.service._app import create_app
 from fairlead.service._config import ServiceConfig
+from fairlead.service._crm_import import ImportSummary, import_history
 from fairlead.service._database import DEFAULT_URL, Database
 from fairlead.service._demo import DEMO_TEAM, seed_demo
 from fairlead.service._keys import SCOPES, create_key, list_keys, revoke_key
@@ -31,6 +34,7 @@ __all__ = [
     "SCOPES",
     "Database",
     "DatabaseStore",
+    "ImportSummary",
     "ServiceConfig",
     "StartupError",
     "TeamSettings",
@@ -38,6 +42,7 @@ __all__ = [
     "create_key",
     "create_team",
     "head",
+    "import_history",
     "list_keys",
     "metadata",
     "revoke_key",

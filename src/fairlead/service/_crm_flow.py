@@ -143,7 +143,8 @@ def _follow_known(
             if decision is not None and decision.manager_id is not None:
                 team.router.release(lead_id, crm_lead.outcome, when)  # type: ignore[arg-type]
                 row: dict[str, Any] = {
-                    "event_id": f"{lead_id}:{crm}:{crm_lead.outcome}",
+                    # The id a history import gives it too: recorded once either way.
+                    "event_id": f"{crm}:{crm_lead.crm_id}:{crm_lead.outcome}",
                     "type": crm_lead.outcome,
                     "at": when.timestamp(),
                     "lead_id": lead_id,

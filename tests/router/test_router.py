@@ -874,6 +874,43 @@ def test_reassign_overdue_moves_the_lead_and_the_fair_counts():
     assert router.reassign_overdue(now + timedelta(hours=2)) == []
 
 
+def test_a_lead_given_by_hand_moves_its_load_and_counts_as_a_reassignment_does(tmp_path):
+    path = tmp_path / "router.db"
+    router = fl.Router(sla_team(), {"balance_tolerance": None}, sla=timedelta(minutes=30),
+                       share_half_life=None, store=path)  # fmt: skip
+    first = router.route({"id": "l0", "score": 0.5}, T0, value=[0.9, 0.5, 0.7])
+    assert first.manager_id == "a"
+    now = minutes(10)
+    before = by_id(router, now)
+    moved = router.transfer("l0", "b", now, by="a person in bitrix24")
+    assert (moved.kind, moved.manager_id, moved.previous_manager_id) == ("reassigned", "b", "a")
+    assert moved.reason == "given to 'b' by a person in bitrix24 (it was 'a''s)"
+    assert router.decision("l0") == moved
+    after = by_id(router, now)
+    assert (after["a"].open, after["b"].open) == (0.0, 1.0)
+    assert (after["a"].reassigned_out, after["b"].reassigned_in) == (1, 1)
+    assert after["a"].received == before["a"].received - 1
+    assert after["b"].received == before["b"].received + 1
+    # Again, or to the same manager, or after the lead closed: nothing moves.
+    assert router.transfer("l0", "b", now).replayed
+    router.release("l0", "won", minutes(20))
+    assert router.transfer("l0", "c", minutes(30)).manager_id == "b"
+    assert by_id(router, minutes(30))["b"].won == 1
+    with pytest.raises(fl.InputError, match="manager 'zed' is not on the team") as err:
+        router.transfer("l0", "zed", minutes(30))
+    assert err.value.field == "manager_id"
+    with pytest.raises(fl.InputError, match="'ghost'") as err:
+        router.transfer("ghost", "a", minutes(30))
+    assert err.value.field == "lead_id"
+    books = {m: (s.open, s.received, s.won) for m, s in by_id(router, minutes(30)).items()}
+    router.close()
+    # The books reopened from the store agree with a recount of its decisions.
+    again = fl.Router(sla_team(), {"balance_tolerance": None}, sla=timedelta(minutes=30),
+                      share_half_life=None, store=path)  # fmt: skip
+    assert {m: (s.open, s.received, s.won) for m, s in by_id(again, minutes(30)).items()} == books
+    again.close()
+
+
 def test_reassign_skips_paused_and_full_managers_and_keeps_when_nobody_can():
     managers = [
         {"id": "a", "max_active_leads": 5},

@@ -133,10 +133,12 @@ def test_a_lead_created_in_bitrix24_gets_fairleads_owner_through_outage_and_rest
                 what=f"decision {lead_id}",
             )
         wait_for(lambda: _owners_match(fake, decided), timeout=30, what="owners after restart")
-        # A person moves one lead in the CRM: recorded, not fought.
+        # A person moves one lead in the CRM: fairlead's books follow, it is not fought.
         moved = str(first[0])
         other = next(u for u in ("2", "3", "4") if u != decided[moved])
         fake.update_lead(moved, {"ASSIGNED_BY_ID": other})
+        wait_for(lambda: _decided(api, int(moved)) == other, what="the person's move followed")
+        held = {m["manager"]["id"]: m["status"]["open"] for m in api.get("/v1/managers").json()}
         # A lead won in the CRM frees its manager and goes to the KPI log with its amount.
         won = str(first[1])
         fake.update_lead(won, {"STATUS_ID": "CONVERTED"})
@@ -154,6 +156,9 @@ def test_a_lead_created_in_bitrix24_gets_fairleads_owner_through_outage_and_rest
         if lead_id != moved:
             assert fake.get_lead(lead_id)["ASSIGNED_BY_ID"] == manager
     assert fake.rejected_by_limit == 0, "a request went over the portal's limit"
+    # Open leads per manager as the CRM shows them (the won one was open then).
+    in_crm = {u: sum(fake.get_lead(k)["ASSIGNED_BY_ID"] == u for k in decided) for u in "234"}
+    assert {u: int(held.get(u, 0)) for u in "234"} == in_crm
     assert fake.calls["crm.lead.update"] == 17
 
 

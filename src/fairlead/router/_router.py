@@ -49,7 +49,7 @@ from fairlead.router._reprice import (
 )
 from fairlead.router._routing import current_decision, route_lead
 from fairlead.router._settings import settings_record, team_record
-from fairlead.router._sla import overdue, reassign_overdue
+from fairlead.router._sla import overdue, reassign_overdue, transfer
 from fairlead.router._state import CatchUp, RouterState
 from fairlead.router._status import manager_status
 from fairlead.router._store import MemoryStore, SqliteStore, Store
@@ -426,6 +426,25 @@ class Router:
         Leads are taken most overdue first, each seeing the loads the earlier ones left.
         """
         return reassign_overdue(self._live, now)
+
+    def transfer(
+        self, lead_id: str, manager_id: str, now: datetime | None = None, *, by: str = "hand"
+    ) -> Decision:
+        """A person gave a lead to ``manager_id`` (in the CRM): the books follow.
+
+        The lead's load moves to that manager, whatever their room (the lead is theirs
+        in fact), and its fair-share count moves as in a reassignment: the manager who
+        lost it forfeits what it still counts. ``by`` says who moved it, for the reason
+        and the event log. A closed lead, or one the manager holds already, is left as
+        it is (the decision returned is the current one, ``replayed``).
+
+        Raises
+        ------
+        fairlead.InputError
+            For a lead never routed or still waiting (``field="lead_id"``), or a
+            manager not on the team (``field="manager_id"``).
+        """
+        return transfer(self._live, lead_id, manager_id, now, by)
 
     # -- availability -------------------------------------------------------------------
 

@@ -130,14 +130,8 @@ def _follow_known(
     when = crm_lead.modified_at or datetime.now(UTC)
 
     def work(team: TeamRouter, conn: Connection) -> None:
-        if by_person:
-            # fairlead's loads keep the manager it chose until the router can move a
-            # lead (a later release frees that slot); the log says who holds it now.
-            LOGGER.info(
-                f"{crm} lead {crm_lead.crm_id!r} given to {owner!r} in the CRM "
-                f"(fairlead chose {known.owner_written!r})",
-                extra={"team": tenant_id},
-            )
+        if by_person and known.outcome is None:
+            _moved_by_person(team, conn, tenant_id, crm, lead_id, str(owner), when)
         if closes:
             decision = team.router.decision(lead_id)
             if decision is not None and decision.manager_id is not None:
@@ -161,6 +155,39 @@ def _follow_known(
         )  # fmt: skip
 
     service.routers.write(tenant_id, work)
+
+
+def _moved_by_person(
+    team: TeamRouter,
+    conn: Connection,
+    tenant_id: str,
+    crm: str,
+    lead_id: str,
+    owner: str,
+    when: datetime,
+) -> None:
+    """A person gave the lead to ``owner`` in the CRM: the books and the KPI log follow."""
+    try:
+        decision = team.router.transfer(lead_id, owner, when, by=f"a person in {crm}")
+    except InputError as exc:
+        # Someone outside the team (or a lead still waiting): fairlead's books keep it
+        # where they had it; the log says who holds it now.
+        LOGGER.info(f"{crm} lead {lead_id!r} given to {owner!r} in the CRM: {exc}",
+                    extra={"team": tenant_id})  # fmt: skip
+        return
+    if decision.replayed:
+        return
+    at = decision.at.timestamp()
+    row = {
+        "event_id": f"{crm}:{lead_id}:assigned:{at:.6f}",
+        "type": "assigned",
+        "at": at,
+        "lead_id": lead_id,
+        "manager_id": owner,
+        "method": crm,
+        "assigned_by": f"a person in {crm}",
+    }
+    record(conn, tenant_id, [row], team.store.writes)
 
 
 def send_owners(service: Service, tenant_id: str, crm: str) -> int:

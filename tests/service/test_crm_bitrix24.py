@@ -252,3 +252,43 @@ def test_import_from_an_export_file_writes_an_events_csv(tmp_path: Path) -> None
     log = read_events(out)
     assert (log.count("created"), log.count("assigned"), log.count("won")) == (1, 1, 1)
     assert main(["import", "--crm", "bitrix24", "--export", str(export)]) == 2
+
+
+def test_connect_stores_the_settings_and_check_is_a_dry_run(
+    tmp_path: Path, portal: tuple[FakeBitrix24, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from fairlead.cli import main
+
+    fake, portal_base = portal
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    setup_team(url)
+    for i in range(8):
+        fake.add_lead(
+            {"TITLE": f"Lead {i}", "SOURCE_ID": "WEB", "ASSIGNED_BY_ID": "9"}, notify=False
+        )
+    settings = tmp_path / "settings.json"
+    hook = fake.webhook_base(portal_base)
+    settings.write_text(json.dumps({"webhook_url": hook, "application_token": "t", "rate": 40}))
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(MAPPING))
+    base = ["connect", "bitrix24", "--team", "b24", "--database-url", url]
+    argv = [*base, "--settings", str(settings), "--mapping", str(mapping), "--check", "--last", "5"]
+    assert main(argv) == 0
+    said = capsys.readouterr().out
+    assert "bitrix24 connected for team 'b24'." in said
+    assert "Webhook address: https://<this service>/v1/webhooks/bitrix24/b24" in said
+    assert "4 users; managers by the mapping: 2, 3, 4" in said
+    assert "not on the team yet (sync them): 3, 4" in said
+    assert "last 5 leads (dry run, newest first):" in said
+    assert "  8 'Lead 7': owner now 9; fairlead would give it to 2" in said
+    assert fake.webhook_base(portal_base).split("/rest/")[1] not in said  # no credential shown
+    assert fake.calls["crm.lead.update"] == 0  # nothing written to the CRM
+    # Credentials the portal refuses: said, and the exit status says it.
+    settings.write_text(json.dumps({"webhook_url": f"{portal_base}/rest/1/wrong-code/",
+                                    "application_token": "t"}))  # fmt: skip
+    assert main([*base, "--settings", str(settings), "--check"]) == 2
+    assert "problem: the CRM refused: bitrix24: POST" in capsys.readouterr().out
+    assert main([*base, "--settings", str(tmp_path / "none.json")]) == 2
+    assert "none.json: cannot be read" in capsys.readouterr().err

@@ -17,6 +17,7 @@ from typing import NoReturn, TextIO
 
 import fairlead as fl
 from fairlead import kpi
+from fairlead.app._connect_cli import add_connect_command
 from fairlead.app._demo import DEMO_REPORT, DemoRun, run_demo, write_demo_report
 from fairlead.app._files import assign_files, same_file, write_plan
 from fairlead.app._import_cli import add_import_command
@@ -624,6 +625,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_service_commands(commands, database_help)
     add_import_command(commands, database_help)
+    add_connect_command(commands, database_help)
     return parser
 
 

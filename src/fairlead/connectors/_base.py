@@ -64,6 +64,18 @@ class Connector(ABC):
     def history(self, since: datetime | None) -> Iterator[CrmLead]:
         """Leads changed after ``since`` (all when ``None``), oldest change first, paged."""
 
+    def recent_leads(self, count: int) -> list[CrmLead]:
+        """The ``count`` leads created last, newest first (a dry run's sample).
+
+        This default reads the whole history; a connector whose CRM sorts by creation
+        reads one page instead.
+        """
+        leads = sorted(
+            self.history(None),
+            key=lambda x: (x.created_at is None, x.created_at),
+        )
+        return list(reversed(leads[-count:])) if count > 0 else []
+
     @abstractmethod
     def close(self) -> None:
         """Release the connections."""

@@ -192,6 +192,17 @@ class Bitrix24(Connector):
                 yield lead_of(row)
             start = page.get("next")
 
+    def recent_leads(self, count: int) -> list[CrmLead]:
+        """``crm.lead.list`` newest first (``ID`` descending), as many pages as needed."""
+        out: list[CrmLead] = []
+        start: int | None = 0
+        params = {"select": ["*", "UF_*"], "order": {"ID": "DESC"}}
+        while start is not None and len(out) < count:
+            page = self._call("crm.lead.list", {**params, "start": start})
+            out += [lead_of(row) for row in page.get("result") or []]
+            start = page.get("next")
+        return out[:count]
+
     # -- writing --------------------------------------------------------------------------
 
     def write_owners(self, owners: Mapping[str, str]) -> dict[str, str | None]:

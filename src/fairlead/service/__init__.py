@@ -17,6 +17,8 @@
 
 from fairlead.service._app import create_app
 from fairlead.service._config import ServiceConfig
+from fairlead.service._crm_check import CheckedLead, ConnectionCheck, check_connection
+from fairlead.service._crm_connect import Connected, connect_crm
 from fairlead.service._crm_import import ImportSummary, import_history
 from fairlead.service._database import DEFAULT_URL, Database
 from fairlead.service._demo import DEMO_TEAM, seed_demo
@@ -32,12 +34,17 @@ __all__ = [
     "DEFAULT_URL",
     "DEMO_TEAM",
     "SCOPES",
+    "CheckedLead",
+    "Connected",
+    "ConnectionCheck",
     "Database",
     "DatabaseStore",
     "ImportSummary",
     "ServiceConfig",
     "StartupError",
     "TeamSettings",
+    "check_connection",
+    "connect_crm",
     "create_app",
     "create_key",
     "create_team",

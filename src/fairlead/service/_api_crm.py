@@ -20,12 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from fairlead.connectors import WebhookRefusedError, connector_class, mapping_from
 from fairlead.records import InputError
 from fairlead.service._auth import authenticate, service_of
+from fairlead.service._crm_connect import connect_crm
 from fairlead.service._crm_store import (
     keep_events,
     load_connection,
     outbox_counts,
     retry_failed,
-    save_connection,
 )
 from fairlead.service._errors import ApiError, from_input_error
 from fairlead.service._keys import sha256
@@ -72,26 +72,20 @@ def put_connection(crm: str, body: ConnectionIn, request: Request) -> Connection
     shown once in the answer.
     """
     caller = authenticate(request, "admin")
-    cls = _known(crm)
+    _known(crm)
+    service = service_of(request)
     try:
-        mapping = mapping_from(body.mapping)
-        cls(body.settings).close()
+        done = connect_crm(service.db, caller.tenant_id, crm, body.settings, body.mapping)
     except InputError as exc:
         raise from_input_error(exc) from None
-    except ValueError as exc:
-        raise ApiError(422, str(exc), field="settings") from None
-    secret = secrets.token_urlsafe(24) if getattr(cls, "path_secret", False) else None
-    service = service_of(request)
-    with service.db.write() as conn:
-        save_connection(
-            conn, caller.tenant_id, crm, body.settings,
-            mapping.model_dump(mode="json", exclude_defaults=True),
-            None if secret is None else sha256(secret),
-        )  # fmt: skip
+    with service.db.read() as conn:
         counts = outbox_counts(conn, caller.tenant_id, crm)
-    path = f"/v1/webhooks/{crm}/{caller.tenant_id}" + ("" if secret is None else f"/{secret}")
     return ConnectionOut(
-        crm=crm, webhook_path=path, mapping=body.mapping, outbox=counts, webhook_secret=secret
+        crm=crm,
+        webhook_path=done.webhook_path,
+        mapping=body.mapping,
+        outbox=counts,
+        webhook_secret=done.secret,
     )
 
 

@@ -96,6 +96,12 @@ def save_connection(
         )
 
 
+#: Kinds of a waiting event that make a new one redundant: acting on any of them reads
+#: the lead as it is then (and routes it if fairlead does not know it yet).
+_LEAD_STATE = ("added", "updated", "owner_changed", "stage_changed")
+_COVERING = dict.fromkeys(_LEAD_STATE, _LEAD_STATE)
+
+
 def keep_events(conn: Connection, tenant_id: str, crm: str, events: list[InboundEvent]) -> int:
     """Put a webhook's events in the inbox; how many rows were added.
 
@@ -120,7 +126,7 @@ def keep_events(conn: Connection, tenant_id: str, crm: str, events: list[Inbound
                 crm_inbox.c.status == "new",
                 crm_inbox.c.attempts == 0,
                 crm_inbox.c.next_at <= now,
-                crm_inbox.c.kind.in_((event.kind, "updated")),
+                crm_inbox.c.kind.in_(_COVERING.get(event.kind, (event.kind,))),
             )
         ).first()
         if queued is not None:

@@ -1,6 +1,7 @@
 """CRM connectors: a CRM's webhooks in, its leads and users read, owners written back.
 
-One module per CRM (:mod:`~fairlead.connectors.bitrix24`, ...), registered by name
+One module per CRM (:mod:`~fairlead.connectors.bitrix24`,
+:mod:`~fairlead.connectors.kommo`), registered by name
 as the solvers are. A :class:`Connector` speaks to one account; the service maps
 what it reads (:class:`CrmMapping`), routes, and writes the owner back through its
 outbox.
@@ -15,6 +16,7 @@ outbox.
 """
 
 from fairlead.connectors import bitrix24 as bitrix24
+from fairlead.connectors import kommo as kommo
 from fairlead.connectors._base import Connector, connector_class, list_connectors, register
 from fairlead.connectors._errors import CrmError, WebhookRefusedError
 from fairlead.connectors._exports import read_export
@@ -41,6 +43,7 @@ __all__ = [
     "bitrix24",
     "connector_class",
     "history_rows",
+    "kommo",
     "list_connectors",
     "mapping_from",
     "read_export",

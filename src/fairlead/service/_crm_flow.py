@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from fairlead.connectors import Connector, CrmError, CrmLead, CrmMapping, mapping_from
-from fairlead.records import InputError
+from fairlead.records import InputError, Lead
 from fairlead.service._api_leads import lead_rows
 from fairlead.service._crm_store import (
     ATTEMPTS,
@@ -63,57 +63,79 @@ def handle_events(service: Service, tenant_id: str, crm: str) -> int:
                 settle_event(conn, event.id, str(exc), event.attempts + 1)
         return 0
     mapping = mapping_from(connection.mapping)
-    for event in due:
-        error, attempts = None, event.attempts + 1
-        try:
-            crm_lead = leads.get(event.crm_lead_id)
-            if crm_lead is not None:
-                follow(service, connection, mapping, crm_lead)
-        except (InputError, ApiError) as exc:
-            # The lead cannot be read by the mapping (or routed): trying again gives the
-            # same answer, so the event fails at once, with the reason, for a person.
-            error, attempts = str(exc), ATTEMPTS
-            LOGGER.warning(f"{crm} lead could not be taken: {exc}", extra={"team": tenant_id})
-        with service.db.write() as conn:
-            settle_event(conn, event.id, error, attempts)
+    errors = _act(service, connection, mapping, due, leads)
+    with service.db.write() as conn:
+        for event in due:
+            error = errors.get(event.id)
+            # A lead the mapping cannot read (or the rules cannot route): trying again
+            # gives the same answer, so the event fails at once, with the reason.
+            settle_event(conn, event.id, error, ATTEMPTS if error else event.attempts + 1)
     return len(due)
 
 
-def follow(
-    service: Service, connection: CrmConnection, mapping: CrmMapping, crm_lead: CrmLead
-) -> None:
-    """Route a lead new to fairlead, or follow what the CRM says of one it knows."""
+def _act(
+    service: Service,
+    connection: CrmConnection,
+    mapping: CrmMapping,
+    due: list[Any],
+    leads: dict[str, CrmLead | None],
+) -> dict[int, str]:
+    """Act on a turn's events: new leads routed together, known ones followed; the errors."""
     tenant_id, crm = connection.tenant_id, connection.crm
-    with service.db.read() as conn:
-        known = known_lead(conn, tenant_id, crm, crm_lead.crm_id)
-    if known is None:
-        if crm_lead.outcome is None:
-            _route(service, connection, mapping, crm_lead)
-        return
-    _follow_known(service, connection, known, crm_lead)
+    errors: dict[int, str] = {}
+    fresh: dict[str, tuple[int, CrmLead, Lead]] = {}
+    for event in due:
+        crm_lead = leads.get(event.crm_lead_id)
+        if crm_lead is None or crm_lead.crm_id in fresh:
+            continue  # gone from the CRM, or another event of the same lead
+        try:
+            with service.db.read() as conn:
+                known = known_lead(conn, tenant_id, crm, crm_lead.crm_id)
+            if known is not None:
+                _follow_known(service, connection, known, crm_lead)
+            elif crm_lead.outcome is None:
+                fresh[crm_lead.crm_id] = (event.id, crm_lead, mapping.lead(crm_lead, crm=crm))
+        except (InputError, ApiError) as exc:
+            errors[event.id] = str(exc)
+    if fresh:
+        errors.update(_route(service, connection, list(fresh.values())))
+    for error in errors.values():
+        LOGGER.warning(f"{crm} lead could not be taken: {error}", extra={"team": tenant_id})
+    return errors
 
 
 def _route(
-    service: Service, connection: CrmConnection, mapping: CrmMapping, crm_lead: CrmLead
-) -> None:
+    service: Service, connection: CrmConnection, fresh: list[tuple[int, CrmLead, Lead]]
+) -> dict[int, str]:
+    """Route new leads in one transaction of the team; each one's owner queued with it.
+
+    One transaction for the turn's new leads (a backlog of a thousand leads comes in
+    batches of the CRM's page): a lead the rules cannot route is refused alone.
+    """
     tenant_id, crm = connection.tenant_id, connection.crm
-    lead = mapping.lead(crm_lead, crm=crm)
     when = datetime.now(UTC)
 
-    def work(team: TeamRouter, conn: Connection) -> None:
-        decision = team.router.route(lead, when)
-        if not decision.replayed:
-            record(conn, tenant_id, lead_rows(lead, decision), team.store.writes)
-        owner = decision.manager_id
-        remember_lead(
-            conn, tenant_id, crm, crm_lead.crm_id,
-            lead_id=lead.id, owner_written=owner, owner_seen=crm_lead.owner,
-            stage=crm_lead.stage, outcome=None,
-        )  # fmt: skip
-        if owner is not None and owner != crm_lead.owner:
-            queue_owner(conn, tenant_id, crm, crm_lead.crm_id, owner)
+    def work(team: TeamRouter, conn: Connection) -> dict[int, str]:
+        refused: dict[int, str] = {}
+        for event_id, crm_lead, lead in fresh:
+            try:
+                decision = team.router.route(lead, when)
+            except InputError as exc:
+                refused[event_id] = f"{crm} lead {crm_lead.crm_id!r}: {exc}"
+                continue
+            if not decision.replayed:
+                record(conn, tenant_id, lead_rows(lead, decision), team.store.writes)
+            owner = decision.manager_id
+            remember_lead(
+                conn, tenant_id, crm, crm_lead.crm_id,
+                lead_id=lead.id, owner_written=owner, owner_seen=crm_lead.owner,
+                stage=crm_lead.stage, outcome=None,
+            )  # fmt: skip
+            if owner is not None and owner != crm_lead.owner:
+                queue_owner(conn, tenant_id, crm, crm_lead.crm_id, owner)
+        return refused
 
-    service.routers.write(tenant_id, work)
+    return service.routers.write(tenant_id, work)
 
 
 def _follow_known(

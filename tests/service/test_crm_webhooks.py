@@ -154,3 +154,13 @@ def test_an_event_is_not_kept_while_one_of_the_same_lead_waits_untaken(tmp_path)
         keys = [r.event_key for r in conn.execute(crm_inbox.select().order_by(crm_inbox.c.id))]
     assert keys == ["ONCRMLEADADD:17:1", "ONCRMLEADUPDATE:17:1"]
     db.dispose()
+
+
+def test_a_crm_that_cannot_be_reached_is_a_502_in_words(team):
+    assert connect(team).status_code == 200
+    r = team.client.post("/v1/connectors/bitrix24/managers/sync", headers=team.headers("admin"))
+    assert r.status_code == 502
+    error = r.json()["error"]
+    assert error["field"] == "crm"
+    assert error["message"].startswith("the CRM did not do it: bitrix24: cannot reach the CRM")
+    assert "hook-secret-code" not in r.text

@@ -30,6 +30,10 @@ class Connector(ABC):
     name: ClassVar[str]
     #: Most leads one write-back request may carry.
     write_batch: ClassVar[int] = 1
+    #: Set when the connector renewed its credentials (an OAuth refresh): its
+    #: ``settings`` hold the new ones, which the caller must store (a refresh token
+    #: works once), then set this back to False.
+    tokens_changed: bool = False
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.settings = dict(settings)

@@ -15,6 +15,12 @@ rate, burst : float, default 2 and 50
     The portal's request limit (Enterprise plans: 5 and 250).
 replay_window : float, default 900
     Seconds an event's ``ts`` may lag behind now (Bitrix24 queues events, so a little).
+timeout : float, default 10
+    Seconds to wait for an answer.
+attempts, backoff : int and float, default 3 and 0.5
+    Tries of a call the portal answers with a limit error or 5xx, and the first wait
+    between them in seconds (doubling). Longer outages are the inbox's and the
+    outbox's to wait out: they try again with backoff of their own.
 
 The REST client is httpx with a leaky bucket of its own, rather than the
 ``fast_bitrix24`` library: that library's error for a refused call drops Bitrix24's
@@ -75,6 +81,8 @@ class Bitrix24(Connector):
             self.base,
             bucket=bucket,
             timeout=float(self.settings.get("timeout", 10.0)),
+            attempts=int(self.settings.get("attempts", 3)),
+            backoff=float(self.settings.get("backoff", 0.5)),
             error_of=_error_of,
         )
 

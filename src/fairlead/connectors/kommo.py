@@ -29,7 +29,7 @@ burst : float, default 1
     fall in one second.
 timeout : float, default 10
     Seconds to wait for an answer.
-attempts, backoff : int and float, default 5 and 1.0
+attempts, backoff : int and float, default 3 and 0.5
     Tries of a request the CRM answers with 429 or 5xx, and the first wait between them
     in seconds (doubling; a 429's ``Retry-After`` header or ``retry_after``, at most
     10 s, when given).
@@ -172,7 +172,7 @@ class Kommo(Connector):
                 raise ValueError("kommo setting 'expires_at' must be a Unix time")
             self.settings["expires_at"] = expires
         numbers: dict[str, float] = {}
-        defaults = {"rate": 7.0, "burst": 1.0, "timeout": 10.0, "backoff": 1.0, "attempts": 5.0}
+        defaults = {"rate": 7.0, "burst": 1.0, "timeout": 10.0, "backoff": 0.5, "attempts": 3.0}
         for key, default in defaults.items():
             value = _number(self.settings.get(key, default))
             if value is None or value <= 0:

@@ -23,6 +23,7 @@ from fairlead.service._auth import authenticate, service_of
 from fairlead.service._crm_connect import connect_crm
 from fairlead.service._crm_store import (
     keep_events,
+    keep_tokens,
     load_connection,
     outbox_counts,
     retry_failed,
@@ -125,7 +126,11 @@ def sync_managers(crm: str, request: Request) -> dict[str, list[str]]:
         found = load_connection(conn, caller.tenant_id, crm)
     if found is None:
         raise ApiError(404, f"the team has no {crm} connection", field="crm", value=crm)
-    users = service.connector(found).users()
+    connector = service.connector(found)
+    try:
+        users = connector.users()
+    finally:
+        keep_tokens(service.db, caller.tenant_id, crm, connector)
     managers = mapping_from(found.mapping).managers_of(users)
     with service.db.write() as conn:
         service.db.lock_team(conn, caller.tenant_id)

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from fairlead.connectors import CrmError
 from fairlead.records import InputError
 from fairlead.router import StoreError
 from fairlead.service._api_crm import api as crm_api
@@ -163,6 +164,11 @@ def _handlers(app: FastAPI) -> None:
             message = f"{request.method} is not allowed on {request.url.path}"
         error = ApiError(exc.status_code, message, field=field, headers=dict(exc.headers or {}))
         return _answer(request, error)
+
+    @app.exception_handler(CrmError)
+    async def crm_error(request: Request, exc: CrmError) -> JSONResponse:
+        # The CRM refused or could not be reached: its own words, never its address.
+        return _answer(request, ApiError(502, f"the CRM did not do it: {exc}", field="crm"))
 
     @app.exception_handler(StoreError)
     async def store_error(request: Request, exc: StoreError) -> JSONResponse:

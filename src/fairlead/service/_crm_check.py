@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fairlead.connectors import CrmError, connector_class, mapping_from
 from fairlead.records import InputError
 from fairlead.router import Router
-from fairlead.service._crm_store import load_connection
+from fairlead.service._crm_store import keep_tokens, load_connection
 from fairlead.service._database import Database
 from fairlead.service._teams import read_setup
 
@@ -60,6 +60,7 @@ def check_connection(db: Database, tenant_id: str, crm: str, *, last: int = 20) 
     except CrmError as exc:
         return ConnectionCheck(crm, 0, [], [], problems=[f"the CRM refused: {exc}"])
     finally:
+        keep_tokens(db, tenant_id, crm, connector)
         connector.close()
     managers = [m.id for m in mapping.managers_of(users)]
     team = {m.id for m in setup.managers}

@@ -31,6 +31,7 @@ from fairlead.service._crm_store import (
     claim,
     due_events,
     due_writes,
+    keep_tokens,
     known_lead,
     load_connection,
     queue_owner,
@@ -245,8 +246,14 @@ def send_owners(service: Service, tenant_id: str, crm: str) -> int:
 def run_connection(service: Service, tenant_id: str, crm: str) -> None:
     """One turn of a connection: events acted on, then owners written back."""
     started = time.monotonic()
-    handle_events(service, tenant_id, crm)
-    send_owners(service, tenant_id, crm)
+    try:
+        handle_events(service, tenant_id, crm)
+        send_owners(service, tenant_id, crm)
+    finally:
+        with service.db.read() as conn:
+            connection = load_connection(conn, tenant_id, crm)
+        if connection is not None:
+            keep_tokens(service.db, tenant_id, crm, service.connector(connection))
     LOGGER.debug(
         f"{crm} turn in {1000 * (time.monotonic() - started):.0f} ms", extra={"team": tenant_id}
     )

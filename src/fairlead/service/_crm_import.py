@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from fairlead.connectors import connector_class, history_rows
 from fairlead.records import InputError
-from fairlead.service._crm_store import load_connection
+from fairlead.service._crm_store import keep_tokens, load_connection
 from fairlead.service._database import Database
 from fairlead.service._event_log import record
 from fairlead.service._tables import crm_connections, crm_leads
@@ -64,6 +64,7 @@ def import_history(
     try:
         leads = list(connector.history(start))
     finally:
+        keep_tokens(db, tenant_id, crm, connector)
         connector.close()
     rows = [
         row

@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 
-from fairlead.connectors import InboundEvent
+from fairlead.connectors import Connector, InboundEvent
+from fairlead.service._database import Database
 from fairlead.service._tables import crm_connections, crm_inbox, crm_leads, crm_outbox
 
 #: Tries of an inbox event or an outbox write before it is marked failed.
@@ -61,6 +62,22 @@ def load_connection(conn: Connection, tenant_id: str, crm: str) -> CrmConnection
         path_secret_sha256=row.path_secret_sha256,
         updated_at=row.updated_at,
     )
+
+
+def keep_tokens(db: Database, tenant_id: str, crm: str, connector: Connector) -> None:
+    """Store a connector's renewed credentials (its settings), if it renewed them.
+
+    The connection's ``updated_at`` stays: the connector in use holds them already.
+    """
+    if not connector.tokens_changed:
+        return
+    with db.write() as conn:
+        conn.execute(
+            update(crm_connections)
+            .where(crm_connections.c.tenant_id == tenant_id, crm_connections.c.crm == crm)
+            .values(settings=json.dumps(connector.settings, sort_keys=True))
+        )
+    connector.tokens_changed = False
 
 
 def connections(conn: Connection) -> list[tuple[str, str]]:

@@ -413,3 +413,50 @@ def test_another_teams_key_shows_only_its_own_team(team: Team) -> None:
     assert {f["data-manager"] for f in found} <= {"", "zed"}
     rival = {"Authorization": f"Bearer {team.other_keys['read']}"}
     check_figures(page, api_answers(client, rival, AT))
+
+
+def test_the_crm_section_shows_the_outbox_and_tries_the_failed_writes_again(
+    sqlite_team: Team,
+) -> None:
+    from fairlead.service._crm_store import outbox_counts, queue_owner, save_connection
+    from fairlead.service._tables import crm_outbox
+
+    client, db = sqlite_team.client, sqlite_team.app.state.service.db
+    assert sign_in(client, sqlite_team.keys["read"]).status_code == 303
+    assert 'id="crm"' not in client.get("/").text  # no CRM connected: no section
+    settings = {"webhook_url": "http://127.0.0.1:9/rest/1/code/", "application_token": "t"}
+    with db.write() as conn:
+        save_connection(conn, "acme", "bitrix24", settings, {}, None)
+        for lead in ("1", "2", "3"):
+            queue_owner(conn, "acme", "bitrix24", lead, "anna")
+        conn.execute(
+            crm_outbox.update()
+            .where(crm_outbox.c.crm_lead_id.in_(("1", "2")))
+            .values(status="failed", error="ACCESS_DENIED: no rights to change the lead")
+        )
+        counts = outbox_counts(conn, "acme", "bitrix24")
+    page = client.get("/").text
+    shown = {f["data-metric"]: f for f in figures(page) if f["data-metric"].startswith("outbox:")}
+    assert {m: float(f["data-value"]) for m, f in shown.items()} == {
+        "outbox:pending": counts["pending"],
+        "outbox:failed": 2.0,
+        "outbox:sent": counts["sent"],
+    }
+    assert "Last failure (bitrix24): ACCESS_DENIED: no rights to change the lead" in page
+    assert "A key that may write is needed to try again." in page  # a read key: no button
+    assert client.post("/crm/bitrix24/retry", data={"lang": "en"},
+                       follow_redirects=False).status_code == 403  # fmt: skip
+    # With a write key: the button, and it queues them again.
+    client.post("/logout", data={"lang": "en"})
+    assert sign_in(client, sqlite_team.keys["write"], "ru").status_code == 303
+    page = client.get("/?lang=ru").text
+    assert 'action="/crm/bitrix24/retry"' in page
+    assert "Повторить неудачные (bitrix24)" in page
+    foreign = {"Origin": "https://evil.example"}
+    r = client.post("/crm/bitrix24/retry", data={"lang": "ru"}, headers=foreign,
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 403
+    r = client.post("/crm/bitrix24/retry", data={"lang": "ru"}, follow_redirects=False)
+    assert r.status_code == 303
+    with db.read() as conn:
+        assert outbox_counts(conn, "acme", "bitrix24")["failed"] == 0

@@ -356,3 +356,29 @@ def outbox_counts(conn: Connection, tenant_id: str, crm: str) -> dict[str, int]:
     counts = {"pending": 0, "sent": 0, "failed": 0, "superseded": 0}
     counts.update({r[0]: int(r[1]) for r in rows})
     return counts
+
+
+def crm_outboxes(db: Database, tenant_id: str) -> list[dict[str, Any]]:
+    """Each of the team's CRM connections with its outbox counts and last failure."""
+    out = []
+    with db.read() as conn:
+        crms = conn.execute(
+            select(crm_connections.c.crm)
+            .where(crm_connections.c.tenant_id == tenant_id)
+            .order_by(crm_connections.c.crm)
+        ).all()
+        for (crm,) in crms:
+            last = conn.execute(
+                select(crm_outbox.c.error)
+                .where(
+                    crm_outbox.c.tenant_id == tenant_id,
+                    crm_outbox.c.crm == crm,
+                    crm_outbox.c.status == "failed",
+                )
+                .order_by(crm_outbox.c.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            out.append(
+                {"crm": crm, "outbox": outbox_counts(conn, tenant_id, crm), "last_error": last}
+            )
+    return out

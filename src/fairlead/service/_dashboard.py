@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from fairlead.records import InputError
 from fairlead.service._api_leads import At, now_or
 from fairlead.service._auth import open_session, service_of
+from fairlead.service._crm_store import retry_failed
 from fairlead.service._dashboard_data import snapshot
 from fairlead.service._dashboard_render import HEADERS, html, render
 from fairlead.service._dashboard_session import (
@@ -104,7 +105,8 @@ def dashboard(request: Request, lang: Lang = "en", at: At = None, token: Token =
         return _error_page(lang, ApiError(422, str(exc), field=exc.field))
     shown = {} if moment is None else {"at": moment.isoformat()}
     links = {code: _home(code, **shown) for code, _ in LANGUAGES}
-    return html(render("dashboard.html.j2", page=page(snap, lang, links)))
+    may_write = caller.may("write")
+    return html(render("dashboard.html.j2", page=page(snap, lang, links, may_write=may_write)))
 
 
 def _open_by_link(request: Request, token: str, lang: str, at: object) -> Response:
@@ -148,6 +150,29 @@ async def login(request: Request) -> Response:
     response = _redirect(_home(lang))
     set_session(request, response, session)
     return response
+
+
+@api.post("/crm/{crm}/retry", include_in_schema=False)
+async def retry_crm(crm: str, request: Request) -> Response:
+    """The dashboard's button: the CRM's failed owner writes are queued again."""
+    form = await read_form(request)
+    lang = "ru" if form.get("lang") == "ru" else "en"
+    if not same_site(request):
+        return _login_page(lang, Words(lang)["login_foreign"], 403)
+    caller = page_caller(request)
+    if caller is None:
+        return _redirect(f"/login?lang={lang}")
+    if not caller.may("write"):
+        return _error_page(lang, ApiError(403, Words(lang)["crm_read_only"], field="scope"))
+    service = service_of(request)
+
+    def retry() -> int:
+        with service.db.write() as conn:
+            return retry_failed(conn, caller.tenant_id, crm)
+
+    await run_in_threadpool(retry)
+    service.crm_wake.set()
+    return _redirect(_home(lang))
 
 
 @api.post("/logout", include_in_schema=False)

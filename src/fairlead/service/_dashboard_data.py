@@ -9,7 +9,7 @@ managers' live loads (``/v1/status``), the leads late for their first contact
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from fairlead.records import InputError
 from fairlead.router import ManagerStatus, Overdue
+from fairlead.service._crm_store import crm_outboxes
 from fairlead.service._errors import ApiError
 from fairlead.service._kpi_json import alert_dict, kpi_body, plan_body
 from fairlead.service._kpi_sources import (
@@ -49,6 +50,9 @@ class Snapshot:
         ``/v1/plan`` (None: no plan yet).
     alerts : list of dict
         ``/v1/alerts``.
+    crm : list of dict
+        Per CRM connection: ``crm``, the ``outbox`` counts of ``/v1/connectors/<crm>``
+        and ``last_error`` (the latest failed write's reason, or None).
     problem : str
         Why the live figures are missing (a team with no managers yet), or "".
     """
@@ -60,6 +64,7 @@ class Snapshot:
     overdue: list[dict[str, Any]] | None
     plan: dict[str, Any] | None
     alerts: list[dict[str, Any]]
+    crm: list[dict[str, Any]] = field(default_factory=list)
     problem: str = ""
 
     @property
@@ -101,5 +106,6 @@ def snapshot(service: Service, tenant_id: str, at: datetime | None) -> Snapshot:
         overdue=overdue,
         plan=plan,
         alerts=[alert_dict(a) for a in alerts_of(src, week)],
+        crm=crm_outboxes(service.db, tenant_id),
         problem=problem,
     )

@@ -9,7 +9,8 @@ with the API's JSON.
 ``data-metric`` names: a KPI's own name (``leads_received``, from ``/v1/kpi``);
 ``status:<field>`` (``/v1/status``); ``overdue:<field>`` (``/v1/sla/overdue``);
 ``plan:<field>`` (the ``fact`` rows of ``/v1/plan``); ``alert:<kind>``
-(``/v1/alerts``); ``fair_leads`` (target share x the team's leads received).
+(``/v1/alerts``); ``fair_leads`` (target share x the team's leads received);
+``outbox:<status>`` (the ``outbox`` of ``/v1/connectors/<crm>``, ``data-manager`` the CRM).
 """
 
 from __future__ import annotations
@@ -147,7 +148,17 @@ class Text:
     kind: str = "text"
 
 
-Block = Table | Cards | Items | Text
+@dataclass
+class Action:
+    """A button that posts a form to the page's own server (same site only)."""
+
+    path: str
+    label: str
+    fields: dict[str, str] = field(default_factory=dict)
+    kind: str = "action"
+
+
+Block = Table | Cards | Items | Text | Action
 
 
 @dataclass

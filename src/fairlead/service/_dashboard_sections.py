@@ -18,6 +18,7 @@ from typing import Any
 from fairlead.service._dashboard_cells import Figures, number
 from fairlead.service._dashboard_model import (
     NOW,
+    Action,
     Cell,
     Column,
     Item,
@@ -296,4 +297,46 @@ def alerts_section(view: Figures) -> Section:
         tag = w["urgent"] if high else w["notice"]
         items.append(Item(tag, (message,), "bad" if high else "warn"))
     section.blocks.append(Items("alerts", items))
+    return section
+
+
+def crm_section(view: Figures, may_write: bool) -> Section | None:
+    """The owners waiting to be written back to the team's CRMs, and the failed ones."""
+    if not view.snap.crm:
+        return None
+    w = view.words
+    section = Section("crm", w["crm"], w["crm_intro"])
+    columns = [
+        Column(w["crm_name"], numeric=False),
+        view.column("crm_pending"),
+        view.column("crm_failed"),
+        view.column("crm_sent"),
+    ]
+    table = Table("crm", columns)
+    for connection in view.snap.crm:
+        crm, counts = connection["crm"], connection["outbox"]
+        failed = counts["failed"]
+        table.rows.append(
+            [
+                view.label(crm),
+                view.figure("outbox:pending", counts["pending"], "count", manager=crm),
+                view.figure(
+                    "outbox:failed", failed, "count", manager=crm, tone="bad" if failed else ""
+                ),
+                view.figure("outbox:sent", counts["sent"], "count", manager=crm),
+            ]
+        )
+    section.blocks.append(table)
+    for connection in view.snap.crm:
+        crm = connection["crm"]
+        if connection["outbox"]["failed"] == 0:
+            continue
+        if connection["last_error"]:
+            text = w("crm_last_error", crm=crm, error=str(connection["last_error"]))
+            section.blocks.append(Text(text, "warn"))
+        if may_write:
+            label = w("crm_retry", crm=crm)
+            section.blocks.append(Action(f"/crm/{crm}/retry", label, {"lang": view.lang}))
+        else:
+            section.blocks.append(Text(w["crm_read_only"]))
     return section

@@ -14,6 +14,7 @@ from fairlead.service._dashboard_data import Snapshot
 from fairlead.service._dashboard_model import Card, Cards, Cell, Section
 from fairlead.service._dashboard_sections import (
     alerts_section,
+    crm_section,
     first_period,
     late_section,
     plan_section,
@@ -157,8 +158,12 @@ def headline(view: Figures) -> Section:
     return section
 
 
-def page(snap: Snapshot, lang: str, links: dict[str, str]) -> Page:
-    """The dashboard of a snapshot in ``lang``; ``links`` the page in each language."""
+def page(snap: Snapshot, lang: str, links: dict[str, str], *, may_write: bool = False) -> Page:
+    """The dashboard of a snapshot in ``lang``; ``links`` the page in each language.
+
+    ``may_write``: the viewer's key may write (the CRM section offers to try failed
+    write-backs again).
+    """
     view = Figures(snap, lang)
     w = view.words
     keys = (
@@ -177,6 +182,7 @@ def page(snap: Snapshot, lang: str, links: dict[str, str]) -> Page:
             response_section(view),
             plan_section(view),
             alerts_section(view),
+            *[x for x in (crm_section(view, may_write),) if x is not None],
         ],
         languages=[(code, name, links[code]) for code, name in LANGUAGES],
     )

@@ -151,6 +151,29 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
     "alerts_none": ("Nothing needs attention right now.", "Сейчас ничего не требует внимания."),
     "urgent": ("urgent", "срочно"),
     "notice": ("note", "важно"),
+    # -- CRM write-back
+    "crm": ("Owners written back to the CRM", "Ответственные, записанные в CRM"),
+    "crm_intro": (
+        "Who gets each lead goes back to the CRM. A write the CRM refused or could not take "
+        "is tried again by itself for a while, then waits for you here.",
+        "Кому достался лид, fairlead записывает обратно в CRM. Запись, которую CRM "
+        "отклонила или не смогла принять, повторяется сама, а потом ждёт вас здесь.",
+    ),
+    "crm_name": ("CRM", "CRM"),
+    "crm_pending": ("Waiting to be written", "Ждут записи"),
+    "crm_failed": ("Failed", "Не записаны"),
+    "crm_failed_explain": (
+        "The CRM refused them, or was out for too long: see the reason below.",
+        "CRM их отклонила или долго была недоступна: причина ниже.",
+    ),
+    "crm_sent": ("Written", "Записаны"),
+    "crm_last_error": ("Last failure ({crm}): {error}", "Последняя ошибка ({crm}): {error}"),
+    "crm_retry": ("Try the failed ones again ({crm})", "Повторить неудачные ({crm})"),
+    "crm_retried": ("{n} write(s) queued again.", "Снова в очереди записей: {n}."),
+    "crm_read_only": (
+        "A key that may write is needed to try again.",
+        "Чтобы повторить, нужен ключ с правом записи.",
+    ),
     # -- login and errors
     "login_title": ("Sign in to the sales dashboard", "Вход в панель отдела продаж"),
     "login_key": ("API key", "Ключ API"),

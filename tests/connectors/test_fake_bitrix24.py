@@ -622,3 +622,282 @@ def test_concurrent_requests_get_distinct_leads(portal: Start) -> None:
         thread.join()
     assert [lead["ID"] for lead in fake.leads()] == [str(i) for i in range(1, 41)]
     assert (fake.executed, fake.calls["crm.lead.add"], len(fake.hits)) == (40, 40, 40)
+
+
+# ---------------------------------------------------------------------------------------------
+# OAuth application
+
+CLIENT = {"client_id": "local.6667fc928a50a9.70414732", "client_secret": "app-secret"}
+
+
+class UnixClock:
+    """Unix seconds for token expiry, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_780_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def refresh(http: httpx.Client, base: str, token: str, **override: str) -> httpx.Response:
+    """``GET /oauth/token/?grant_type=refresh_token&client_id=…&client_secret=…&refresh_token=…``"""
+    query = {"grant_type": "refresh_token", **CLIENT, "refresh_token": token, **override}
+    return http.get(FakeBitrix24.token_url(base), params=query)
+
+
+def test_a_valid_access_token_runs_the_method_as_its_user(
+    portal: Start, http: httpx.Client
+) -> None:
+    users = [{"ID": 1, "NAME": "Admin"}, {"ID": 7, "NAME": "Olga"}]
+    fake, hook = portal(**CLIENT, access_token="initial-access", users=users)
+    base = hook.split("/rest/")[0]
+    rest = fake.client_endpoint(base)
+    assert rest == f"{base}/rest/"
+
+    added = http.post(
+        rest + "crm.lead.add.json", json={"auth": "initial-access", "fields": {"TITLE": "app"}}
+    )
+    assert added.status_code == 200
+    lead_id = added.json()["result"]
+    assert isinstance(lead_id, int)
+
+    pair = fake.issue_tokens(user_id=7, base_url=base)
+    same_shape(pair, fixture("oauth.token.json"))
+    assert (pair["user_id"], pair["client_endpoint"]) == (7, rest)
+    token = pair["access_token"]
+    got = http.get(rest + "crm.lead.get", params={"auth": token, "id": lead_id})  # query string
+    assert got.status_code == 200
+    assert got.json()["result"]["CREATED_BY_ID"] == "1"
+    updated = http.post(  # form body
+        rest + "crm.lead.update", data={"auth": token, "id": lead_id, "fields[TITLE]": "renamed"}
+    )
+    assert updated.json()["result"] is True
+    lead = fake.get_lead(lead_id)
+    assert (lead["TITLE"], lead["MODIFY_BY_ID"]) == ("renamed", "7")
+    assert http.post(rest + "user.current", json={"auth": token}).json()["result"]["ID"] == "7"
+    assert http.post(hook + "user.current").json()["result"]["ID"] == "1"
+
+    webhook_list = http.post(hook + "crm.lead.list", json={"select": ["ID", "TITLE"]}).json()
+    token_list = http.post(
+        rest + "crm.lead.list", json={"auth": token, "select": ["ID", "TITLE"]}
+    ).json()
+    assert token_list["result"] == webhook_list["result"] == [{"ID": "1", "TITLE": "renamed"}]
+
+    stats = fake.stats()
+    assert stats["executed"] == stats["total_requests"] == 7
+    assert stats["auth_failures"] == 0
+    assert [h.method for h in stats["hits"]] == [
+        "crm.lead.add",
+        "crm.lead.get",
+        "crm.lead.update",
+        "user.current",
+        "user.current",
+        "crm.lead.list",
+        "crm.lead.list",
+    ]
+    assert [(t.origin, t.used) for t in fake.tokens("access")] == [
+        ("initial", True),
+        ("issued", True),
+    ]
+
+
+def test_an_expired_or_unknown_token_gets_401(portal: Start, http: httpx.Client) -> None:
+    clock = UnixClock()
+    fake, hook = portal(**CLIENT, access_token="a1", refresh_token="r1", oauth_clock=clock)
+    rest = fake.client_endpoint(hook.split("/rest/")[0])
+    assert http.post(rest + "user.get", json={"auth": "a1"}).status_code == 200
+    assert fake.tokens("access")[0].expires_at == clock.now + 3600
+
+    clock.now += 3600
+    expired = http.post(rest + "crm.lead.list.json", json={"auth": "a1"})
+    assert expired.status_code == 401
+    assert expired.json() == fixture("expired_token.json")
+
+    pair = fake.issue_tokens()
+    assert http.get(rest + "user.get", params={"auth": pair["access_token"]}).status_code == 200
+    fake.expire_access_tokens()
+    again = http.get(rest + "user.get", params={"auth": pair["access_token"]})
+    assert (again.status_code, again.json()) == (401, fixture("expired_token.json"))
+
+    for auth in ("nope", "r1"):  # unknown; a refresh token is no access token
+        unknown = http.post(rest + "user.get", data={"auth": auth})
+        assert (unknown.status_code, unknown.json()) == (401, fixture("invalid_token.json"))
+    missing = http.post(rest + "user.get", json={})
+    assert (missing.status_code, missing.json()) == (401, fixture("no_auth_found.json"))
+
+    stats = fake.stats()
+    assert stats["auth_failures"] == 5
+    assert stats["executed"] == 2
+    assert stats["total_requests"] == 7
+    assert stats["calls"] == {"user.get": 2}
+    assert [h.status for h in stats["hits"]] == [200, 401, 200, 401, 401, 401, 401]
+    assert fake.bucket_level() <= 2
+
+
+def test_refresh_gives_a_new_pair_and_the_old_refresh_token_is_refused(
+    portal: Start, http: httpx.Client
+) -> None:
+    clock = UnixClock()
+    fake, hook = portal(**CLIENT, refresh_token="r0", access_token="a0", oauth_clock=clock)
+    base = hook.split("/rest/")[0]
+
+    answer = refresh(http, base, "r0")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/json")
+    body = answer.json()
+    same_shape(body, fixture("oauth.token.json"))
+    assert body["client_endpoint"] == f"{base}/rest/"
+    assert (body["domain"], body["server_endpoint"]) == (
+        "oauth.bitrix.info",
+        "https://oauth.bitrix.info/rest/",
+    )
+    assert (body["expires_in"], body["expires"]) == (3600, int(clock.now) + 3600)
+    assert (body["member_id"], body["user_id"]) == (fake.member_id, 1)
+    assert (body["scope"], body["status"]) == ("crm,user", "L")
+    assert body["access_token"] != "a0"
+    assert body["refresh_token"] != "r0"
+
+    me = http.post(body["client_endpoint"] + "user.current", json={"auth": body["access_token"]})
+    assert me.status_code == 200
+    assert http.post(body["client_endpoint"] + "user.get", json={"auth": "a0"}).status_code == 200
+
+    for spent in ("r0", "never-issued", body["access_token"]):
+        refused = refresh(http, base, spent)
+        assert refused.status_code == 400
+        assert refused.json()["error"] == "invalid_grant"
+
+    second = http.get(  # the new refresh token works, once; the path without the slash too
+        f"{base}/oauth/token",
+        params={"grant_type": "refresh_token", **CLIENT, "refresh_token": body["refresh_token"]},
+    )
+    assert second.status_code == 200
+    assert refresh(http, base, body["refresh_token"]).json()["error"] == "invalid_grant"
+
+    clock.now += 180 * 86400  # refresh tokens live 180 days
+    assert refresh(http, base, second.json()["refresh_token"]).json()["error"] == "invalid_grant"
+
+    assert [(t.token, t.used) for t in fake.tokens("refresh")] == [
+        ("r0", True),
+        (body["refresh_token"], True),
+        (second.json()["refresh_token"], False),
+    ]
+    assert [t.origin for t in fake.tokens("access")] == ["initial", "refresh", "refresh"]
+    stats = fake.stats()
+    assert (stats["token_refreshes"], stats["refused_refreshes"]) == (2, 5)
+    assert stats["total_requests"] == 2  # the token endpoint is not the portal's REST
+    assert stats["bucket_level"] <= 2
+
+
+def test_an_unknown_client_is_refused_and_the_refresh_token_is_not_spent(
+    portal: Start, http: httpx.Client
+) -> None:
+    fake, hook = portal(**CLIENT, refresh_token="r0")
+    base = hook.split("/rest/")[0]
+
+    for override in ({"client_id": "app.other"}, {"client_secret": "wrong"}):
+        refused = refresh(http, base, "r0", **override)
+        assert refused.status_code == 401
+        assert refused.json()["error"] == "invalid_client"
+        assert refused.json()["error_description"]
+    for override in ({"client_secret": ""}, {"grant_type": "password"}):
+        malformed = refresh(http, base, "r0", **override)
+        assert (malformed.status_code, malformed.json()["error"]) == (400, "invalid_request")
+
+    assert refresh(http, base, "r0").status_code == 200
+    assert (fake.token_refreshes, fake.refused_refreshes) == (1, 4)
+    assert fake.tokens("refresh")[0].used
+
+
+def test_token_calls_share_the_bucket_with_webhook_calls(portal: Start, http: httpx.Client) -> None:
+    clock = SteppedClock()
+    fake, hook = portal(
+        **CLIENT, refresh_token="r0", access_token="a0", rate=2, burst=4, clock=clock
+    )
+    base = hook.split("/rest/")[0]
+    rest = fake.client_endpoint(base)
+
+    def by_hook() -> httpx.Response:
+        return http.post(hook + "user.get")
+
+    def by_token(token: str = "a0") -> httpx.Response:
+        return http.post(rest + "user.get", json={"auth": token})
+
+    assert [call().status_code for call in (by_hook, by_token, by_hook, by_token)] == [200] * 4
+    assert fake.bucket_level() == 4
+    for refused in (by_hook(), by_token()):
+        assert (refused.status_code, refused.json()) == (503, fixture("query_limit_exceeded.json"))
+    assert by_token("nope").status_code == 401  # credentials are checked before the bucket
+
+    assert refresh(http, base, "r0").status_code == 200  # the token endpoint is not limited
+    clock.now += 0.5  # 1 drained
+    assert by_token().status_code == 200
+    assert by_hook().status_code == 503
+
+    stats = fake.stats()
+    assert stats["executed"] == 5
+    assert stats["rejected_by_limit"] == 3
+    assert stats["auth_failures"] == 1
+    assert stats["total_requests"] == stats["by_method"]["user.get"] == 9
+    assert stats["peak_level"] == 4
+
+
+def test_events_of_an_application_carry_its_tokens(
+    portal: Start, http: httpx.Client, receiver: tuple[str, list[tuple[str, bytes]]]
+) -> None:
+    base, received = receiver
+    users = [{"ID": 1, "NAME": "Admin"}, {"ID": 7, "NAME": "Olga"}]
+    fake, hook = portal(
+        **CLIENT, users=users, handler_url=f"{base}/b24", application_token="tok-123"
+    )
+    rest = fake.client_endpoint(hook.split("/rest/")[0])
+    pair = fake.issue_tokens(user_id=7)
+
+    added = http.post(rest + "crm.lead.add", json={"auth": pair["access_token"], "fields": {}})
+    lead_id = added.json()["result"]
+    http.post(hook + "crm.lead.update", json={"id": lead_id, "fields": {"TITLE": "hook"}})
+    fake.delete_lead(lead_id)
+    deliveries = fake.wait_deliveries(3)
+
+    real_keys = [k for k, _ in parse_qsl(form_fixture("oncrmcontactadd.app.form.txt"))]
+    documented = set(fixture("oncrmleadadd.app.json")["auth"]) - {"refresh_token"}
+    for delivery in deliveries:
+        assert [k for k, _ in parse_qsl(delivery.body)] == real_keys
+        sent = delivery.fields
+        assert documented <= {k[5:-1] for k in sent if k.startswith("auth[")}
+        assert sent["auth[application_token]"] == "tok-123"
+        assert (sent["auth[expires_in]"], sent["auth[scope]"], sent["auth[status]"]) == (
+            "3600",
+            "crm,user",
+            "L",
+        )
+        assert sent["auth[server_endpoint]"] == "https://oauth.bitrix.info/rest/"
+        assert sent["auth[member_id]"] == fake.member_id
+    assert [d.fields["event"] for d in deliveries] == [
+        "ONCRMLEADADD",
+        "ONCRMLEADUPDATE",
+        "ONCRMLEADDELETE",
+    ]
+    assert [d.fields["auth[user_id]"] for d in deliveries] == ["7", "1", "1"]
+    assert len(received) == 3
+
+    token = deliveries[0].fields["auth[access_token]"]  # a handler may call back with it
+    assert http.post(rest + "user.current", json={"auth": token}).json()["result"]["ID"] == "7"
+    assert [t.origin for t in fake.tokens("access")] == ["issued", "event", "event", "event"]
+
+
+def test_oauth_is_off_by_default(portal: Start, http: httpx.Client) -> None:
+    fake, hook = portal()
+    base = hook.split("/rest/")[0]
+    assert not fake.oauth
+    assert refresh(http, base, "r0").status_code == 404
+    answer = http.post(f"{base}/rest/user.get", json={"auth": "anything"})
+    assert (answer.status_code, answer.json()) == (401, fixture("no_auth_found.json"))
+    assert fake.auth_failures == 1
+    assert "access_token" not in fake.event_body("ONCRMLEADADD", 1)
+    with pytest.raises(RuntimeError):
+        fake.issue_tokens()
+    with pytest.raises(ValueError, match="client_secret"):
+        FakeBitrix24(client_id="app.1")
+    with pytest.raises(ValueError, match="client_id"):
+        FakeBitrix24(refresh_token="r0")

@@ -115,6 +115,10 @@ def test_a_lead_created_in_bitrix24_gets_fairleads_owner_through_outage_and_rest
                 lambda lead_id=lead_id: _decided(api, lead_id), what=f"decision {lead_id}"
             )
         wait_for(lambda: _owners_match(fake, decided), what="owners written back")
+        # A lead from before the connection, edited now, is the CRM's own: left alone.
+        october = {"TITLE": "From October", "DATE_CREATE": "2026-10-01T10:00:00+03:00"}
+        older = fake.add_lead({**october, "ASSIGNED_BY_ID": "9"}, notify=False)
+        fake.update_lead(older, {"TITLE": "From October, edited"}, by="9")
 
         # The portal goes down: leads keep coming (its queue still sends events).
         fake.outage(True)
@@ -156,6 +160,7 @@ def test_a_lead_created_in_bitrix24_gets_fairleads_owner_through_outage_and_rest
         if lead_id != moved:
             assert fake.get_lead(lead_id)["ASSIGNED_BY_ID"] == manager
     assert fake.rejected_by_limit == 0, "a request went over the portal's limit"
+    assert fake.get_lead(older)["ASSIGNED_BY_ID"] == "9"
     # Open leads per manager as the CRM shows them (the won one was open then).
     in_crm = {u: sum(fake.get_lead(k)["ASSIGNED_BY_ID"] == u for k in decided) for u in "234"}
     assert {u: int(held.get(u, 0)) for u in "234"} == in_crm

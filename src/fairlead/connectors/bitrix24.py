@@ -6,6 +6,14 @@ webhook_url : str
     The inbound webhook's address, ``https://<portal>.bitrix24.ru/rest/<user>/<code>/``
     (Developer resources -> Other -> Inbound webhook, with the ``crm`` and ``user``
     scopes). It is a credential: stored in the service database, never logged.
+client_endpoint, client_id, client_secret, refresh_token : str
+    Instead of an inbound webhook, an OAuth application (a local or Market app):
+    the portal's REST address ``https://<portal>.bitrix24.ru/rest/``, the app's keys
+    and the refresh token of its installation. The access token (``access_token``,
+    ``expires_at``) is renewed at ``oauth_url`` (default ``OAUTH_URL``) a minute
+    before it ends, or when the portal says ``expired_token``; a refresh token works
+    once, so the new one replaces it in ``settings`` and :attr:`tokens_changed` tells
+    the service to store it.
 application_token : str
     The outbound webhook's token (Developer resources -> Other -> Outbound webhook):
     Bitrix24 sends it in every event as ``auth[application_token]``; a call without
@@ -32,10 +40,14 @@ through ``batch``. Writes go through ``batch`` here too, 50 leads per request.
 from __future__ import annotations
 
 import hmac
+import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+
+import httpx
 
 from fairlead.connectors._base import Connector, register
 from fairlead.connectors._errors import CrmError, WebhookRefusedError
@@ -53,6 +65,10 @@ EVENTS: dict[str, EventKind] = {
 LIMIT_CODES = frozenset({"QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT", "OVERLOAD_LIMIT"})
 #: Most calls in one ``batch``.
 BATCH = 50
+#: Bitrix24's token service (an OAuth application's access is renewed there).
+OAUTH_URL = "https://oauth.bitrix.info/oauth/token/"
+#: Seconds before an access token's end when it is renewed.
+REFRESH_MARGIN = 60.0
 #: Lead stage semantics: success and failure.
 OUTCOMES: dict[str, Outcome] = {"S": "won", "F": "lost"}
 
@@ -66,13 +82,21 @@ class Bitrix24(Connector):
 
     def __init__(self, settings: Mapping[str, Any], *, http: CrmHttp | None = None) -> None:
         super().__init__(settings)
-        url = str(self.settings.get("webhook_url") or "")
+        self.oauth = "client_id" in self.settings
+        key = "client_endpoint" if self.oauth else "webhook_url"
+        url = str(self.settings.get(key) or "")
         if not url.startswith(("https://", "http://")) or "/rest/" not in url:
-            raise ValueError(
-                "bitrix24 setting 'webhook_url' must be the inbound webhook's address, "
-                "https://<portal>/rest/<user>/<code>/"
+            shape = (
+                "https://<portal>/rest/" if self.oauth else "https://<portal>/rest/<user>/<code>/"
             )
+            what = "the portal's REST address" if self.oauth else "the inbound webhook's address"
+            raise ValueError(f"bitrix24 setting {key!r} must be {what}, {shape}")
+        if self.oauth:
+            missing = [k for k in ("client_secret", "refresh_token") if not self.settings.get(k)]
+            if missing:
+                raise ValueError(f"bitrix24 setting {missing[0]!r} is needed with 'client_id'")
         self.base = url if url.endswith("/") else url + "/"
+        self._refreshing = threading.Lock()
         bucket = LeakyBucket(
             rate=float(self.settings.get("rate", 2.0)), burst=float(self.settings.get("burst", 50))
         )
@@ -241,6 +265,64 @@ class Bitrix24(Connector):
     # -- the REST call ------------------------------------------------------------------
 
     def _call(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        if not self.oauth:
+            return self._send(method, params)
+        token = self._token()
+        try:
+            return self._send(method, {**params, "auth": token})
+        except CrmError as exc:
+            if exc.code != "expired_token":
+                raise
+        return self._send(method, {**params, "auth": self._token(refresh=True)})
+
+    def _token(self, *, refresh: bool = False) -> str:
+        """The access token of an OAuth application, renewed when it expires (or is said to)."""
+        with self._refreshing:
+            token = str(self.settings.get("access_token") or "")
+            expires = float(self.settings.get("expires_at") or 0.0)
+            if token and not refresh and expires - time.time() > REFRESH_MARGIN:
+                return token
+            url = str(self.settings.get("oauth_url") or OAUTH_URL)
+            query = {
+                "grant_type": "refresh_token",
+                "client_id": str(self.settings["client_id"]),
+                "client_secret": str(self.settings["client_secret"]),
+                "refresh_token": str(self.settings["refresh_token"]),
+            }
+            try:
+                answer = self.http.client.get(url, params=query)
+            except httpx.HTTPError as exc:
+                raise CrmError(
+                    self.name, f"cannot reach the token service ({type(exc).__name__})",
+                    retryable=True,
+                ) from None  # fmt: skip
+            try:
+                body = answer.json()
+            except ValueError:
+                body = {}
+            if (
+                answer.status_code != 200
+                or not isinstance(body, dict)
+                or "access_token" not in body
+            ):
+                # Never the tokens or the client's secret in a message: the CRM's words only.
+                code = str(body.get("error") or "") if isinstance(body, dict) else ""
+                raise CrmError(
+                    self.name,
+                    f"the token service refused to renew the access ({code or answer.status_code})",
+                    status=answer.status_code,
+                    code=code or None,
+                )
+            # The refresh token works once: the new one must be kept, by the caller too.
+            self.settings["access_token"] = str(body["access_token"])
+            self.settings["refresh_token"] = str(
+                body.get("refresh_token") or query["refresh_token"]
+            )
+            self.settings["expires_at"] = time.time() + float(body.get("expires_in") or 3600)
+            self.tokens_changed = True
+            return str(body["access_token"])
+
+    def _send(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
         response = self.http.request("POST", f"{method}.json", json=dict(params))
         body = response.json()
         if isinstance(body, dict) and body.get("error"):

@@ -31,7 +31,7 @@ from fairlead.service._crm_store import (
 from fairlead.service._errors import ApiError, from_input_error
 from fairlead.service._keys import sha256
 from fairlead.service._service import Service
-from fairlead.service._teams import bump, put_manager
+from fairlead.service._teams import bump, put_manager, read_setup
 
 api = APIRouter(prefix="/v1", tags=["crm"])
 
@@ -134,8 +134,11 @@ def sync_managers(crm: str, request: Request) -> dict[str, list[str]]:
     managers = mapping_from(found.mapping).managers_of(users)
     with service.db.write() as conn:
         service.db.lock_team(conn, caller.tenant_id)
+        setup = read_setup(conn, caller.tenant_id)
+        hours = {} if setup is None else setup.hours
         for manager in managers:
-            put_manager(conn, caller.tenant_id, manager, None)
+            # Working hours set through the API stay: the CRM does not know them.
+            put_manager(conn, caller.tenant_id, manager, hours.get(manager.id))
         bump(conn, caller.tenant_id)
     service.routers.forget(caller.tenant_id)
     return {"managers": [m.id for m in managers]}

@@ -94,7 +94,7 @@ def _act(
                 known = known_lead(conn, tenant_id, crm, crm_lead.crm_id)
             if known is not None:
                 _follow_known(service, connection, known, crm_lead)
-            elif crm_lead.outcome is None:
+            elif crm_lead.outcome is None and _since_connected(connection, crm_lead):
                 fresh[crm_lead.crm_id] = (event.id, crm_lead, mapping.lead(crm_lead, crm=crm))
         except (InputError, ApiError) as exc:
             errors[event.id] = str(exc)
@@ -103,6 +103,16 @@ def _act(
     for error in errors.values():
         LOGGER.warning(f"{crm} lead could not be taken: {error}", extra={"team": tenant_id})
     return errors
+
+
+def _since_connected(connection: CrmConnection, crm_lead: CrmLead) -> bool:
+    """Whether a lead fairlead does not know is its to route: one made since connecting.
+
+    An older lead, edited now, is the CRM's own: its owner stays.
+    """
+    created = crm_lead.created_at
+    # A minute's slack: the CRM's clock and this one's differ.
+    return created is None or created.timestamp() >= connection.created_at - 60.0
 
 
 def _route(

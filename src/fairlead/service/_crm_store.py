@@ -38,6 +38,8 @@ class CrmConnection:
     mapping: dict[str, Any]
     path_secret_sha256: str | None
     updated_at: float
+    #: When the team connected the CRM: leads created before are the CRM's own.
+    created_at: float = 0.0
 
 
 def retry_delay(attempts: int) -> float:
@@ -61,6 +63,7 @@ def load_connection(conn: Connection, tenant_id: str, crm: str) -> CrmConnection
         mapping=json.loads(row.mapping),
         path_secret_sha256=row.path_secret_sha256,
         updated_at=row.updated_at,
+        created_at=row.created_at,
     )
 
 

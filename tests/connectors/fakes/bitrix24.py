@@ -1,4 +1,4 @@
-"""A fake Bitrix24 portal on a loopback port: inbound-webhook REST, its limits, outgoing events.
+"""A fake Bitrix24 portal on a loopback port: REST (inbound webhook or OAuth app), limits, events.
 
 It speaks the payloads of the Bitrix24 REST documentation (``bitrix24/b24restdocs``; the
 samples are kept in ``tests/connectors/fixtures/bitrix24``, their sources in ``SOURCES.md``
@@ -7,11 +7,16 @@ there):
 - ``/rest/{user_id}/{secret}/{method}[.json]``, GET or POST, parameters as a JSON body, a
   form body or a query string, with PHP bracket keys (``fields[ASSIGNED_BY_ID]``,
   ``filter[>DATE_MODIFY]``, ``select[]``, ``order[ID]``);
+- with ``client_id`` given, an OAuth application as well: ``/rest/{method}[.json]`` with the
+  access token in the ``auth`` parameter (401 ``expired_token`` / ``invalid_token``), and the
+  authorization server's ``GET /oauth/token/?grant_type=refresh_token&…`` (single-use
+  refresh tokens) in the same app;
 - the envelopes ``{"result", "time"}`` (plus ``"next"``, ``"total"`` for lists) and
   ``{"error", "error_description"}``;
 - the leaky bucket of ``limits.md`` (503 ``QUERY_LIMIT_EXCEEDED``), ``batch`` with at most
   50 commands and PHP's ``[]`` for empty maps;
-- outgoing ``ONCRMLEAD*`` events, form-encoded, fire-and-forget, no retries.
+- outgoing ``ONCRMLEAD*`` events, form-encoded, fire-and-forget, no retries (with the
+  application's ``auth[access_token]`` … in OAuth mode).
 
 Tests drive and inspect its state from Python (``add_lead``, ``fail_next``, ``stats`` …)
 while uvicorn serves it in another thread; all state sits behind one lock.
@@ -24,11 +29,13 @@ import copy
 import json
 import queue
 import re
+import secrets
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from http import HTTPStatus
 from pathlib import Path
@@ -73,13 +80,44 @@ OPERATION_TIME_LIMIT = {
 }
 EXPIRED_TOKEN = {
     "error": "expired_token",
-    "error_description": "The access token provided has expired",
+    "error_description": "The access token provided has expired.",
 }
+"""401 for an expired access token: code and text documented (system-errors.md, without the
+final period); the period as a real portal answered (see SOURCES.md)."""
+INVALID_TOKEN = {
+    "error": "invalid_token",
+    "error_description": "The access token provided is invalid.",
+}
+"""401 for an access token the portal does not know: ASSUMED (not in the docs' error table)."""
+INVALID_REQUEST = {
+    "error": "invalid_request",
+    "error_description": "The request is missing a required parameter or is malformed.",
+}
+INVALID_CLIENT = {
+    "error": "invalid_client",
+    "error_description": "The client credentials are invalid.",
+}
+INVALID_GRANT = {
+    "error": "invalid_grant",
+    "error_description": "The refresh token provided is invalid or has been used.",
+}
+"""The authorization server's errors: codes documented (settings/oauth/error-codes.md), the
+descriptions and HTTP statuses (400, ``invalid_client`` 401) ASSUMED."""
 OUTAGE_PAGE = (
     "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n"
     "<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n"
     "</body>\r\n</html>\r\n"
 )
+
+OAUTH_DOMAIN = "oauth.bitrix.info"
+"""``domain`` of a token answer: the authorization server's (auto-renewal.md)."""
+SERVER_ENDPOINT = "https://oauth.bitrix.info/rest/"
+"""``server_endpoint`` of token answers and events."""
+REFRESH_TTL = 180 * 86400.0
+"""A refresh token's lifetime: "The lifetime of ``refresh_token`` is 180 days" (auto-renewal.md)."""
+
+_ACTOR: ContextVar[str | None] = ContextVar("fake_bitrix24_actor", default=None)
+"""The user a REST call acts as (the webhook's, or the access token's), while it runs."""
 
 DEFAULT_EVENT_HANDLER_IDS = {
     "ONCRMLEADADD": "707",
@@ -142,6 +180,38 @@ class Delivery:
     def fields(self) -> dict[str, str]:
         """The body's keys and values, decoded (``{"event": …, "data[FIELDS][ID]": …}``)."""
         return dict(parse_qsl(self.body, keep_blank_values=True))
+
+
+@dataclass
+class OAuthToken:
+    """A token of the OAuth application that the fake knows.
+
+    Attributes
+    ----------
+    token : str
+        The token string.
+    kind : str
+        ``"access"`` or ``"refresh"``.
+    user_id : str
+        The user the token acts as (``CREATED_BY_ID`` of leads it adds, ``user.current``).
+    issued_at, expires_at : float
+        ``oauth_clock`` when issued and when it stops working (access: ``access_ttl``
+        later; refresh: 180 days later).
+    used : bool
+        A refresh token: exchanged, refused from then on (single use). An access token: it
+        authorised at least one call.
+    origin : str
+        ``"initial"`` (constructor), ``"issued"`` (:meth:`FakeBitrix24.issue_tokens`),
+        ``"refresh"`` (the token endpoint) or ``"event"`` (sent with an event).
+    """
+
+    token: str
+    kind: str
+    user_id: str
+    issued_at: float
+    expires_at: float
+    used: bool = False
+    origin: str = "issued"
 
 
 class _MethodError(Exception):
@@ -273,7 +343,7 @@ def _like(pattern: str, value: str) -> bool:
 
 
 class FakeBitrix24:
-    """A Bitrix24 portal with one inbound webhook, served as a Starlette app.
+    """A Bitrix24 portal with one inbound webhook (and an OAuth app), served as a Starlette app.
 
     Parameters
     ----------
@@ -326,6 +396,24 @@ class FakeBitrix24:
         Seconds the queue waits before each delivery ("may arrive with a slight delay").
     delivery_timeout : float
         Seconds a delivery waits for the handler's answer.
+    client_id, client_secret : str, optional
+        An OAuth application (a local or Market app) installed on the portal; OAuth mode is
+        off unless ``client_id`` is given (then ``client_secret`` is required). In OAuth
+        mode ``/rest/{method}[.json]`` takes an access token as ``auth`` (query string, form
+        or JSON body), and ``/oauth/token/`` renews tokens (see :meth:`token_url`). The
+        webhook path keeps working alongside.
+    refresh_token : str, optional
+        A refresh token valid at start (of the webhook's user, 180 days); more pairs come
+        from :meth:`issue_tokens`.
+    access_token : str, optional
+        An access token valid at start, ``access_ttl`` seconds from construction.
+    access_ttl : float
+        Lifetime of access tokens, seconds (documented: one hour); ``expires_in`` of
+        token answers and events.
+    oauth_clock : callable
+        Unix seconds for token expiry and ``expires`` (default ``time.time``); a test may
+        pass its own and step it to let tokens expire (or call
+        :meth:`expire_access_tokens`).
 
     Attributes
     ----------
@@ -334,7 +422,7 @@ class FakeBitrix24:
     total_requests, executed, rejected_by_limit, injected : int
         HTTP requests that arrived; that reached a method (a refused ``batch`` included);
         answered 503 ``QUERY_LIMIT_EXCEEDED`` by the bucket; answered by ``fail_next`` or
-        ``outage``. A wrong secret counts only in ``total_requests``.
+        ``outage``. A wrong secret counts in ``total_requests`` and ``auth_failures``.
     by_method : collections.Counter
         Arrived HTTP requests per method name (``"batch"`` for a batch).
     calls : collections.Counter
@@ -345,14 +433,37 @@ class FakeBitrix24:
         The fullest the bucket has been (never above ``burst``).
     deliveries : list of Delivery
         Every outgoing event POST, in order.
+    auth_failures : int
+        REST requests refused 401 for their credentials: a wrong webhook user or secret, no
+        ``auth``, an unknown or an expired access token (also in ``total_requests`` and
+        :attr:`hits`, never in ``executed``).
+    token_refreshes, refused_refreshes : int
+        Token endpoint requests answered with a new pair / refused. The token endpoint is
+        the authorization server's, not the portal's: it is outside ``total_requests``,
+        :attr:`hits`, the bucket, ``outage`` and ``fail_next``.
+    scope, app_status : str
+        ``scope`` (``"crm,user"``) and ``status`` (``"L"``, a local app) of token answers
+        and application events.
 
     Notes
     -----
-    Order of checks for a request: ``outage``, ``fail_next``, webhook credentials, the
-    bucket, then the method; only the last two add to the bucket. ``delay`` holds the
-    answer *after* the method ran, as when a CRM saved a change but its answer was lost.
+    Order of checks for a request: ``outage``, ``fail_next``, credentials (the webhook
+    path's user and secret, or the access token: none → the ``auth_error`` body, unknown →
+    401 ``invalid_token``, expired → 401 ``expired_token``), the bucket, then the method;
+    only the last two add to the bucket. Webhook and token calls share one bucket and the
+    same counters; a token call acts as the token's user. ``delay`` holds the answer
+    *after* the method ran, as when a CRM saved a change but its answer was lost.
+
+    The token endpoint checks, in order: ``grant_type=refresh_token`` and all four
+    parameters present (else 400 ``invalid_request``), ``client_id`` and ``client_secret``
+    (else 401 ``invalid_client``), the refresh token known, unused and unexpired (else 400
+    ``invalid_grant``). A refresh token works once; the access tokens issued earlier keep
+    working until they expire.
+
     Not modelled: ``OPERATION_TIME_LIMIT`` accounting (inject it with ``fail_next(…, 429)``),
-    scopes and access rights, ``crm.item.*``.
+    scopes and access rights, ``crm.item.*``; ``grant_type=authorization_code``,
+    ``PAYMENT_REQUIRED``; an old training page's "both such query and jointly issued
+    access_token become invalid" after a refresh (the current docs do not say it).
     """
 
     def __init__(
@@ -380,9 +491,19 @@ class FakeBitrix24:
         event_handler_ids: Mapping[str, str] | None = None,
         event_delay: float = 0.0,
         delivery_timeout: float = 5.0,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        refresh_token: str | None = None,
+        access_token: str | None = None,
+        access_ttl: float = 3600.0,
+        oauth_clock: Callable[[], float] = time.time,
     ) -> None:
         if auth_error not in {"NO_AUTH_FOUND", "INVALID_CREDENTIALS"}:
             raise ValueError(f"auth_error: NO_AUTH_FOUND or INVALID_CREDENTIALS, not {auth_error}")
+        if client_id is None and (client_secret or refresh_token or access_token):
+            raise ValueError("client_secret, refresh_token and access_token need a client_id")
+        if client_id is not None and not client_secret:
+            raise ValueError("an OAuth application (client_id) needs a client_secret")
         self._lock = threading.RLock()
         self.user_id = str(user_id)
         self.secret = secret
@@ -402,6 +523,17 @@ class FakeBitrix24:
         )
         self.event_delay = event_delay
         self.delivery_timeout = delivery_timeout
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.access_ttl = float(access_ttl)
+        self.oauth_clock = oauth_clock
+        self.scope = "crm,user"
+        self.app_status = "L"
+        self._tokens: dict[str, OAuthToken] = {}
+        if refresh_token is not None:
+            self._add_token("refresh", self.user_id, "initial", refresh_token)
+        if access_token is not None:
+            self._add_token("access", self.user_id, "initial", access_token)
 
         fields = json.loads((FIXTURES / "crm.lead.fields.json").read_text("utf-8"))["result"]
         self._field_meta: dict[str, dict[str, Any]] = fields
@@ -459,6 +591,9 @@ class FakeBitrix24:
         self.executed = 0
         self.rejected_by_limit = 0
         self.injected = 0
+        self.auth_failures = 0
+        self.token_refreshes = 0
+        self.refused_refreshes = 0
         self.by_method: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
         self.hits: list[Hit] = []
@@ -482,9 +617,11 @@ class FakeBitrix24:
             "user.current": self._user_current,
             "department.get": self._department_get,
         }
-        self.app = Starlette(
-            routes=[Route("/rest/{path:path}", self._endpoint, methods=["GET", "POST"])]
-        )
+        routes = [Route("/rest/{path:path}", self._endpoint, methods=["GET", "POST"])]
+        if self.oauth:
+            for path in ("/oauth/token/", "/oauth/token"):
+                routes.append(Route(path, self._token_endpoint, methods=["GET", "POST"]))
+        self.app = Starlette(routes=routes)
 
     # -----------------------------------------------------------------------------------------
     # URLs, lifecycle
@@ -503,6 +640,24 @@ class FakeBitrix24:
             The URL a client appends method names to.
         """
         return f"{base_url.rstrip('/')}/rest/{self.user_id}/{self.secret}/"
+
+    @staticmethod
+    def client_endpoint(base_url: str) -> str:
+        """The OAuth application's REST address on a served fake: ``{base_url}/rest/``."""
+        return f"{base_url.rstrip('/')}/rest/"
+
+    @staticmethod
+    def token_url(base_url: str) -> str:
+        """The token endpoint on a served fake: ``{base_url}/oauth/token/``.
+
+        It stands for ``https://oauth.bitrix.info/oauth/token/``: a client's ``oauth_url``.
+        """
+        return f"{base_url.rstrip('/')}/oauth/token/"
+
+    @property
+    def oauth(self) -> bool:
+        """Whether the OAuth application mode is on (a ``client_id`` was given)."""
+        return self.client_id is not None
 
     def close(self) -> None:
         """Stop the delivery thread after the queued events are sent."""
@@ -584,6 +739,7 @@ class FakeBitrix24:
         -------
         dict
             ``total_requests``, ``executed``, ``rejected_by_limit``, ``injected``,
+            ``auth_failures``, ``token_refreshes``, ``refused_refreshes``,
             ``by_method`` and ``calls`` (dicts), ``hits`` (list of :class:`Hit`),
             ``peak_level``, ``bucket_level``.
         """
@@ -593,6 +749,9 @@ class FakeBitrix24:
                 "executed": self.executed,
                 "rejected_by_limit": self.rejected_by_limit,
                 "injected": self.injected,
+                "auth_failures": self.auth_failures,
+                "token_refreshes": self.token_refreshes,
+                "refused_refreshes": self.refused_refreshes,
                 "by_method": dict(self.by_method),
                 "calls": dict(self.calls),
                 "hits": list(self.hits),
@@ -601,9 +760,10 @@ class FakeBitrix24:
             }
 
     def reset_stats(self) -> None:
-        """Zero the counters and empty :attr:`hits` (the bucket's level is kept)."""
+        """Zero the counters and empty :attr:`hits` (the bucket's level and tokens are kept)."""
         with self._lock:
             self.total_requests = self.executed = self.rejected_by_limit = self.injected = 0
+            self.auth_failures = self.token_refreshes = self.refused_refreshes = 0
             self.by_method.clear()
             self.calls.clear()
             self.hits.clear()
@@ -627,6 +787,101 @@ class FakeBitrix24:
         self._level += 1.0
         self.peak_level = max(self.peak_level, self._level)
         return True
+
+    # -----------------------------------------------------------------------------------------
+    # OAuth tokens
+
+    def issue_tokens(
+        self, *, user_id: int | str | None = None, base_url: str | None = None
+    ) -> dict[str, Any]:
+        """A fresh access/refresh pair, as the application gets when it is installed.
+
+        Parameters
+        ----------
+        user_id : int or str, optional
+            The user the tokens act as; default the webhook's user.
+        base_url : str, optional
+            The served fake's base, for ``client_endpoint`` (``{base_url}/rest/``); default
+            ``https://{domain}/rest/``.
+
+        Returns
+        -------
+        dict
+            The token endpoint's answer: ``access_token``, ``client_endpoint``, ``domain``,
+            ``expires``, ``expires_in``, ``member_id``, ``refresh_token``, ``scope``,
+            ``server_endpoint``, ``status``, ``user_id``.
+        """
+        self._need_oauth()
+        endpoint = self.client_endpoint(base_url) if base_url else f"https://{self.domain}/rest/"
+        with self._lock:
+            actor = str(user_id) if user_id is not None else self.user_id
+            access = self._add_token("access", actor, "issued")
+            refresh = self._add_token("refresh", actor, "issued")
+            return self._token_body(access, refresh, endpoint)
+
+    def expire_access_tokens(self) -> None:
+        """Let every access token issued so far expire now (refresh tokens stay valid)."""
+        with self._lock:
+            now = self.oauth_clock()
+            for info in self._tokens.values():
+                if info.kind == "access":
+                    info.expires_at = min(info.expires_at, now)
+
+    def tokens(self, kind: str | None = None) -> list[OAuthToken]:
+        """Copies of the tokens the fake knows, in issue order.
+
+        Parameters
+        ----------
+        kind : str, optional
+            Only ``"access"`` or ``"refresh"`` tokens.
+        """
+        with self._lock:
+            return [
+                replace(info) for info in self._tokens.values() if kind is None or info.kind == kind
+            ]
+
+    def _need_oauth(self) -> None:
+        if not self.oauth:
+            raise RuntimeError("OAuth mode is off: pass client_id and client_secret")
+
+    def _add_token(
+        self, kind: str, user_id: str, origin: str, token: str | None = None
+    ) -> OAuthToken:
+        now = self.oauth_clock()
+        if token is None:
+            token = secrets.token_hex(35)
+            while token in self._tokens:
+                token = secrets.token_hex(35)
+        ttl = self.access_ttl if kind == "access" else REFRESH_TTL
+        info = OAuthToken(token, kind, str(user_id), now, now + ttl, origin=origin)
+        self._tokens[token] = info
+        return info
+
+    def _expires_in(self) -> int | float:
+        return int(self.access_ttl) if self.access_ttl.is_integer() else self.access_ttl
+
+    def _token_body(
+        self, access: OAuthToken, refresh: OAuthToken, client_endpoint: str
+    ) -> dict[str, Any]:
+        """The token answer, in the key order of auto-renewal.md's sample."""
+        user: int | str = int(access.user_id) if access.user_id.isdigit() else access.user_id
+        return {
+            "access_token": access.token,
+            "client_endpoint": client_endpoint,
+            "domain": OAUTH_DOMAIN,
+            "expires": int(access.expires_at),
+            "expires_in": self._expires_in(),
+            "member_id": self.member_id,
+            "refresh_token": refresh.token,
+            "scope": self.scope,
+            "server_endpoint": SERVER_ENDPOINT,
+            "status": self.app_status,
+            "user_id": user,
+        }
+
+    def _actor(self) -> str:
+        """The user the running REST call acts as; the webhook's outside a call."""
+        return _ACTOR.get() or self.user_id
 
     # -----------------------------------------------------------------------------------------
     # The CRM's state from Python (a person working in the CRM)
@@ -653,10 +908,11 @@ class FakeBitrix24:
         int
             The new lead's ``ID``.
         """
+        actor = str(by or self.user_id)
         with self._lock:
-            lead_id = self._create(fields, str(by or self.user_id), trusted=True)
+            lead_id = self._create(fields, actor, trusted=True)
             if notify:
-                self._emit("ONCRMLEADADD", lead_id)
+                self._emit("ONCRMLEADADD", lead_id, actor)
         return lead_id
 
     def update_lead(
@@ -688,7 +944,7 @@ class FakeBitrix24:
             actor = str(by or upper.get("ASSIGNED_BY_ID") or lead["ASSIGNED_BY_ID"])
             self._modify(lead, fields, actor, trusted=True)
             if notify:
-                self._emit("ONCRMLEADUPDATE", int(lead["ID"]))
+                self._emit("ONCRMLEADUPDATE", int(lead["ID"]), actor)
 
     def delete_lead(self, lead_id: int | str, notify: bool = True) -> None:
         """Delete a lead; fires ONCRMLEADDELETE if ``notify``."""
@@ -696,7 +952,7 @@ class FakeBitrix24:
             self._lead(lead_id)
             del self._leads[int(lead_id)]
             if notify:
-                self._emit("ONCRMLEADDELETE", int(lead_id))
+                self._emit("ONCRMLEADDELETE", int(lead_id), self.user_id)
 
     def get_lead(self, lead_id: int | str) -> dict[str, Any]:
         """A copy of a lead as ``crm.lead.get`` returns it (``KeyError`` if absent)."""
@@ -723,8 +979,15 @@ class FakeBitrix24:
     # -----------------------------------------------------------------------------------------
     # Outgoing events
 
-    def event_body(self, event: str, lead_id: int | str, *, ts: int | str | None = None) -> str:
-        """The form body Bitrix24 posts to an outgoing webhook for ``event`` on a lead.
+    def event_body(
+        self,
+        event: str,
+        lead_id: int | str,
+        *,
+        ts: int | str | None = None,
+        user_id: int | str | None = None,
+    ) -> str:
+        """The form body Bitrix24 posts to an event handler for ``event`` on a lead.
 
         Parameters
         ----------
@@ -734,6 +997,9 @@ class FakeBitrix24:
             ``data[FIELDS][ID]``.
         ts : int or str, optional
             Unix seconds; default now.
+        user_id : int or str, optional
+            OAuth mode: the user whose access token the event carries; default the acting
+            user of the running call, else the webhook's.
 
         Returns
         -------
@@ -741,19 +1007,43 @@ class FakeBitrix24:
             ``event=…&event_handler_id=…&data%5BFIELDS%5D%5BID%5D=…&ts=…&auth%5Bdomain%5D=…``
             with ``auth[client_endpoint]``, ``auth[server_endpoint]``, ``auth[member_id]``,
             ``auth[application_token]``: the keys of an outgoing webhook (events/index.md).
+            In OAuth mode, the application's variant instead, in the key order of a real
+            application event (``oncrmcontactadd.app.form.txt``): ``auth[access_token]``
+            (a new access token of that user, valid for REST calls), ``auth[expires]``,
+            ``auth[expires_in]``, ``auth[scope]``, ``auth[domain]``,
+            ``auth[server_endpoint]``, ``auth[status]``, ``auth[client_endpoint]``,
+            ``auth[member_id]``, ``auth[user_id]``, ``auth[application_token]``.
         """
         if ts is None:
             ts = int(self._now().timestamp())
         pairs: list[tuple[str, str]] = [("event", event)]
         if event in self.event_handler_ids:
             pairs.append(("event_handler_id", str(self.event_handler_ids[event])))
+        pairs += [("data[FIELDS][ID]", str(lead_id)), ("ts", str(ts))]
+        client_endpoint = f"https://{self.domain}/rest/"
+        if not self.oauth:
+            pairs += [
+                ("auth[domain]", self.domain),
+                ("auth[client_endpoint]", client_endpoint),
+                ("auth[server_endpoint]", SERVER_ENDPOINT),
+                ("auth[member_id]", self.member_id),
+                ("auth[application_token]", self.application_token),
+            ]
+            return urlencode(pairs)
+        actor = str(user_id) if user_id is not None else self._actor()
+        with self._lock:
+            access = self._add_token("access", actor, "event")
         pairs += [
-            ("data[FIELDS][ID]", str(lead_id)),
-            ("ts", str(ts)),
+            ("auth[access_token]", access.token),
+            ("auth[expires]", str(int(access.expires_at))),
+            ("auth[expires_in]", str(self._expires_in())),
+            ("auth[scope]", self.scope),
             ("auth[domain]", self.domain),
-            ("auth[client_endpoint]", f"https://{self.domain}/rest/"),
-            ("auth[server_endpoint]", "https://oauth.bitrix.info/rest/"),
+            ("auth[server_endpoint]", SERVER_ENDPOINT),
+            ("auth[status]", self.app_status),
+            ("auth[client_endpoint]", client_endpoint),
             ("auth[member_id]", self.member_id),
+            ("auth[user_id]", actor),
             ("auth[application_token]", self.application_token),
         ]
         return urlencode(pairs)
@@ -804,9 +1094,9 @@ class FakeBitrix24:
                 self._deliveries_changed.wait(left)
             return list(self.deliveries)
 
-    def _emit(self, event: str, lead_id: int) -> None:
+    def _emit(self, event: str, lead_id: int, actor: str | None = None) -> None:
         if self.handler_url:
-            self._enqueue(self.handler_url, self.event_body(event, lead_id))
+            self._enqueue(self.handler_url, self.event_body(event, lead_id, user_id=actor))
 
     def _enqueue(self, url: str, body: str) -> None:
         with self._lock:
@@ -847,47 +1137,119 @@ class FakeBitrix24:
         parts = request.path_params["path"].strip("/").split("/")
         name = parts[-1].lower().removesuffix(".json")
         arrived = self.clock()
+        malformed: _MethodError | None = None
+        try:
+            params = await self._params(request)
+        except _MethodError as fail:  # answered only if the request gets past the checks
+            params = parse_php_query(parse_qsl(request.url.query, keep_blank_values=True))
+            malformed = fail
         with self._lock:
             self.total_requests += 1
             self.by_method[name] += 1
-            early = self._admit(name, parts)
+            early, actor = self._admit(name, parts, params)
             delay = self._delay
         if early is not None:
             status, body = early
-            response = self._response(status, body)
+        elif malformed is not None:
+            status, body = malformed.status, malformed.body
         else:
+            acting = _ACTOR.set(actor)
             try:
-                params = await self._params(request)
                 status, body = 200, self._run(name, params, top=True)
             except _MethodError as fail:
                 status, body = fail.status, fail.body
-            response = self._response(status, body)
+            finally:
+                _ACTOR.reset(acting)
+        response = self._response(status, body)
         with self._lock:
             self.hits.append(Hit(arrived, name, status))
         if delay:
             await asyncio.sleep(delay)
         return response
 
-    def _admit(self, name: str, parts: list[str]) -> tuple[int, Any] | None:
-        """Outage, injections, credentials, bucket: an early answer, or None to execute."""
+    def _admit(
+        self, name: str, parts: list[str], params: Mapping[str, Any]
+    ) -> tuple[tuple[int, Any] | None, str]:
+        """Outage, injections, credentials, bucket: an early answer (or None) and the actor."""
         if self._outage is not None:
             self.injected += 1
-            return self._outage
+            return self._outage, ""
         for injection in self._injections:
             if injection.method in (None, name):
                 injection.remaining -= 1
                 if injection.remaining <= 0:
                     self._injections.remove(injection)
                 self.injected += 1
-                return injection.status, self._default_body(injection.status, injection.body)
-        if len(parts) != 3 or parts[0] != self.user_id or parts[1] != self.secret:
-            body = NO_AUTH_FOUND if self.auth_error == "NO_AUTH_FOUND" else INVALID_CREDENTIALS
-            return 401, body
+                return (injection.status, self._default_body(injection.status, injection.body)), ""
+        actor, refusal = self._credentials(parts, params)
+        if refusal is not None:
+            self.auth_failures += 1
+            return (401, refusal), ""
         if not self._take(self.clock()):
             self.rejected_by_limit += 1
-            return 503, QUERY_LIMIT_EXCEEDED
+            return (503, QUERY_LIMIT_EXCEEDED), ""
         self.executed += 1
-        return None
+        return None, actor
+
+    def _credentials(
+        self, parts: list[str], params: Mapping[str, Any]
+    ) -> tuple[str, dict[str, str] | None]:
+        """The acting user, or the 401 body: webhook path, or ``/rest/{method}`` + ``auth``."""
+        if len(parts) == 3 and parts[0] == self.user_id and parts[1] == self.secret:
+            return self.user_id, None
+        wrong = NO_AUTH_FOUND if self.auth_error == "NO_AUTH_FOUND" else INVALID_CREDENTIALS
+        token = params.get("auth")
+        if len(parts) != 1 or not self.oauth or not isinstance(token, str) or not token:
+            return "", wrong
+        info = self._tokens.get(token)
+        if info is None or info.kind != "access":
+            return "", INVALID_TOKEN
+        if self.oauth_clock() >= info.expires_at:
+            return "", EXPIRED_TOKEN
+        info.used = True
+        return info.user_id, None
+
+    async def _token_endpoint(self, request: Request) -> Response:
+        """``/oauth/token/``: the authorization server's refresh (``oauth.bitrix.info``)."""
+        params = dict(parse_qsl(request.url.query, keep_blank_values=True))
+        raw = await request.body()
+        if raw.strip():
+            if "json" in request.headers.get("content-type", ""):
+                try:
+                    data = json.loads(raw)
+                except ValueError:
+                    data = None
+                if isinstance(data, dict):
+                    params.update({str(k): str(v) for k, v in data.items()})
+            else:
+                text = raw.decode("utf-8", errors="replace")
+                params.update(parse_qsl(text, keep_blank_values=True))
+        endpoint = self.client_endpoint(str(request.base_url))
+        with self._lock:
+            status, body = self._exchange(params, endpoint)
+            if status == 200:
+                self.token_refreshes += 1
+            else:
+                self.refused_refreshes += 1
+        return self._response(status, body)
+
+    def _exchange(self, params: Mapping[str, str], endpoint: str) -> tuple[int, dict[str, Any]]:
+        """A refresh token for a new pair (the old refresh token is spent), or the error."""
+        required = ("grant_type", "client_id", "client_secret", "refresh_token")
+        if any(not params.get(key) for key in required):
+            return 400, INVALID_REQUEST
+        if params["grant_type"] != "refresh_token":
+            return 400, INVALID_REQUEST
+        if params["client_id"] != self.client_id or params["client_secret"] != self.client_secret:
+            return 401, INVALID_CLIENT
+        info = self._tokens.get(params["refresh_token"])
+        now = self.oauth_clock()
+        if info is None or info.kind != "refresh" or info.used or now >= info.expires_at:
+            return 400, INVALID_GRANT
+        info.used = True
+        access = self._add_token("access", info.user_id, "refresh")
+        refresh = self._add_token("refresh", info.user_id, "refresh")
+        return 200, self._token_body(access, refresh, endpoint)
 
     @staticmethod
     def _default_body(status: int, body: Any) -> Any:
@@ -1245,7 +1607,7 @@ class FakeBitrix24:
     def _crm_lead_add(self, params: Mapping[str, Any]) -> dict[str, Any]:
         fields = _as_map(_param(params, "fields"))
         with self._lock:
-            lead_id = self._create(fields, self.user_id, trusted=False)
+            lead_id = self._create(fields, self._actor(), trusted=False)
             self._emit("ONCRMLEADADD", lead_id)
         return {"result": lead_id}
 
@@ -1262,7 +1624,7 @@ class FakeBitrix24:
         with self._lock:
             if lead_id not in self._leads:
                 raise _MethodError(400, "", "Not found")
-            self._modify(self._leads[lead_id], fields, self.user_id, trusted=False)
+            self._modify(self._leads[lead_id], fields, self._actor(), trusted=False)
             self._emit("ONCRMLEADUPDATE", lead_id)
         return {"result": True}
 
@@ -1372,7 +1734,8 @@ class FakeBitrix24:
 
     def _user_current(self, params: Mapping[str, Any]) -> dict[str, Any]:
         with self._lock:
-            return {"result": copy.deepcopy(self._users.get(self.user_id, {"ID": self.user_id}))}
+            actor = self._actor()
+            return {"result": copy.deepcopy(self._users.get(actor, {"ID": actor}))}
 
     def _department_get(self, params: Mapping[str, Any]) -> dict[str, Any]:
         conditions = {

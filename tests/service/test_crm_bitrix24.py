@@ -143,10 +143,16 @@ def test_a_lead_created_in_bitrix24_gets_fairleads_owner_through_outage_and_rest
         fake.update_lead(moved, {"ASSIGNED_BY_ID": other})
         wait_for(lambda: _decided(api, int(moved)) == other, what="the person's move followed")
         held = {m["manager"]["id"]: m["status"]["open"] for m in api.get("/v1/managers").json()}
+        # Open leads per manager as the CRM shows them.
+        in_crm = {u: sum(fake.get_lead(k)["ASSIGNED_BY_ID"] == u for k in decided) for u in "234"}
         # A lead won in the CRM frees its manager and goes to the KPI log with its amount.
         won = str(first[1])
         fake.update_lead(won, {"STATUS_ID": "CONVERTED"})
         wait_for(lambda: _kpi_won(database_url, won), what="won in the KPI log")
+        # A lead deleted in the CRM frees its manager's slot.
+        gone = str(first[2])
+        fake.delete_lead(gone)
+        wait_for(lambda: _outcome(database_url, gone) == "closed", what="the deletion followed")
         time.sleep(1.5)  # the echoes of every write and the two changes are acted on
 
     db = Database(database_url)
@@ -157,12 +163,10 @@ def test_a_lead_created_in_bitrix24_gets_fairleads_owner_through_outage_and_rest
     assert counts == {"pending": 0, "sent": 17, "failed": 0, "superseded": 0}
     assert fake.get_lead(moved)["ASSIGNED_BY_ID"] == other  # the person's choice stands
     for lead_id, manager in decided.items():
-        if lead_id != moved:
+        if lead_id not in (moved, gone):
             assert fake.get_lead(lead_id)["ASSIGNED_BY_ID"] == manager
     assert fake.rejected_by_limit == 0, "a request went over the portal's limit"
     assert fake.get_lead(older)["ASSIGNED_BY_ID"] == "9"
-    # Open leads per manager as the CRM shows them (the won one was open then).
-    in_crm = {u: sum(fake.get_lead(k)["ASSIGNED_BY_ID"] == u for k in decided) for u in "234"}
     assert {u: int(held.get(u, 0)) for u in "234"} == in_crm
     assert fake.calls["crm.lead.update"] == 17
 
@@ -297,3 +301,18 @@ def test_connect_stores_the_settings_and_check_is_a_dry_run(
     assert "problem: the CRM refused: bitrix24: POST" in capsys.readouterr().out
     assert main([*base, "--settings", str(tmp_path / "none.json")]) == 2
     assert "none.json: cannot be read" in capsys.readouterr().err
+
+
+def _outcome(url: str, crm_lead_id: str) -> str | None:
+    from sqlalchemy import select
+
+    from fairlead.service._tables import crm_leads
+
+    db = Database(url)
+    try:
+        with db.read() as conn:
+            return conn.execute(
+                select(crm_leads.c.outcome).where(crm_leads.c.crm_lead_id == crm_lead_id)
+            ).scalar_one_or_none()
+    finally:
+        db.dispose()

@@ -164,3 +164,30 @@ def test_a_crm_that_cannot_be_reached_is_a_502_in_words(team):
     assert error["field"] == "crm"
     assert error["message"].startswith("the CRM did not do it: bitrix24: cannot reach the CRM")
     assert "hook-secret-code" not in r.text
+
+
+def test_an_owner_given_later_goes_back_to_the_crm_it_came_from(tmp_path):
+    from fairlead.service import Database, create_team, upgrade
+    from fairlead.service._crm_store import (
+        outbox_counts,
+        queue_new_owners,
+        remember_lead,
+        save_connection,
+    )
+    from fairlead.service._tables import crm_leads, crm_outbox
+
+    db = Database(f"sqlite:///{tmp_path / 'f.db'}")
+    upgrade(db)
+    with db.write() as conn:
+        create_team(conn, "t")
+        save_connection(conn, "t", "bitrix24", SETTINGS, {}, None)
+        # A CRM lead that waited (fairlead gave it to nobody yet), and a lead from the API.
+        remember_lead(conn, "t", "bitrix24", "17", lead_id="17", owner_written=None,
+                      owner_seen="9", stage="NEW", outcome=None)  # fmt: skip
+        assert queue_new_owners(conn, "t", {"17": "anna", "api-lead": "ben"}) == 1
+        [write] = conn.execute(crm_outbox.select()).all()
+        assert (write.crm_lead_id, write.owner, write.status) == ("17", "anna", "pending")
+        [known] = conn.execute(crm_leads.select()).all()
+        assert known.owner_written == "anna"  # its echo will change nothing
+        assert outbox_counts(conn, "t", "bitrix24")["pending"] == 1
+    db.dispose()

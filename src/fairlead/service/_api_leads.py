@@ -17,6 +17,7 @@ from fairlead.plan import InfeasibleError, PolicyBrokenWarning, assign
 from fairlead.records import InputError, Lead, Manager, Policy
 from fairlead.router import Decision
 from fairlead.service._auth import authenticate, authenticate_async, service_of
+from fairlead.service._crm_store import queue_new_owners
 from fairlead.service._errors import ApiError, from_input_error
 from fairlead.service._event_log import record
 from fairlead.service._idempotency import check_key, fingerprint, once
@@ -201,8 +202,10 @@ def place_waiting(service: Service, tenant_id: str, when: datetime) -> list[Deci
 
     def work(team: TeamRouter, conn: Connection) -> list[Decision]:
         placed = team.router.route_waiting(when)
-        rows = [assigned_row(d) for d in placed if d.manager_id is not None]
-        record(conn, tenant_id, rows, team.store.writes)
+        given = [d for d in placed if d.manager_id is not None]
+        record(conn, tenant_id, [assigned_row(d) for d in given], team.store.writes)
+        if queue_new_owners(conn, tenant_id, {d.lead_id: str(d.manager_id) for d in given}):
+            service.crm_wake.set()
         return placed
 
     return service.routers.write(tenant_id, work)
@@ -291,8 +294,11 @@ def reassign(request: Request, at: At = None) -> list[DecisionOut]:
 
     def work(team: TeamRouter, conn: Connection) -> list[Decision]:
         moved = team.router.reassign_overdue(when)
-        rows = [assigned_row(d) for d in moved if d.kind == "reassigned"]
-        record(conn, caller.tenant_id, rows, team.store.writes)
+        given = [d for d in moved if d.kind == "reassigned"]
+        record(conn, caller.tenant_id, [assigned_row(d) for d in given], team.store.writes)
+        owners = {d.lead_id: str(d.manager_id) for d in given}
+        if queue_new_owners(conn, caller.tenant_id, owners):
+            service.crm_wake.set()
         return moved
 
     return [DecisionOut.of(d) for d in service.routers.write(caller.tenant_id, work)]

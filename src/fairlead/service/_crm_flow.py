@@ -87,8 +87,11 @@ def _act(
     fresh: dict[str, tuple[int, CrmLead, Lead]] = {}
     for event in due:
         crm_lead = leads.get(event.crm_lead_id)
+        if event.kind == "deleted" or (crm_lead is None and event.crm_lead_id in leads):
+            _deleted(service, connection, event.crm_lead_id)
+            continue
         if crm_lead is None or crm_lead.crm_id in fresh:
-            continue  # gone from the CRM, or another event of the same lead
+            continue  # another event of the same lead
         try:
             with service.db.read() as conn:
                 known = known_lead(conn, tenant_id, crm, crm_lead.crm_id)
@@ -103,6 +106,28 @@ def _act(
     for error in errors.values():
         LOGGER.warning(f"{crm} lead could not be taken: {error}", extra={"team": tenant_id})
     return errors
+
+
+def _deleted(service: Service, connection: CrmConnection, crm_lead_id: str) -> None:
+    """A lead deleted in the CRM: its manager's slot frees up (no sale, no loss)."""
+    tenant_id, crm = connection.tenant_id, connection.crm
+    with service.db.read() as conn:
+        known = known_lead(conn, tenant_id, crm, crm_lead_id)
+    if known is None or known.outcome is not None:
+        return
+    lead_id = str(known.lead_id)
+
+    def work(team: TeamRouter, conn: Connection) -> None:
+        decision = team.router.decision(lead_id)
+        if decision is not None and decision.manager_id is not None:
+            team.router.release(lead_id, "closed", datetime.now(UTC))
+        remember_lead(
+            conn, tenant_id, crm, crm_lead_id,
+            lead_id=lead_id, owner_written=known.owner_written, owner_seen=known.owner_seen,
+            stage=known.stage, outcome="closed",
+        )  # fmt: skip
+
+    service.routers.write(tenant_id, work)
 
 
 def _since_connected(connection: CrmConnection, crm_lead: CrmLead) -> bool:

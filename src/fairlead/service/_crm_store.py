@@ -385,3 +385,32 @@ def crm_outboxes(db: Database, tenant_id: str) -> list[dict[str, Any]]:
                 {"crm": crm, "outbox": outbox_counts(conn, tenant_id, crm), "last_error": last}
             )
     return out
+
+
+def queue_new_owners(conn: Connection, tenant_id: str, owners: dict[str, str]) -> int:
+    """Queue the write-back of leads fairlead gave a manager outside a webhook's turn.
+
+    A waiting lead placed later, or an overdue one reassigned: when it came from a CRM,
+    its new owner goes back there like the first. ``owners`` maps lead id -> manager;
+    returns how many writes were queued.
+    """
+    if not owners:
+        return 0
+    rows = conn.execute(
+        select(crm_leads).where(
+            crm_leads.c.tenant_id == tenant_id, crm_leads.c.lead_id.in_(list(owners))
+        )
+    ).all()
+    for row in rows:
+        owner = owners[row.lead_id]
+        queue_owner(conn, tenant_id, row.crm, row.crm_lead_id, owner)
+        conn.execute(
+            update(crm_leads)
+            .where(
+                crm_leads.c.tenant_id == tenant_id,
+                crm_leads.c.crm == row.crm,
+                crm_leads.c.crm_lead_id == row.crm_lead_id,
+            )
+            .values(owner_written=owner, updated_at=time.time())
+        )
+    return len(rows)

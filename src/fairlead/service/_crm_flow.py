@@ -55,9 +55,11 @@ def handle_events(service: Service, tenant_id: str, crm: str) -> int:
     if connection is None or not due:
         return 0
     connector = service.connector(connection)
-    wanted = [e.crm_lead_id for e in due if e.kind != "deleted"]
+    # Deleted ones too: a deletion is taken only when the CRM no longer has the lead (an
+    # address that holds the only secret must not be enough to free a manager's slot).
+    wanted = [e.crm_lead_id for e in due]
     try:
-        leads = connector.fetch_leads(wanted) if wanted else {}
+        leads = connector.fetch_leads(wanted)
     except CrmError as exc:  # the CRM is out or over its limit: every event waits
         with service.db.write() as conn:
             for event in due:
@@ -87,10 +89,10 @@ def _act(
     fresh: dict[str, tuple[int, CrmLead, Lead]] = {}
     for event in due:
         crm_lead = leads.get(event.crm_lead_id)
-        if event.kind == "deleted" or (crm_lead is None and event.crm_lead_id in leads):
-            _deleted(service, connection, event.crm_lead_id)
+        if crm_lead is None:
+            _deleted(service, connection, event.crm_lead_id)  # gone from the CRM
             continue
-        if crm_lead is None or crm_lead.crm_id in fresh:
+        if crm_lead.crm_id in fresh:
             continue  # another event of the same lead
         try:
             with service.db.read() as conn:

@@ -70,7 +70,8 @@ def load_connection(conn: Connection, tenant_id: str, crm: str) -> CrmConnection
 def keep_tokens(db: Database, tenant_id: str, crm: str, connector: Connector) -> None:
     """Store a connector's renewed credentials (its settings), if it renewed them.
 
-    The connection's ``updated_at`` stays: the connector in use holds them already.
+    The connection's ``updated_at`` moves on, so that every process builds its
+    connector again with them (a refresh token works once: an old copy would fail).
     """
     if not connector.tokens_changed:
         return
@@ -78,7 +79,7 @@ def keep_tokens(db: Database, tenant_id: str, crm: str, connector: Connector) ->
         conn.execute(
             update(crm_connections)
             .where(crm_connections.c.tenant_id == tenant_id, crm_connections.c.crm == crm)
-            .values(settings=json.dumps(connector.settings, sort_keys=True))
+            .values(settings=json.dumps(connector.settings, sort_keys=True), updated_at=time.time())
         )
     connector.tokens_changed = False
 

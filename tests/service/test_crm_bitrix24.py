@@ -149,6 +149,10 @@ def test_a_lead_created_in_bitrix24_gets_fairleads_owner_through_outage_and_rest
         won = str(first[1])
         fake.update_lead(won, {"STATUS_ID": "CONVERTED"})
         wait_for(lambda: _kpi_won(database_url, won), what="won in the KPI log")
+        # A stage on the way goes to the KPI log (the funnel).
+        staged = str(first[3])
+        fake.update_lead(staged, {"STATUS_ID": "IN_PROCESS"})
+        wait_for(lambda: ("stage", "IN_PROCESS") in _events(database_url, staged), what="stage")
         # A lead deleted in the CRM frees its manager's slot.
         gone = str(first[2])
         fake.delete_lead(gone)
@@ -180,6 +184,24 @@ def _decided(api: httpx.Client, lead_id: int) -> str | None:
 
 def _owners_match(fake: FakeBitrix24, decided: dict[str, str]) -> bool:
     return all(fake.get_lead(k)["ASSIGNED_BY_ID"] == v for k, v in decided.items())
+
+
+def _events(url: str, lead_id: str) -> list[tuple[str, str | None]]:
+    from sqlalchemy import select
+
+    from fairlead.service._tables import events
+
+    db = Database(url)
+    try:
+        with db.read() as conn:
+            rows = conn.execute(
+                select(events.c.type, events.c.stage).where(
+                    events.c.tenant_id == "b24", events.c.lead_id == lead_id
+                )
+            ).all()
+    finally:
+        db.dispose()
+    return [(r.type, r.stage) for r in rows]
 
 
 def _kpi_won(url: str, lead_id: str) -> bool:

@@ -61,8 +61,9 @@ def test_a_lead_added_in_kommo_gets_fairleads_owner(
         key = create_key(conn, "amo", "admin")[1]
     config = ServiceConfig(database_url=database_url, demo=False, sweep_every=0, reprice_every=0)
     settings = {"base_url": crm_base, "access_token": "long-lived-token", "rate": 20}
+    port = free_port()  # the same address after the restart, as deployed
     with (
-        serving(create_app(config), free_port(), lifespan="on") as base,
+        serving(create_app(config), port, lifespan="on") as base,
         httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=10) as api,
     ):
         r = api.put("/v1/connectors/kommo", json={"settings": settings, "mapping": MAPPING})
@@ -94,10 +95,29 @@ def test_a_lead_added_in_kommo_gets_fairleads_owner(
             what="owners written back",
         )
         time.sleep(1.5)  # the echoes of the writes are read, and change nothing
+        # The account goes down while leads keep coming; the service stops.
+        fake.outage(True)
+        late = [str(fake.add_lead(name=f"Late {i}", responsible_user_id=504141)["id"])
+                for i in range(3)]  # fmt: skip
+        time.sleep(1.0)
+    fake.outage(False)
+    with (
+        serving(create_app(config), port, lifespan="on") as base,
+        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=10) as api,
+    ):
+        for x in late:
+            decided[x] = wait_for(lambda x=x: _decided(api, x), timeout=30, what=f"late {x}")
+        wait_for(
+            lambda: all(
+                str(fake.lead(int(x))["responsible_user_id"]) == m for x, m in decided.items()
+            ),
+            timeout=30,
+            what="owners written back after the restart",
+        )
     with db.read() as conn:
         counts = outbox_counts(conn, "amo", "kommo")
     db.dispose()
-    assert counts == {"pending": 0, "sent": 6, "failed": 0, "superseded": 0}
+    assert counts == {"pending": 0, "sent": 9, "failed": 0, "superseded": 0}
     assert fake.rate_limited == 0
 
 

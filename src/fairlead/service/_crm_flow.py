@@ -171,6 +171,11 @@ def _route(
             )  # fmt: skip
             if owner is not None and owner != crm_lead.owner:
                 queue_owner(conn, tenant_id, crm, crm_lead.crm_id, owner)
+            LOGGER.info(
+                f"{crm} lead {crm_lead.crm_id!r}: "
+                + (f"given to {owner!r}" if owner is not None else "waits: nobody can take it now"),
+                extra={"team": tenant_id},
+            )
         return refused
 
     return service.routers.write(tenant_id, work)
@@ -192,6 +197,20 @@ def _follow_known(
     def work(team: TeamRouter, conn: Connection) -> None:
         if by_person and known.outcome is None:
             _moved_by_person(team, conn, tenant_id, crm, lead_id, str(owner), when)
+        if crm_lead.stage is not None and crm_lead.stage != known.stage and not closes:
+            # A stage on the way (the funnel's KPIs count them).
+            at = when.timestamp()
+            stage_row = {
+                "event_id": f"{crm}:{crm_lead.crm_id}:stage:{crm_lead.stage}:{at:.0f}",
+                "type": "stage",
+                "at": at,
+                "lead_id": lead_id,
+                "stage": crm_lead.stage,
+            }
+            decision = team.router.decision(lead_id)
+            if decision is not None and decision.manager_id is not None:
+                stage_row["manager_id"] = decision.manager_id
+            record(conn, tenant_id, [stage_row], team.store.writes)
         if closes:
             decision = team.router.decision(lead_id)
             if decision is not None and decision.manager_id is not None:
@@ -276,6 +295,12 @@ def send_owners(service: Service, tenant_id: str, crm: str) -> int:
                 error = refused.get(str(write.crm_lead_id))
                 settle_write(conn, write.id, error, write.attempts + 1)
                 sent += error is None
+        refusals = sum(1 for error in refused.values() if error)
+        LOGGER.info(
+            f"{crm}: {len(due) - refusals} owner(s) written back"
+            + (f", {refusals} refused" if refusals else ""),
+            extra={"team": tenant_id},
+        )
         if len(due) < connector.write_batch:
             return sent
 

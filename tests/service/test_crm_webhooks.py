@@ -191,3 +191,25 @@ def test_an_owner_given_later_goes_back_to_the_crm_it_came_from(tmp_path):
         assert known.owner_written == "anna"  # its echo will change nothing
         assert outbox_counts(conn, "t", "bitrix24")["pending"] == 1
     db.dispose()
+
+
+def test_what_a_stopping_process_took_is_given_back_at_once(tmp_path):
+    from datetime import UTC, datetime
+
+    from fairlead.connectors import InboundEvent
+    from fairlead.service import Database, create_team, upgrade
+    from fairlead.service._crm_store import claim, due_events, keep_events, release
+    from fairlead.service._tables import crm_inbox
+
+    db = Database(f"sqlite:///{tmp_path / 'f.db'}")
+    upgrade(db)
+    at = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    with db.write() as conn:
+        create_team(conn, "t")
+        keep_events(conn, "t", "bitrix24", [InboundEvent("added", "17", "k1", at)])
+        taken = claim(conn, crm_inbox, due_events(conn, "t", "bitrix24"))
+        assert len(taken) == 1
+        assert due_events(conn, "t", "bitrix24") == []  # leased: no other process takes it
+        release(conn, crm_inbox, taken)
+        assert [e.crm_lead_id for e in due_events(conn, "t", "bitrix24")] == ["17"]
+    db.dispose()

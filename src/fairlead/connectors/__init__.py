@@ -18,7 +18,7 @@ outbox.
 from fairlead.connectors import bitrix24 as bitrix24
 from fairlead.connectors import kommo as kommo
 from fairlead.connectors._base import Connector, connector_class, list_connectors, register
-from fairlead.connectors._errors import CrmError, WebhookRefusedError
+from fairlead.connectors._errors import ConnectionClosedError, CrmError, WebhookRefusedError
 from fairlead.connectors._exports import read_export
 from fairlead.connectors._history import history_rows
 from fairlead.connectors._http import CrmHttp
@@ -27,6 +27,7 @@ from fairlead.connectors._records import CrmLead, CrmUser, EventKind, InboundEve
 from fairlead.connectors._throttle import LeakyBucket
 
 __all__ = [
+    "ConnectionClosedError",
     "Connector",
     "CrmError",
     "CrmHttp",

@@ -40,6 +40,13 @@ class CrmError(RuntimeError):
         self.retry_after = retry_after
 
 
+class ConnectionClosedError(CrmError):
+    """The connector was closed (its process is stopping) while a request waited to go."""
+
+    def __init__(self, crm: str) -> None:
+        super().__init__(crm, "the connection was closed", retryable=True)
+
+
 class WebhookRefusedError(ValueError):
     """A webhook call that is not from the CRM, or that cannot be read.
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from fairlead.connectors._errors import CrmError
+from fairlead.connectors._errors import ConnectionClosedError, CrmError
 from fairlead.connectors._throttle import LeakyBucket
 
 #: Statuses after which the same request may succeed later.
@@ -91,9 +91,13 @@ class CrmHttp:
         delay = self.backoff
         for attempt in range(1, self.attempts + 1):
             self.bucket.acquire()
+            if self._closed.is_set():
+                raise ConnectionClosedError(self.crm)
             self.sent += 1
             try:
                 response = self.client.request(method, path, **kwargs)
+            except RuntimeError:  # closed by another thread while this one waited
+                raise ConnectionClosedError(self.crm) from None
             except httpx.TimeoutException:
                 error = CrmError(self.crm, f"no answer to {method} {path} in time", retryable=True)
             except httpx.TransportError as exc:
@@ -110,7 +114,7 @@ class CrmHttp:
             if error.status in (429, 503):
                 self.bucket.penalise(wait)
             if self._closed.wait(wait):
-                raise CrmError(self.crm, "the connection was closed while waiting to try again")
+                raise ConnectionClosedError(self.crm)
             delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
 

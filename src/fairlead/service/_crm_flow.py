@@ -22,7 +22,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from fairlead.connectors import Connector, CrmError, CrmLead, CrmMapping, mapping_from
+from fairlead.connectors import (
+    ConnectionClosedError,
+    Connector,
+    CrmError,
+    CrmLead,
+    CrmMapping,
+    mapping_from,
+)
 from fairlead.records import InputError, Lead
 from fairlead.service._api_leads import lead_rows
 from fairlead.service._crm_store import (
@@ -35,6 +42,7 @@ from fairlead.service._crm_store import (
     known_lead,
     load_connection,
     queue_owner,
+    release,
     remember_lead,
     settle_event,
     settle_write,
@@ -54,12 +62,24 @@ def handle_events(service: Service, tenant_id: str, crm: str) -> int:
         due = [] if connection is None else claim(conn, crm_inbox, due_events(conn, tenant_id, crm))
     if connection is None or not due:
         return 0
+    try:
+        return _handle(service, connection, due)
+    except BaseException:
+        # Not settled: given back at once, not held for the lease (a restart takes them).
+        with service.db.write() as conn:
+            release(conn, crm_inbox, due)
+        raise
+
+
+def _handle(service: Service, connection: CrmConnection, due: list[Any]) -> int:
     connector = service.connector(connection)
     # Deleted ones too: a deletion is taken only when the CRM no longer has the lead (an
     # address that holds the only secret must not be enough to free a manager's slot).
     wanted = [e.crm_lead_id for e in due]
     try:
         leads = connector.fetch_leads(wanted)
+    except ConnectionClosedError:
+        raise  # this process is stopping: the events are given back
     except CrmError as exc:  # the CRM is out or over its limit: every event waits
         with service.db.write() as conn:
             for event in due:
@@ -285,6 +305,10 @@ def send_owners(service: Service, tenant_id: str, crm: str) -> int:
         owners = {str(w.crm_lead_id): str(w.owner) for w in due}
         try:
             refused = connector.write_owners(owners)
+        except ConnectionClosedError:  # this process is stopping: another takes them
+            with service.db.write() as conn:
+                release(conn, crm_outbox, due)
+            return sent
         except CrmError as exc:
             with service.db.write() as conn:
                 for write in due:

@@ -207,6 +207,16 @@ def claim(conn: Connection, table: Any, rows: list[Any]) -> list[Any]:
     return taken
 
 
+def release(conn: Connection, table: Any, rows: list[Any]) -> None:
+    """Give back rows this process took and did not settle (it stops, or failed midway)."""
+    for row in rows:
+        conn.execute(
+            update(table)
+            .where(table.c.id == row.id, table.c.status.in_(("new", "pending")))
+            .values(next_at=time.time())
+        )
+
+
 def settle_event(conn: Connection, event_id: int, error: str | None, attempts: int) -> None:
     """An inbox event done, or failed once more (tried again later, or given up)."""
     if error is None:

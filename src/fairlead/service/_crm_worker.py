@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 
+from fairlead.connectors import ConnectionClosedError
 from fairlead.service._crm_flow import run_connection
 from fairlead.service._crm_store import connections
 from fairlead.service._logging import LOGGER
@@ -62,5 +63,7 @@ class CrmWorker:
                 return
             try:
                 run_connection(self.service, tenant_id, crm)
+            except ConnectionClosedError:
+                return  # the process is stopping; what this turn took was given back
             except Exception:  # one connection's trouble must not stop the others
                 LOGGER.exception(f"the {crm} connection failed", extra={"team": tenant_id})

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -24,6 +23,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent.parent / "connectors"))
 
 from fakes._serve import free_port, serving
+from fakes._wait import wait_for
 from fakes.bitrix24 import FakeBitrix24
 
 import fairlead as fl
@@ -40,17 +40,6 @@ MAPPING = {
     "source": {"field": "SOURCE_ID", "values": {"WEB": "web", "CALL": "phone"}},
     "managers": {"groups": ["5", "7"], "max_active_leads": 50},
 }
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.05)
 
 
 @contextmanager
@@ -148,11 +137,12 @@ def test_a_lead_created_in_bitrix24_gets_fairleads_owner_through_outage_and_rest
         # A lead won in the CRM frees its manager and goes to the KPI log with its amount.
         won = str(first[1])
         fake.update_lead(won, {"STATUS_ID": "CONVERTED"})
-        wait_for(lambda: _kpi_won(database_url, won), what="won in the KPI log")
+        wait_for(lambda: ("won", None, 1000.0) in _events(database_url, won), what="won, logged")
         # A stage on the way goes to the KPI log (the funnel).
         staged = str(first[3])
         fake.update_lead(staged, {"STATUS_ID": "IN_PROCESS"})
-        wait_for(lambda: ("stage", "IN_PROCESS") in _events(database_url, staged), what="stage")
+        in_process = ("stage", "IN_PROCESS", None)
+        wait_for(lambda: in_process in _events(database_url, staged), what="stage")
         # A lead deleted in the CRM frees its manager's slot.
         gone = str(first[2])
         fake.delete_lead(gone)
@@ -186,7 +176,8 @@ def _owners_match(fake: FakeBitrix24, decided: dict[str, str]) -> bool:
     return all(fake.get_lead(k)["ASSIGNED_BY_ID"] == v for k, v in decided.items())
 
 
-def _events(url: str, lead_id: str) -> list[tuple[str, str | None]]:
+def _events(url: str, lead_id: str) -> list[tuple[str, str | None, float | None]]:
+    """The team's KPI log rows of a lead: type, stage, amount."""
     from sqlalchemy import select
 
     from fairlead.service._tables import events
@@ -195,31 +186,13 @@ def _events(url: str, lead_id: str) -> list[tuple[str, str | None]]:
     try:
         with db.read() as conn:
             rows = conn.execute(
-                select(events.c.type, events.c.stage).where(
+                select(events.c.type, events.c.stage, events.c.amount).where(
                     events.c.tenant_id == "b24", events.c.lead_id == lead_id
                 )
             ).all()
     finally:
         db.dispose()
-    return [(r.type, r.stage) for r in rows]
-
-
-def _kpi_won(url: str, lead_id: str) -> bool:
-    from sqlalchemy import select
-
-    from fairlead.service._tables import events
-
-    db = Database(url)
-    try:
-        with db.read() as conn:
-            rows = conn.execute(
-                select(events.c.type, events.c.amount).where(
-                    events.c.tenant_id == "b24", events.c.lead_id == lead_id
-                )
-            ).all()
-    finally:
-        db.dispose()
-    return ("won", 1000.0) in [(r.type, r.amount) for r in rows]
+    return [(r.type, r.stage, r.amount) for r in rows]
 
 
 def test_history_import_pages_through_the_portal_and_picks_up_where_it_stopped(

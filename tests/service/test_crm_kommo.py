@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +20,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent.parent / "connectors"))
 
 from fakes._serve import free_port, serving
+from fakes._wait import wait_for
 from fakes.kommo import FakeKommo
 
 import fairlead as fl
@@ -28,17 +28,6 @@ from fairlead.service import Database, ServiceConfig, create_app, create_key, cr
 from fairlead.service._crm_store import outbox_counts
 
 MAPPING = {"managers": {"groups": ["625"], "max_active_leads": 50}}
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -55,12 +55,12 @@ from fairlead.service._service import Service
 from fairlead.service._tables import crm_inbox, crm_outbox
 
 
-def handle_events(service: Service, tenant_id: str, crm: str) -> int:
+def handle_events(service: Service, connection: CrmConnection) -> int:
     """Act on the connection's due inbox events; how many were settled."""
+    tenant_id, crm = connection.tenant_id, connection.crm
     with service.db.write() as conn:
-        connection = load_connection(conn, tenant_id, crm)
-        due = [] if connection is None else claim(conn, crm_inbox, due_events(conn, tenant_id, crm))
-    if connection is None or not due:
+        due = claim(conn, crm_inbox, due_events(conn, tenant_id, crm))
+    if not due:
         return 0
     try:
         return _handle(service, connection, due)
@@ -289,12 +289,9 @@ def _moved_by_person(
     record(conn, tenant_id, [row], team.store.writes)
 
 
-def send_owners(service: Service, tenant_id: str, crm: str) -> int:
+def send_owners(service: Service, connection: CrmConnection) -> int:
     """Write the connection's due owners back to the CRM; how many were sent."""
-    with service.db.read() as conn:
-        connection = load_connection(conn, tenant_id, crm)
-    if connection is None:
-        return 0
+    tenant_id, crm = connection.tenant_id, connection.crm
     connector: Connector = service.connector(connection)
     sent = 0
     while True:
@@ -332,14 +329,15 @@ def send_owners(service: Service, tenant_id: str, crm: str) -> int:
 def run_connection(service: Service, tenant_id: str, crm: str) -> None:
     """One turn of a connection: events acted on, then owners written back."""
     started = time.monotonic()
+    with service.db.read() as conn:
+        connection = load_connection(conn, tenant_id, crm)
+    if connection is None:
+        return
     try:
-        handle_events(service, tenant_id, crm)
-        send_owners(service, tenant_id, crm)
+        handle_events(service, connection)
+        send_owners(service, connection)
     finally:
-        with service.db.read() as conn:
-            connection = load_connection(conn, tenant_id, crm)
-        if connection is not None:
-            keep_tokens(service.db, tenant_id, crm, service.connector(connection))
+        keep_tokens(service.db, tenant_id, crm, service.connector(connection))
     LOGGER.debug(
         f"{crm} turn in {1000 * (time.monotonic() - started):.0f} ms", extra={"team": tenant_id}
     )

@@ -383,6 +383,22 @@ def test_history_misses_no_lead_changed_while_it_pages(fake: FakeKommo, connect:
     assert seen == [*ids, ids[0]]
 
 
+def test_recent_leads_read_one_page_newest_first(fake: FakeKommo, connect: Any) -> None:
+    t0 = 1_700_000_000
+    ids = [fake.add_lead(created_at=t0 + n, notify=False)["id"] for n in range(600)]
+    crm = connect()
+    leads = crm.recent_leads(5)
+    assert [int(lead.crm_id) for lead in leads] == ids[::-1][:5]
+    assert len(fake.log) == 1
+    query = dict(parse_qsl(fake.log[0].query))
+    assert (query["order[created_at]"], query["limit"]) == ("desc", "5")
+    fake.reset_counters()
+    many = crm.recent_leads(300)
+    assert [int(lead.crm_id) for lead in many] == ids[::-1][:300]
+    assert len(fake.log) == 2
+    assert crm.recent_leads(0) == []
+
+
 # ------------------------------------------------------------------------------------ writing
 
 

@@ -394,6 +394,22 @@ class Kommo(Connector):
             else:
                 page += 1
 
+    def recent_leads(self, count: int) -> list[CrmLead]:
+        """``GET /api/v4/leads`` newest first (``order[created_at]=desc``), pages as needed."""
+        out: list[CrmLead] = []
+        page = 1
+        # One page size throughout: page N of another size would skip or repeat leads.
+        limit = min(PAGE, count)
+        while len(out) < count:
+            params = {"order[created_at]": "desc", "limit": limit, "page": page}
+            body = self._get("/api/v4/leads", params)
+            rows = _embedded(body, "leads")
+            out += [lead_of(row) for row in rows]
+            if not rows or not _has_next(body):
+                break
+            page += 1
+        return out[:count]
+
     # -- writing --------------------------------------------------------------------------
 
     def write_owners(self, owners: Mapping[str, str]) -> dict[str, str | None]:

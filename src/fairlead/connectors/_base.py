@@ -8,6 +8,10 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from fairlead.connectors._records import CrmLead, CrmUser, InboundEvent
+from fairlead.connectors._throttle import LeakyBucket
+
+#: Seconds between two reads of what changed in the CRM (setting ``catch_up``).
+CATCH_UP = 120.0
 
 
 class Connector(ABC):
@@ -23,7 +27,11 @@ class Connector(ABC):
     ----------
     settings : mapping
         The account's settings (URL, credentials, the webhook's token); each
-        connector documents its own.
+        connector documents its own. One is every connector's: ``catch_up``, the
+        seconds between two reads of the leads changed in the CRM (default
+        :data:`CATCH_UP`; ``0`` reads none), which find what a webhook never said —
+        a CRM that does not send a webhook again, or sent it while the service was
+        down.
     """
 
     #: The registry name, also the webhook path's ``<crm>``.
@@ -35,8 +43,18 @@ class Connector(ABC):
     #: works once), then set this back to False.
     tokens_changed: bool = False
 
+    #: The CRM's request limit as this connector spends it (``None``: no limit kept).
+    bucket: LeakyBucket | None = None
+
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.settings = dict(settings)
+        every = self.settings.get("catch_up", CATCH_UP)
+        if isinstance(every, bool) or not isinstance(every, int | float) or not every >= 0:
+            raise ValueError(
+                f"{self.name} setting 'catch_up' must be seconds (0 or more), got {every!r}"
+            )
+        #: Seconds between two reads of the leads changed in the CRM (0: never).
+        self.catch_up = float(every)
 
     @abstractmethod
     def check_webhook(

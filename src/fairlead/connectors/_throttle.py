@@ -5,6 +5,23 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
+
+#: One change of a bucket: ``(level, at, now) -> (level, at, result)``.
+Step = Callable[[float, float, float], tuple[float, float, float]]
+
+
+class SharedLevel(Protocol):
+    """Where a bucket's level lives when several processes spend one CRM limit.
+
+    :meth:`change` applies ``step`` to the stored ``(level, at)`` atomically (no other
+    process changes them meanwhile), with ``now`` read from a clock every process
+    shares (the wall clock), stores the new pair and returns ``step``'s result.
+    """
+
+    def change(self, step: Step) -> float:
+        """Apply ``step`` to the stored level atomically; its result."""
+        ...
 
 
 class LeakyBucket:
@@ -41,17 +58,30 @@ class LeakyBucket:
         self._level = 0.0
         self._at = clock()
         self._lock = threading.Lock()
+        self._shared: SharedLevel | None = None
+
+    def share(self, level: SharedLevel) -> None:
+        """Keep the level in ``level`` from now on: processes that share it share the limit."""
+        self._shared = level
+
+    def _change(self, step: Step) -> float:
+        if self._shared is not None:
+            return self._shared.change(step)
+        with self._lock:
+            self._level, self._at, result = step(self._level, self._at, self._clock())
+            return result
 
     def wait_for(self) -> float:
         """Take a place for one request; the seconds the caller must wait before sending."""
-        with self._lock:
-            now = self._clock()
-            self._level = max(0.0, self._level - (now - self._at) * self.rate)
-            self._at = now
-            wait = max(0.0, (self._level + 1.0 - self.burst) / self.rate)
+        rate, burst = self.rate, self.burst
+
+        def take(level: float, at: float, now: float) -> tuple[float, float, float]:
+            level = max(0.0, level - max(0.0, now - at) * rate)
+            wait = max(0.0, (level + 1.0 - burst) / rate)
             # The request counts from when it is sent: the bucket is charged now for then.
-            self._level += 1.0
-            return wait
+            return level + 1.0, now, wait
+
+        return self._change(take)
 
     def acquire(self) -> None:
         """Wait until one more request fits under the limit."""
@@ -61,5 +91,10 @@ class LeakyBucket:
 
     def penalise(self, seconds: float) -> None:
         """The CRM said "too many": send nothing more for ``seconds``."""
-        with self._lock:
-            self._level = max(self._level, self.burst + seconds * self.rate)
+        rate, burst = self.rate, self.burst
+
+        def fill(level: float, at: float, now: float) -> tuple[float, float, float]:
+            level = max(0.0, level - max(0.0, now - at) * rate)
+            return max(level, burst + seconds * rate), now, 0.0
+
+        self._change(fill)

@@ -109,6 +109,7 @@ class Bitrix24(Connector):
             backoff=float(self.settings.get("backoff", 0.5)),
             error_of=_error_of,
         )
+        self.bucket = self.http.bucket
 
     def close(self) -> None:
         """Close the connections to the portal."""

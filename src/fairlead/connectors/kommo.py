@@ -191,6 +191,7 @@ class Kommo(Connector):
             timeout=numbers["timeout"],
             error_of=_error_of,
         )
+        self.bucket = self.http.bucket
         token = self.settings.get("access_token")
         if token:
             self.http.set_header("Authorization", f"Bearer {token}")

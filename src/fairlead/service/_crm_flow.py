@@ -16,7 +16,6 @@ Two steps, each safe to repeat and to interrupt:
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,9 +37,7 @@ from fairlead.service._crm_store import (
     claim,
     due_events,
     due_writes,
-    keep_tokens,
     known_lead,
-    load_connection,
     queue_owner,
     release,
     remember_lead,
@@ -83,7 +80,7 @@ def _handle(service: Service, connection: CrmConnection, due: list[Any]) -> int:
     except CrmError as exc:  # the CRM is out or over its limit: every event waits
         with service.db.write() as conn:
             for event in due:
-                settle_event(conn, event.id, str(exc), event.attempts + 1)
+                settle_event(conn, event.id, str(exc), event.attempts + 1, outage=exc.retryable)
         return 0
     mapping = mapping_from(connection.mapping)
     errors = _act(service, connection, mapping, due, leads)
@@ -119,7 +116,7 @@ def _act(
                 known = known_lead(conn, tenant_id, crm, crm_lead.crm_id)
             if known is not None:
                 _follow_known(service, connection, known, crm_lead)
-            elif crm_lead.outcome is None and _since_connected(connection, crm_lead):
+            elif is_ours(connection, crm_lead):
                 fresh[crm_lead.crm_id] = (event.id, crm_lead, mapping.lead(crm_lead, crm=crm))
         except (InputError, ApiError) as exc:
             errors[event.id] = str(exc)
@@ -152,14 +149,28 @@ def _deleted(service: Service, connection: CrmConnection, crm_lead_id: str) -> N
     service.routers.write(tenant_id, work)
 
 
-def _since_connected(connection: CrmConnection, crm_lead: CrmLead) -> bool:
-    """Whether a lead fairlead does not know is its to route: one made since connecting.
+def is_ours(connection: CrmConnection, crm_lead: CrmLead) -> bool:
+    """Whether a lead fairlead does not know is its to route: an open one made since connecting.
 
     An older lead, edited now, is the CRM's own: its owner stays.
     """
+    if crm_lead.outcome is not None:
+        return False
     created = crm_lead.created_at
     # A minute's slack: the CRM's clock and this one's differ.
     return created is None or created.timestamp() >= connection.created_at - 60.0
+
+
+def has_news(known: Any, crm_lead: CrmLead) -> bool:
+    """Whether the CRM's lead says more than fairlead knows of it (``known``, its row).
+
+    An owner fairlead wrote, or one seen before, is not news: that is how the CRM's
+    echo of fairlead's own write changes nothing.
+    """
+    owner = crm_lead.owner
+    by_person = owner is not None and owner not in (known.owner_written, known.owner_seen)
+    closes = crm_lead.outcome is not None and known.outcome is None
+    return by_person or closes or crm_lead.stage != known.stage
 
 
 def _route(
@@ -206,12 +217,11 @@ def _follow_known(
 ) -> None:
     tenant_id, crm = connection.tenant_id, connection.crm
     lead_id = str(known.lead_id)
+    if not has_news(known, crm_lead):
+        return  # the CRM's echo of fairlead's own write, or a change seen before
     owner = crm_lead.owner
-    # The CRM's echo of fairlead's own write, or a change seen before: nothing new.
     by_person = owner is not None and owner not in (known.owner_written, known.owner_seen)
     closes = crm_lead.outcome is not None and known.outcome is None
-    if not by_person and not closes and crm_lead.stage == known.stage:
-        return
     when = crm_lead.modified_at or datetime.now(UTC)
 
     def work(team: TeamRouter, conn: Connection) -> None:
@@ -309,7 +319,7 @@ def send_owners(service: Service, connection: CrmConnection) -> int:
         except CrmError as exc:
             with service.db.write() as conn:
                 for write in due:
-                    settle_write(conn, write.id, str(exc), write.attempts + 1)
+                    settle_write(conn, write.id, str(exc), write.attempts + 1, outage=exc.retryable)
             return sent
         with service.db.write() as conn:
             for write in due:
@@ -324,20 +334,3 @@ def send_owners(service: Service, connection: CrmConnection) -> int:
         )
         if len(due) < connector.write_batch:
             return sent
-
-
-def run_connection(service: Service, tenant_id: str, crm: str) -> None:
-    """One turn of a connection: events acted on, then owners written back."""
-    started = time.monotonic()
-    with service.db.read() as conn:
-        connection = load_connection(conn, tenant_id, crm)
-    if connection is None:
-        return
-    try:
-        handle_events(service, connection)
-        send_owners(service, connection)
-    finally:
-        keep_tokens(service.db, tenant_id, crm, service.connector(connection))
-    LOGGER.debug(
-        f"{crm} turn in {1000 * (time.monotonic() - started):.0f} ms", extra={"team": tenant_id}
-    )

@@ -23,6 +23,9 @@ from fairlead.service._tables import crm_connections, crm_inbox, crm_leads, crm_
 ATTEMPTS = 8
 #: Seconds before the second try, doubling, at most an hour.
 FIRST_RETRY = 2.0
+#: Most seconds between two tries while the CRM is out or over its limit: an outage is
+#: waited out however long it lasts, and the first try after it comes soon.
+OUTAGE_RETRY = 600.0
 #: Seconds a process holds the events and writes it took, before another may take them
 #: (a process that died while holding them loses them to the others then).
 LEASE = 60.0
@@ -42,9 +45,24 @@ class CrmConnection:
     created_at: float = 0.0
 
 
-def retry_delay(attempts: int) -> float:
-    """Seconds to wait after ``attempts`` failed tries (2, 4, 8, ... up to an hour)."""
-    return float(min(FIRST_RETRY * 2 ** max(attempts - 1, 0), 3600.0))
+def retry_delay(attempts: int, most: float = 3600.0) -> float:
+    """Seconds to wait after ``attempts`` failed tries (2, 4, 8, ... up to ``most``)."""
+    return float(min(FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 40), most))
+
+
+def _retry_values(error: str, attempts: int, outage: bool, now: float) -> dict[str, Any] | None:
+    """The row's values for one more failed try; ``None`` when the tries ran out.
+
+    A refusal (a mapping the lead does not fit, a user the CRM rejects) is tried
+    :data:`ATTEMPTS` times; an outage or the CRM's limit is waited out, never given up.
+    """
+    if outage:
+        delay = retry_delay(attempts, OUTAGE_RETRY)
+    elif attempts >= ATTEMPTS:
+        return None
+    else:
+        delay = retry_delay(attempts)
+    return {"error": error, "attempts": attempts, "next_at": now + delay}
 
 
 def load_connection(conn: Connection, tenant_id: str, crm: str) -> CrmConnection | None:
@@ -82,6 +100,51 @@ def keep_tokens(db: Database, tenant_id: str, crm: str, connector: Connector) ->
             .values(settings=json.dumps(connector.settings, sort_keys=True), updated_at=time.time())
         )
     connector.tokens_changed = False
+
+
+@dataclass(frozen=True)
+class PollTurn:
+    """A catch-up read this process took: from where, and whether it goes on from there."""
+
+    polled_until: float | None
+    more: bool
+
+
+def claim_poll(conn: Connection, tenant_id: str, crm: str, every: float) -> PollTurn | None:
+    """Take the connection's catch-up read if it is due; ``None`` if not (or another took it).
+
+    The next read is due ``every`` seconds later whatever happens to this one (a
+    process that dies while reading is replaced then).
+    """
+    now = time.time()
+    mine = and_(crm_connections.c.tenant_id == tenant_id, crm_connections.c.crm == crm)
+    row = conn.execute(
+        select(crm_connections.c.polled_until, crm_connections.c.poll_due_at,
+               crm_connections.c.poll_more).where(mine)
+    ).first()  # fmt: skip
+    if row is None or (row.poll_due_at is not None and row.poll_due_at > now):
+        return None
+    due = crm_connections.c.poll_due_at
+    taken = conn.execute(
+        update(crm_connections)
+        .where(mine, due.is_(None) if row.poll_due_at is None else due == row.poll_due_at)
+        .values(poll_due_at=now + every)
+    )
+    if taken.rowcount != 1:
+        return None
+    return PollTurn(polled_until=row.polled_until, more=bool(row.poll_more))
+
+
+def save_poll(conn: Connection, tenant_id: str, crm: str, until: float | None, more: bool) -> None:
+    """Where the catch-up read stopped; with ``more``, the next one is due at once."""
+    values: dict[str, Any] = {"polled_until": until, "poll_more": more}
+    if more:
+        values["poll_due_at"] = time.time()
+    conn.execute(
+        update(crm_connections)
+        .where(crm_connections.c.tenant_id == tenant_id, crm_connections.c.crm == crm)
+        .values(**values)
+    )
 
 
 def connections(conn: Connection) -> list[tuple[str, str]]:
@@ -217,18 +280,20 @@ def release(conn: Connection, table: Any, rows: list[Any]) -> None:
         )
 
 
-def settle_event(conn: Connection, event_id: int, error: str | None, attempts: int) -> None:
-    """An inbox event done, or failed once more (tried again later, or given up)."""
+def settle_event(
+    conn: Connection, event_id: int, error: str | None, attempts: int, *, outage: bool = False
+) -> None:
+    """An inbox event done, or failed once more (tried again later, or given up).
+
+    ``outage``: the CRM was out or over its limit (waited out, never given up).
+    """
+    values: dict[str, Any] | None
     if error is None:
-        values: dict[str, Any] = {"status": "done", "error": None}
-    elif attempts >= ATTEMPTS:
-        values = {"status": "failed", "error": error, "attempts": attempts}
+        values = {"status": "done", "error": None}
     else:
-        values = {
-            "error": error,
-            "attempts": attempts,
-            "next_at": time.time() + retry_delay(attempts),
-        }
+        values = _retry_values(error, attempts, outage, time.time())
+        if values is None:
+            values = {"status": "failed", "error": error, "attempts": attempts}
     conn.execute(update(crm_inbox).where(crm_inbox.c.id == event_id).values(**values))
 
 
@@ -325,20 +390,21 @@ def due_writes(conn: Connection, tenant_id: str, crm: str, limit: int) -> list[A
     )
 
 
-def settle_write(conn: Connection, write_id: int, error: str | None, attempts: int) -> None:
-    """An owner write sent, or failed once more (tried again later, or given up)."""
+def settle_write(
+    conn: Connection, write_id: int, error: str | None, attempts: int, *, outage: bool = False
+) -> None:
+    """An owner write sent, or failed once more (tried again later, or given up).
+
+    ``outage``: the CRM was out or over its limit (waited out, never given up).
+    """
     now = time.time()
+    values: dict[str, Any] | None
     if error is None:
-        values: dict[str, Any] = {
-            "status": "sent",
-            "sent_at": now,
-            "error": None,
-            "attempts": attempts,
-        }
-    elif attempts >= ATTEMPTS:
-        values = {"status": "failed", "error": error, "attempts": attempts}
+        values = {"status": "sent", "sent_at": now, "error": None, "attempts": attempts}
     else:
-        values = {"error": error, "attempts": attempts, "next_at": now + retry_delay(attempts)}
+        values = _retry_values(error, attempts, outage, now)
+        if values is None:
+            values = {"status": "failed", "error": error, "attempts": attempts}
     conn.execute(
         update(crm_outbox)
         .where(crm_outbox.c.id == write_id, crm_outbox.c.status == "pending")
@@ -360,6 +426,20 @@ def retry_failed(conn: Connection, tenant_id: str, crm: str) -> int:
     return int(done.rowcount)
 
 
+def retry_failed_events(conn: Connection, tenant_id: str, crm: str) -> int:
+    """Failed inbox events back to new, to be acted on now (a mapping fixed); how many."""
+    done = conn.execute(
+        update(crm_inbox)
+        .where(
+            crm_inbox.c.tenant_id == tenant_id,
+            crm_inbox.c.crm == crm,
+            crm_inbox.c.status == "failed",
+        )
+        .values(status="new", attempts=0, next_at=time.time())
+    )
+    return int(done.rowcount)
+
+
 def outbox_counts(conn: Connection, tenant_id: str, crm: str) -> dict[str, int]:
     """Owner writes by status."""
     rows = conn.execute(
@@ -372,8 +452,20 @@ def outbox_counts(conn: Connection, tenant_id: str, crm: str) -> dict[str, int]:
     return counts
 
 
+def inbox_counts(conn: Connection, tenant_id: str, crm: str) -> dict[str, int]:
+    """Webhook events by status: ``new`` (waiting, or tried again later), ``done``, ``failed``."""
+    rows = conn.execute(
+        select(crm_inbox.c.status, func.count())
+        .where(crm_inbox.c.tenant_id == tenant_id, crm_inbox.c.crm == crm)
+        .group_by(crm_inbox.c.status)
+    )
+    counts = {"new": 0, "done": 0, "failed": 0}
+    counts.update({r[0]: int(r[1]) for r in rows})
+    return counts
+
+
 def crm_outboxes(db: Database, tenant_id: str) -> list[dict[str, Any]]:
-    """Each of the team's CRM connections with its outbox counts and last failure."""
+    """Each of the team's CRM connections: outbox and inbox counts and their last failures."""
     out = []
     with db.read() as conn:
         crms = conn.execute(
@@ -392,8 +484,24 @@ def crm_outboxes(db: Database, tenant_id: str) -> list[dict[str, Any]]:
                 .order_by(crm_outbox.c.id.desc())
                 .limit(1)
             ).scalar_one_or_none()
+            last_event = conn.execute(
+                select(crm_inbox.c.error)
+                .where(
+                    crm_inbox.c.tenant_id == tenant_id,
+                    crm_inbox.c.crm == crm,
+                    crm_inbox.c.status == "failed",
+                )
+                .order_by(crm_inbox.c.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
             out.append(
-                {"crm": crm, "outbox": outbox_counts(conn, tenant_id, crm), "last_error": last}
+                {
+                    "crm": crm,
+                    "outbox": outbox_counts(conn, tenant_id, crm),
+                    "last_error": last,
+                    "inbox": inbox_counts(conn, tenant_id, crm),
+                    "last_event_error": last_event,
+                }
             )
     return out
 

@@ -2,18 +2,21 @@
 
 It wakes when a webhook brings events (and at least every ``POLL`` seconds, for
 retries and for writes another process queued), then gives each connection a turn:
-events acted on, owners written back (:mod:`~fairlead.service._crm_flow`). Events and
-writes are leased row by row, so several processes share the work without doing any
+the CRM's changed leads read when that read is due (:mod:`~fairlead.service._crm_catch_up`),
+events acted on, owners written back (:mod:`~fairlead.service._crm_flow`). Events,
+writes and reads are leased, so several processes share the work without doing any
 of it twice.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 from fairlead.connectors import ConnectionClosedError
-from fairlead.service._crm_flow import run_connection
-from fairlead.service._crm_store import connections
+from fairlead.service._crm_catch_up import catch_up
+from fairlead.service._crm_flow import handle_events, send_owners
+from fairlead.service._crm_store import connections, keep_tokens, load_connection
 from fairlead.service._logging import LOGGER
 from fairlead.service._service import Service
 
@@ -67,3 +70,21 @@ class CrmWorker:
                 return  # the process is stopping; what this turn took was given back
             except Exception:  # one connection's trouble must not stop the others
                 LOGGER.exception(f"the {crm} connection failed", extra={"team": tenant_id})
+
+
+def run_connection(service: Service, tenant_id: str, crm: str) -> None:
+    """One turn of a connection: changed leads read (when due), events acted on, owners sent."""
+    started = time.monotonic()
+    with service.db.read() as conn:
+        connection = load_connection(conn, tenant_id, crm)
+    if connection is None:
+        return
+    try:
+        catch_up(service, connection)
+        handle_events(service, connection)
+        send_owners(service, connection)
+    finally:
+        keep_tokens(service.db, tenant_id, crm, service.connector(connection))
+    LOGGER.debug(
+        f"{crm} turn in {1000 * (time.monotonic() - started):.0f} ms", extra={"team": tenant_id}
+    )

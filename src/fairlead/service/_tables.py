@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 #: Constraint names fixed by convention, so migrations can name them on every database.
@@ -298,6 +299,14 @@ crm_connections = Table(
     Column("updated_at", Float, nullable=False),
     # Where the last history import stopped (the CRM's modification time).
     Column("imported_until", Float, nullable=True),
+    # The catch-up read of changed leads: the CRM's modification time read up to, when
+    # the next read is due, and whether the last one stopped with more to read.
+    Column("polled_until", Float, nullable=True),
+    Column("poll_due_at", Float, nullable=True),
+    Column("poll_more", Boolean, nullable=False, server_default=false()),
+    # The CRM's request limit, one leaky bucket for every process of the deployment.
+    Column("limit_level", Float, nullable=True),
+    Column("limit_at", Float, nullable=True),
     UniqueConstraint("tenant_id", "crm"),
 )
 

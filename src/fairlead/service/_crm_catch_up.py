@@ -1,0 +1,131 @@
+"""The catch-up read: leads changed in the CRM that no webhook told of.
+
+A webhook can be missed: Bitrix24 sends each event once and never again, so what it
+sent while the service was down (or unreachable) is gone; a webhook may not be set
+up at all. Every ``catch_up`` seconds (a connector setting) one process reads the
+leads the CRM changed since the last read (:meth:`Connector.history`) and puts an
+event in the inbox for each one fairlead has news of: a new lead to route, or a known
+one whose owner, stage or outcome changed. The inbox then acts on them as on a
+webhook's (and a lead already waiting there is not queued twice).
+
+A read looks at :data:`READ_BUDGET` leads at most and goes on at the next turn, so a
+long outage's backlog does not hold up new leads.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from fairlead.connectors import ConnectionClosedError, CrmError, CrmLead, InboundEvent
+from fairlead.service._crm_flow import has_news, is_ours
+from fairlead.service._crm_store import (
+    CrmConnection,
+    claim_poll,
+    keep_events,
+    save_poll,
+)
+from fairlead.service._logging import LOGGER
+from fairlead.service._service import Service
+from fairlead.service._tables import crm_inbox, crm_leads
+
+#: Most leads one read looks at; the rest are read at the next turn.
+READ_BUDGET = 500
+#: Seconds read again before the last read's end: a lead saved in the CRM as the last
+#: read ran, and the CRM's clock against this one's.
+OVERLAP = 120.0
+#: Leads checked against fairlead's books in one query.
+_CHUNK = 100
+
+
+def catch_up(service: Service, connection: CrmConnection) -> int:
+    """Read the connection's changed leads if a read is due; how many events it queued."""
+    connector = service.connector(connection)
+    if connector.catch_up <= 0:
+        return 0
+    tenant_id, crm = connection.tenant_id, connection.crm
+    with service.db.write() as conn:
+        turn = claim_poll(conn, tenant_id, crm, connector.catch_up)
+    if turn is None:
+        return 0
+    if turn.polled_until is None:
+        since = connection.created_at - OVERLAP  # leads before connecting are the CRM's own
+    else:
+        # Going on from a read cut at its budget: only the last second again.
+        since = turn.polled_until - (1.0 if turn.more else OVERLAP)
+    until, read, queued, more = turn.polled_until, 0, 0, False
+    chunk: list[CrmLead] = []
+    try:
+        for lead in connector.history(datetime.fromtimestamp(since, UTC)):
+            read += 1
+            chunk.append(lead)
+            if lead.modified_at is not None:
+                until = max(until or 0.0, lead.modified_at.timestamp())
+            if len(chunk) == _CHUNK:
+                queued += _queue(service, connection, chunk)
+                chunk = []
+            if read >= READ_BUDGET:
+                more = True
+                break
+    except ConnectionClosedError:
+        raise  # stopping: the next process reads from where the last read ended
+    except CrmError as exc:
+        LOGGER.warning(f"{crm}: reading the changed leads stopped: {exc}",
+                       extra={"team": tenant_id})  # fmt: skip
+    queued += _queue(service, connection, chunk)
+    with service.db.write() as conn:
+        save_poll(conn, tenant_id, crm, until, more)
+    if queued:
+        LOGGER.info(
+            f"{crm}: {queued} lead(s) changed in the CRM without a webhook, taken now",
+            extra={"team": tenant_id},
+        )
+    return queued
+
+
+def _queue(service: Service, connection: CrmConnection, leads: list[CrmLead]) -> int:
+    """Queue an event for each lead fairlead has news of; how many were queued."""
+    if not leads:
+        return 0
+    tenant_id, crm = connection.tenant_id, connection.crm
+    ids = [lead.crm_id for lead in leads]
+    with service.db.read() as conn:
+        known = {
+            row.crm_lead_id: row
+            for row in conn.execute(
+                select(crm_leads).where(
+                    crm_leads.c.tenant_id == tenant_id,
+                    crm_leads.c.crm == crm,
+                    crm_leads.c.crm_lead_id.in_(ids),
+                )
+            )
+        }
+        # A lead waiting in the inbox is taken from there; one that failed waits for a
+        # person (the dashboard's retry), not for every read to fail it again.
+        held = set(
+            conn.execute(
+                select(crm_inbox.c.crm_lead_id).where(
+                    crm_inbox.c.tenant_id == tenant_id,
+                    crm_inbox.c.crm == crm,
+                    crm_inbox.c.crm_lead_id.in_(ids),
+                    crm_inbox.c.status.in_(("new", "failed")),
+                )
+            ).scalars()
+        )
+    events = []
+    for lead in leads:
+        row = known.get(lead.crm_id)
+        if row is not None:
+            wanted = has_news(row, lead)
+        else:
+            wanted = is_ours(connection, lead) and lead.crm_id not in held
+        if wanted:
+            at = lead.modified_at
+            stamp = "" if at is None else f"{at.timestamp():.0f}"
+            key = f"catch-up:{lead.crm_id}:{stamp}"
+            events.append(InboundEvent(kind="updated", crm_lead_id=lead.crm_id, key=key, at=at))
+    if not events:
+        return 0
+    with service.db.write() as conn:
+        return keep_events(conn, tenant_id, crm, events)

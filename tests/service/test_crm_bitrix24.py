@@ -311,3 +311,107 @@ def _outcome(url: str, crm_lead_id: str) -> str | None:
             ).scalar_one_or_none()
     finally:
         db.dispose()
+
+
+def test_what_changed_while_the_service_was_down_is_caught_up(
+    database_url: str, portal: tuple[FakeBitrix24, str]
+) -> None:
+    """Bitrix24 sends an event once: the catch-up read finds what the service missed."""
+    fake, portal_base = portal
+    key = setup_team(database_url)
+    auth = {"Authorization": f"Bearer {key}"}
+    settings = {
+        "webhook_url": fake.webhook_base(portal_base),
+        "application_token": fake.application_token,
+        "rate": 40,
+        "burst": 10,
+        "catch_up": 1,
+    }
+    decided: dict[str, str] = {}
+    port = free_port()
+    with (
+        service_on(database_url, port) as base,
+        httpx.Client(base_url=base, headers=auth, timeout=10) as api,
+    ):
+        r = api.put("/v1/connectors/bitrix24", json={"settings": settings, "mapping": MAPPING})
+        assert r.status_code == 200, r.text
+        assert api.post("/v1/connectors/bitrix24/managers/sync").status_code == 200
+        fake.handler_url = f"{base}{r.json()['webhook_path']}"
+        first = [fake.add_lead({"TITLE": f"Lead {i}", "SOURCE_ID": "WEB"}) for i in range(4)]
+        for lead_id in first:
+            decided[str(lead_id)] = wait_for(
+                lambda lead_id=lead_id: _decided(api, lead_id), what=f"decision {lead_id}"
+            )
+        wait_for(lambda: _owners_match(fake, decided), what="owners written back")
+    # The service is down: the portal's events find nobody, and are not sent again.
+    delivered = len(fake.deliveries)
+    missed = [fake.add_lead({"TITLE": f"Missed {i}", "SOURCE_ID": "CALL"}) for i in range(6)]
+    won, moved = str(first[0]), str(first[1])
+    fake.update_lead(won, {"STATUS_ID": "CONVERTED"})
+    other = next(u for u in ("2", "3", "4") if u != decided[moved])
+    fake.update_lead(moved, {"ASSIGNED_BY_ID": other})
+    fake.wait_idle()
+    lost = fake.deliveries[delivered:]
+    assert len(lost) == 8
+    assert all(d.status is None and d.error for d in lost)
+    with (
+        service_on(database_url, port) as base,
+        httpx.Client(base_url=base, headers=auth, timeout=10) as api,
+    ):
+        for lead_id in missed:
+            decided[str(lead_id)] = wait_for(
+                lambda lead_id=lead_id: _decided(api, lead_id), what=f"caught up {lead_id}"
+            )
+        wait_for(lambda: _owners_match(fake, decided | {moved: other}), what="owners caught up")
+        wait_for(lambda: [t for t, _, _ in _events(database_url, won)].count("won") == 1,
+                 what="won, logged once")  # fmt: skip
+        wait_for(lambda: _decided(api, int(moved)) == other, what="the person's move followed")
+        time.sleep(2.5)  # two more reads: nothing new, nothing queued or written again
+        connection = api.get("/v1/connectors/bitrix24").json()
+    assert connection["outbox"] == {"pending": 0, "sent": 10, "failed": 0, "superseded": 0}
+    assert connection["inbox"]["failed"] == 0
+    assert fake.calls["crm.lead.update"] == 10
+    assert fake.rejected_by_limit == 0
+
+
+def test_a_lead_the_mapping_cannot_read_waits_for_a_retry_after_the_fix(
+    database_url: str, portal: tuple[FakeBitrix24, str]
+) -> None:
+    fake, portal_base = portal
+    key = setup_team(database_url)
+    auth = {"Authorization": f"Bearer {key}"}
+    settings = {
+        "webhook_url": fake.webhook_base(portal_base),
+        "application_token": fake.application_token,
+        "rate": 40,
+        "burst": 10,
+        "catch_up": 1,
+    }
+    with (
+        service_on(database_url, free_port()) as base,
+        httpx.Client(base_url=base, headers=auth, timeout=10) as api,
+    ):
+        # Sources other than the mapped ones are refused (a typo in the CRM shows at once).
+        strict = {**MAPPING, "source": {**MAPPING["source"], "only_listed": True}}
+        r = api.put("/v1/connectors/bitrix24", json={"settings": settings, "mapping": strict})
+        assert api.post("/v1/connectors/bitrix24/managers/sync").status_code == 200
+        fake.handler_url = f"{base}{r.json()['webhook_path']}"
+        lead = fake.add_lead({"TITLE": "From a mailing", "SOURCE_ID": "EMAIL"})
+
+        def failed() -> dict[str, int] | None:
+            inbox = api.get("/v1/connectors/bitrix24").json()["inbox"]
+            return inbox if inbox["failed"] else None
+
+        assert wait_for(failed, what="the event failed") == {"new": 0, "done": 0, "failed": 1}
+        time.sleep(2.5)  # the catch-up reads see the lead, and leave it to the person
+        assert failed() == {"new": 0, "done": 0, "failed": 1}
+        assert _decided(api, lead) is None
+        # The head of sales adds the source to the mapping, then tries again.
+        values = {"WEB": "web", "CALL": "phone", "EMAIL": "email"}
+        fixed = {**strict, "source": {**strict["source"], "values": values}}
+        again = {"settings": settings, "mapping": fixed}
+        assert api.put("/v1/connectors/bitrix24", json=again).status_code == 200
+        assert api.post("/v1/connectors/bitrix24/inbox/retry").json() == {"retried": 1}
+        owner = wait_for(lambda: _decided(api, lead), what="routed after the fix")
+        wait_for(lambda: fake.get_lead(lead)["ASSIGNED_BY_ID"] == owner, what="owner written")
+        assert api.get("/v1/connectors/bitrix24").json()["inbox"]["failed"] == 0

@@ -156,6 +156,43 @@ def test_an_event_is_not_kept_while_one_of_the_same_lead_waits_untaken(tmp_path)
     db.dispose()
 
 
+def test_an_outage_is_waited_out_and_a_refusal_gives_up(tmp_path):
+    from fairlead.connectors import InboundEvent
+    from fairlead.service import Database, create_team, upgrade
+    from fairlead.service._crm_store import (
+        ATTEMPTS,
+        OUTAGE_RETRY,
+        keep_events,
+        queue_owner,
+        settle_event,
+        settle_write,
+    )
+    from fairlead.service._tables import crm_inbox, crm_outbox
+
+    db = Database(f"sqlite:///{tmp_path / 'f.db'}")
+    upgrade(db)
+    with db.write() as conn:
+        create_team(conn, "t")
+        keep_events(conn, "t", "bitrix24", [InboundEvent("added", n, f"k{n}") for n in "12"])
+        for lead in ("1", "2"):
+            queue_owner(conn, "t", "bitrix24", lead, "anna")
+        for attempts in range(1, 3 * ATTEMPTS):
+            settle_event(conn, 1, "503 QUERY_LIMIT_EXCEEDED", attempts, outage=True)
+            settle_write(conn, 1, "cannot reach the CRM (ConnectError)", attempts, outage=True)
+        for attempts in range(1, ATTEMPTS + 1):
+            settle_event(conn, 2, "SOURCE_ID is not one of the mapped values", attempts)
+            settle_write(conn, 2, "ACCESS_DENIED", attempts)
+        now = time.time()
+        inbox = {r.id: r for r in conn.execute(crm_inbox.select())}
+        outbox = {r.id: r for r in conn.execute(crm_outbox.select())}
+    db.dispose()
+    for rows in (inbox, outbox):
+        assert rows[1].status in ("new", "pending")  # still waiting for the CRM
+        assert now < rows[1].next_at <= now + OUTAGE_RETRY  # and tried within ten minutes
+        assert rows[2].status == "failed"  # a refusal waits for a person
+    assert inbox[2].error == "SOURCE_ID is not one of the mapped values"
+
+
 def test_a_crm_that_cannot_be_reached_is_a_502_in_words(team):
     assert connect(team).status_code == 200
     r = team.client.post("/v1/connectors/bitrix24/managers/sync", headers=team.headers("admin"))

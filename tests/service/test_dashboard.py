@@ -418,8 +418,15 @@ def test_another_teams_key_shows_only_its_own_team(team: Team) -> None:
 def test_the_crm_section_shows_the_outbox_and_tries_the_failed_writes_again(
     sqlite_team: Team,
 ) -> None:
-    from fairlead.service._crm_store import outbox_counts, queue_owner, save_connection
-    from fairlead.service._tables import crm_outbox
+    from fairlead.connectors import InboundEvent
+    from fairlead.service._crm_store import (
+        inbox_counts,
+        keep_events,
+        outbox_counts,
+        queue_owner,
+        save_connection,
+    )
+    from fairlead.service._tables import crm_inbox, crm_outbox
 
     client, db = sqlite_team.client, sqlite_team.app.state.service.db
     assert sign_in(client, sqlite_team.keys["read"]).status_code == 303
@@ -435,14 +442,26 @@ def test_the_crm_section_shows_the_outbox_and_tries_the_failed_writes_again(
             .values(status="failed", error="ACCESS_DENIED: no rights to change the lead")
         )
         counts = outbox_counts(conn, "acme", "bitrix24")
+        events = [InboundEvent(kind="added", crm_lead_id=str(n), key=f"e{n}") for n in (7, 8, 9)]
+        keep_events(conn, "acme", "bitrix24", events)
+        unread = "bitrix24: SOURCE_ID of lead 7 is EMAIL, not one of the mapped values"
+        conn.execute(
+            crm_inbox.update()
+            .where(crm_inbox.c.crm_lead_id.in_(("7", "8", "9")))
+            .values(status="failed", error=unread)
+        )
+        assert inbox_counts(conn, "acme", "bitrix24")["failed"] == 3
     page = client.get("/").text
-    shown = {f["data-metric"]: f for f in figures(page) if f["data-metric"].startswith("outbox:")}
+    boxes = ("outbox:", "inbox:")
+    shown = {f["data-metric"]: f for f in figures(page) if f["data-metric"].startswith(boxes)}
     assert {m: float(f["data-value"]) for m, f in shown.items()} == {
         "outbox:pending": counts["pending"],
         "outbox:failed": 2.0,
         "outbox:sent": counts["sent"],
+        "inbox:failed": 3.0,
     }
     assert "Last failure (bitrix24): ACCESS_DENIED: no rights to change the lead" in page
+    assert f"Last lead not taken (bitrix24): {unread}" in page
     assert "A key that may write is needed to try again." in page  # a read key: no button
     assert client.post("/crm/bitrix24/retry", data={"lang": "en"},
                        follow_redirects=False).status_code == 403  # fmt: skip
@@ -460,3 +479,4 @@ def test_the_crm_section_shows_the_outbox_and_tries_the_failed_writes_again(
     assert r.status_code == 303
     with db.read() as conn:
         assert outbox_counts(conn, "acme", "bitrix24")["failed"] == 0
+        assert inbox_counts(conn, "acme", "bitrix24")["failed"] == 0

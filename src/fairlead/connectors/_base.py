@@ -38,6 +38,8 @@ class Connector(ABC):
     name: ClassVar[str]
     #: Most leads one write-back request may carry.
     write_batch: ClassVar[int] = 1
+    #: Leads one page of :meth:`history` holds (one request).
+    page_size: ClassVar[int] = 50
     #: Set when the connector renewed its credentials (an OAuth refresh): its
     #: ``settings`` hold the new ones, which the caller must store (a refresh token
     #: works once), then set this back to False.

@@ -140,6 +140,7 @@ class Kommo(Connector):
 
     name = "kommo"
     write_batch = BATCH
+    page_size = PAGE
     #: amoCRM signs nothing: the webhook's address must hold a secret.
     path_secret: ClassVar[bool] = True
 

@@ -22,11 +22,13 @@ from fairlead.records import InputError
 from fairlead.service._auth import authenticate, service_of
 from fairlead.service._crm_connect import connect_crm
 from fairlead.service._crm_store import (
+    inbox_counts,
     keep_events,
     keep_tokens,
     load_connection,
     outbox_counts,
     retry_failed,
+    retry_failed_events,
 )
 from fairlead.service._errors import ApiError, from_input_error
 from fairlead.service._keys import sha256
@@ -51,7 +53,10 @@ class ConnectionOut(BaseModel):
     crm: str
     webhook_path: str
     mapping: dict[str, Any]
-    outbox: dict[str, int]
+    outbox: dict[str, int] = Field(description="Owner writes by status.")
+    inbox: dict[str, int] = Field(
+        default_factory=dict, description="The CRM's events by status (new, done, failed)."
+    )
     webhook_secret: str | None = Field(
         default=None, description="Shown once, when the connection is saved."
     )
@@ -81,18 +86,20 @@ def put_connection(crm: str, body: ConnectionIn, request: Request) -> Connection
         raise from_input_error(exc) from None
     with service.db.read() as conn:
         counts = outbox_counts(conn, caller.tenant_id, crm)
+        events = inbox_counts(conn, caller.tenant_id, crm)
     return ConnectionOut(
         crm=crm,
         webhook_path=done.webhook_path,
         mapping=body.mapping,
         outbox=counts,
+        inbox=events,
         webhook_secret=done.secret,
     )
 
 
 @api.get("/connectors/{crm}", response_model=ConnectionOut, summary="The team's CRM connection")
 def get_connection(crm: str, request: Request) -> ConnectionOut:
-    """The mapping, the webhook's address (without its secret) and the outbox's counts."""
+    """The mapping, the webhook's address (without its secret), the outbox's and inbox's counts."""
     caller = authenticate(request, "read")
     _known(crm)
     with service_of(request).db.read() as conn:
@@ -100,8 +107,11 @@ def get_connection(crm: str, request: Request) -> ConnectionOut:
         if found is None:
             raise ApiError(404, f"the team has no {crm} connection", field="crm", value=crm)
         counts = outbox_counts(conn, caller.tenant_id, crm)
+        events = inbox_counts(conn, caller.tenant_id, crm)
     path = f"/v1/webhooks/{crm}/{caller.tenant_id}" + ("/…" if found.path_secret_sha256 else "")
-    return ConnectionOut(crm=crm, webhook_path=path, mapping=found.mapping, outbox=counts)
+    return ConnectionOut(
+        crm=crm, webhook_path=path, mapping=found.mapping, outbox=counts, inbox=events
+    )
 
 
 @api.post("/connectors/{crm}/outbox/retry", summary="Send the failed owner writes again")
@@ -112,6 +122,22 @@ def retry_outbox(crm: str, request: Request) -> dict[str, int]:
     service = service_of(request)
     with service.db.write() as conn:
         count = retry_failed(conn, caller.tenant_id, crm)
+    service.crm_wake.set()
+    return {"retried": count}
+
+
+@api.post("/connectors/{crm}/inbox/retry", summary="Act again on the failed CRM events")
+def retry_inbox(crm: str, request: Request) -> dict[str, int]:
+    """Events that failed (a lead the mapping could not read, say) are acted on again.
+
+    Fix the mapping first (``PUT /v1/connectors/<crm>``): each event reads its lead
+    from the CRM again, so the lead is taken as it is now.
+    """
+    caller = authenticate(request, "write")
+    _known(crm)
+    service = service_of(request)
+    with service.db.write() as conn:
+        count = retry_failed_events(conn, caller.tenant_id, crm)
     service.crm_wake.set()
     return {"retried": count}
 

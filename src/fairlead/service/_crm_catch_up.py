@@ -8,8 +8,9 @@ event in the inbox for each one fairlead has news of: a new lead to route, or a 
 one whose owner, stage or outcome changed. The inbox then acts on them as on a
 webhook's (and a lead already waiting there is not queued twice).
 
-A read looks at :data:`READ_BUDGET` leads at most and goes on at the next turn, so a
-long outage's backlog does not hold up new leads.
+A turn reads one page of the history (one request, :attr:`Connector.page_size`
+leads) and the next turn goes on from there: new leads and owner writes take their
+turns between the pages, so a long outage's backlog does not hold them up.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from fairlead.connectors import ConnectionClosedError, CrmError, CrmLead, InboundEvent
-from fairlead.service._crm_flow import has_news, is_ours
+from fairlead.service._crm_flow import CLOCK_SLACK, has_news, is_ours
 from fairlead.service._crm_store import (
     CrmConnection,
     claim_poll,
@@ -30,13 +31,12 @@ from fairlead.service._logging import LOGGER
 from fairlead.service._service import Service
 from fairlead.service._tables import crm_inbox, crm_leads
 
-#: Most leads one read looks at; the rest are read at the next turn.
-READ_BUDGET = 500
-#: Seconds read again before the last read's end: a lead saved in the CRM as the last
-#: read ran, and the CRM's clock against this one's.
-OVERLAP = 120.0
+#: Seconds read again before the newest change the last read saw (both the CRM's
+#: times): a lead saved in the CRM while the last read ran may carry an earlier time.
+OVERLAP = 10.0
+
 #: Leads checked against fairlead's books in one query.
-_CHUNK = 100
+_CHUNK = 250
 
 
 def catch_up(service: Service, connection: CrmConnection) -> int:
@@ -50,7 +50,7 @@ def catch_up(service: Service, connection: CrmConnection) -> int:
     if turn is None:
         return 0
     if turn.polled_until is None:
-        since = connection.created_at - OVERLAP  # leads before connecting are the CRM's own
+        since = connection.created_at - CLOCK_SLACK  # leads before connecting are the CRM's
     else:
         # Going on from a read cut at its budget: only the last second again.
         since = turn.polled_until - (1.0 if turn.more else OVERLAP)
@@ -65,7 +65,9 @@ def catch_up(service: Service, connection: CrmConnection) -> int:
             if len(chunk) == _CHUNK:
                 queued += _queue(service, connection, chunk)
                 chunk = []
-            if read >= READ_BUDGET:
+            # A page, and past where the last read stopped (leads that share the last
+            # second would otherwise fill the page again and again).
+            if read >= connector.page_size and (until or 0.0) > (turn.polled_until or 0.0):
                 more = True
                 break
     except ConnectionClosedError:

@@ -51,6 +51,10 @@ from fairlead.service._routers import TeamRouter
 from fairlead.service._service import Service
 from fairlead.service._tables import crm_inbox, crm_outbox
 
+#: Seconds of a lead's creation before the connection's that still count as after it:
+#: the CRM's clock and this one's differ.
+CLOCK_SLACK = 60.0
+
 
 def handle_events(service: Service, connection: CrmConnection) -> int:
     """Act on the connection's due inbox events; how many were settled."""
@@ -158,7 +162,7 @@ def is_ours(connection: CrmConnection, crm_lead: CrmLead) -> bool:
         return False
     created = crm_lead.created_at
     # A minute's slack: the CRM's clock and this one's differ.
-    return created is None or created.timestamp() >= connection.created_at - 60.0
+    return created is None or created.timestamp() >= connection.created_at - CLOCK_SLACK
 
 
 def has_news(known: Any, crm_lead: CrmLead) -> bool:

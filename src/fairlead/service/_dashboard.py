@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from fairlead.records import InputError
 from fairlead.service._api_leads import At, now_or
 from fairlead.service._auth import open_session, service_of
-from fairlead.service._crm_store import retry_failed
+from fairlead.service._crm_store import retry_failed, retry_failed_events
 from fairlead.service._dashboard_data import snapshot
 from fairlead.service._dashboard_render import HEADERS, html, render
 from fairlead.service._dashboard_session import (
@@ -154,7 +154,7 @@ async def login(request: Request) -> Response:
 
 @api.post("/crm/{crm}/retry", include_in_schema=False)
 async def retry_crm(crm: str, request: Request) -> Response:
-    """The dashboard's button: the CRM's failed owner writes are queued again."""
+    """The dashboard's button: the CRM's failed owner writes and events are queued again."""
     form = await read_form(request)
     lang = "ru" if form.get("lang") == "ru" else "en"
     if not same_site(request):
@@ -168,7 +168,8 @@ async def retry_crm(crm: str, request: Request) -> Response:
 
     def retry() -> int:
         with service.db.write() as conn:
-            return retry_failed(conn, caller.tenant_id, crm)
+            writes = retry_failed(conn, caller.tenant_id, crm)
+            return writes + retry_failed_events(conn, caller.tenant_id, crm)
 
     await run_in_threadpool(retry)
     service.crm_wake.set()

@@ -10,7 +10,8 @@ with the API's JSON.
 ``status:<field>`` (``/v1/status``); ``overdue:<field>`` (``/v1/sla/overdue``);
 ``plan:<field>`` (the ``fact`` rows of ``/v1/plan``); ``alert:<kind>``
 (``/v1/alerts``); ``fair_leads`` (target share x the team's leads received);
-``outbox:<status>`` (the ``outbox`` of ``/v1/connectors/<crm>``, ``data-manager`` the CRM).
+``outbox:<status>`` and ``inbox:<status>`` (the ``outbox`` and ``inbox`` of
+``/v1/connectors/<crm>``, ``data-manager`` the CRM).
 """
 
 from __future__ import annotations

@@ -301,7 +301,7 @@ def alerts_section(view: Figures) -> Section:
 
 
 def crm_section(view: Figures, may_write: bool) -> Section | None:
-    """The owners waiting to be written back to the team's CRMs, and the failed ones."""
+    """The owners waiting to be written back to the team's CRMs, the failed writes and leads."""
     if not view.snap.crm:
         return None
     w = view.words
@@ -311,11 +311,13 @@ def crm_section(view: Figures, may_write: bool) -> Section | None:
         view.column("crm_pending"),
         view.column("crm_failed"),
         view.column("crm_sent"),
+        view.column("crm_events_failed"),
     ]
     table = Table("crm", columns)
     for connection in view.snap.crm:
         crm, counts = connection["crm"], connection["outbox"]
         failed = counts["failed"]
+        not_taken = connection["inbox"]["failed"]
         table.rows.append(
             [
                 view.label(crm),
@@ -324,16 +326,21 @@ def crm_section(view: Figures, may_write: bool) -> Section | None:
                     "outbox:failed", failed, "count", manager=crm, tone="bad" if failed else ""
                 ),
                 view.figure("outbox:sent", counts["sent"], "count", manager=crm),
+                view.figure(
+                    "inbox:failed", not_taken, "count", manager=crm, tone="bad" if not_taken else ""
+                ),
             ]
         )
     section.blocks.append(table)
     for connection in view.snap.crm:
         crm = connection["crm"]
-        if connection["outbox"]["failed"] == 0:
+        if connection["outbox"]["failed"] == 0 and connection["inbox"]["failed"] == 0:
             continue
-        if connection["last_error"]:
-            text = w("crm_last_error", crm=crm, error=str(connection["last_error"]))
-            section.blocks.append(Text(text, "warn"))
+        # The last reason of each kind of failure still waiting.
+        for box, key in (("outbox", "last_error"), ("inbox", "last_event_error")):
+            if connection[box]["failed"] and connection[key]:
+                text = w(f"crm_{key}", crm=crm, error=str(connection[key]))
+                section.blocks.append(Text(text, "warn"))
         if may_write:
             label = w("crm_retry", crm=crm)
             section.blocks.append(Action(f"/crm/{crm}/retry", label, {"lang": view.lang}))

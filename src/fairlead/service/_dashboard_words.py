@@ -154,22 +154,35 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
     # -- CRM write-back
     "crm": ("Owners written back to the CRM", "Ответственные, записанные в CRM"),
     "crm_intro": (
-        "Who gets each lead goes back to the CRM. A write the CRM refused or could not take "
-        "is tried again by itself for a while, then waits for you here.",
-        "Кому достался лид, fairlead записывает обратно в CRM. Запись, которую CRM "
-        "отклонила или не смогла принять, повторяется сама, а потом ждёт вас здесь.",
+        "Who gets each lead goes back to the CRM. While the CRM is out, fairlead waits "
+        "and writes when it is back; a lead or a write the CRM refused is tried again a "
+        "few times, then waits for you here.",
+        "Кому достался лид, fairlead записывает обратно в CRM. Пока CRM недоступна, "
+        "fairlead ждёт и запишет, когда она вернётся; лид или запись, которые CRM "
+        "отклонила, повторяются несколько раз, а потом ждут вас здесь.",
     ),
     "crm_name": ("CRM", "CRM"),
     "crm_pending": ("Waiting to be written", "Ждут записи"),
     "crm_failed": ("Failed", "Не записаны"),
     "crm_failed_explain": (
-        "The CRM refused them, or was out for too long: see the reason below.",
-        "CRM их отклонила или долго была недоступна: причина ниже.",
+        "The CRM refused them: see the reason below.",
+        "CRM их отклонила: причина ниже.",
+    ),
+    "crm_events_failed": ("Leads not taken", "Лиды не приняты"),
+    "crm_events_failed_explain": (
+        "New or changed leads fairlead could not read, usually a field the mapping does "
+        "not know: see the reason below, fix the mapping, then try again.",
+        "Новые или изменённые лиды, которые fairlead не смог прочитать, обычно из-за "
+        "поля, которого нет в настройке соответствия: причина ниже; исправьте настройку "
+        "и повторите.",
+    ),
+    "crm_last_event_error": (
+        "Last lead not taken ({crm}): {error}",
+        "Последний непринятый лид ({crm}): {error}",
     ),
     "crm_sent": ("Written", "Записаны"),
     "crm_last_error": ("Last failure ({crm}): {error}", "Последняя ошибка ({crm}): {error}"),
     "crm_retry": ("Try the failed ones again ({crm})", "Повторить неудачные ({crm})"),
-    "crm_retried": ("{n} write(s) queued again.", "Снова в очереди записей: {n}."),
     "crm_read_only": (
         "A key that may write is needed to try again.",
         "Чтобы повторить, нужен ключ с правом записи.",

@@ -52,3 +52,18 @@ def test_buckets_sharing_a_level_share_the_limit() -> None:
     assert buckets[1].wait_for() == pytest.approx(4.5)
     alone = LeakyBucket(rate=2, burst=3, margin=0)
     assert [alone.wait_for() for _ in range(3)] == [0.0, 0.0, 0.0]
+
+
+def test_room_says_what_could_be_sent_now_and_changes_nothing() -> None:
+    now = [0.0]
+    bucket = LeakyBucket(rate=2, burst=4, margin=0, clock=lambda: now[0], sleep=lambda s: None)
+    assert bucket.room() == 4.0
+    for _ in range(3):
+        bucket.wait_for()
+    assert bucket.room() == 1.0
+    assert bucket.room() == 1.0  # looking spends nothing
+    now[0] += 1.0
+    assert bucket.room() == 3.0
+    shared = _Level([0.0])
+    bucket.share(shared)
+    assert bucket.room() == 4.0

@@ -83,6 +83,16 @@ class LeakyBucket:
 
         return self._change(take)
 
+    def room(self) -> float:
+        """Requests that could be sent now without waiting (``0`` when the bucket is full)."""
+        rate, burst = self.rate, self.burst
+
+        def look(level: float, at: float, now: float) -> tuple[float, float, float]:
+            drained = max(0.0, level - max(0.0, now - at) * rate)
+            return level, at, max(0.0, burst - drained)  # the level itself is left as it was
+
+        return self._change(look)
+
     def acquire(self) -> None:
         """Wait until one more request fits under the limit."""
         wait = self.wait_for()

@@ -10,7 +10,10 @@ webhook's (and a lead already waiting there is not queued twice).
 
 A turn reads one page of the history (one request, :attr:`Connector.page_size`
 leads) and the next turn goes on from there: new leads and owner writes take their
-turns between the pages, so a long outage's backlog does not hold them up.
+turns between the pages, so a long outage's backlog does not hold them up. A page is
+read only while half of the CRM's burst is free: the read spends what new leads and
+writes leave of the limit, and on an account busy up to its limit it falls behind
+and catches up when the traffic drops, rather than slowing the owners down.
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ def catch_up(service: Service, connection: CrmConnection) -> int:
     if connector.catch_up <= 0:
         return 0
     tenant_id, crm = connection.tenant_id, connection.crm
+    bucket = connector.bucket
+    if bucket is not None and bucket.room() < bucket.burst / 2:
+        return 0  # new leads and writes first; the read waits for a quieter turn
     with service.db.write() as conn:
         turn = claim_poll(conn, tenant_id, crm, connector.catch_up)
     if turn is None:

@@ -250,3 +250,29 @@ def test_what_a_stopping_process_took_is_given_back_at_once(tmp_path):
         release(conn, crm_inbox, taken)
         assert [e.crm_lead_id for e in due_events(conn, "t", "bitrix24")] == ["17"]
     db.dispose()
+
+
+def test_the_catch_up_read_is_leased_and_yields_to_a_busy_limit(tmp_path):
+    from fairlead.service import Database, create_team, upgrade
+    from fairlead.service._crm_store import PollTurn, claim_poll, save_connection, save_poll
+    from fairlead.service._tables import crm_connections
+
+    db = Database(f"sqlite:///{tmp_path / 'f.db'}")
+    upgrade(db)
+    with db.write() as conn:
+        create_team(conn, "t")
+        save_connection(conn, "t", "bitrix24", SETTINGS, {}, None)
+        assert claim_poll(conn, "t", "bitrix24", 60) == PollTurn(None, more=False)
+        assert claim_poll(conn, "t", "bitrix24", 60) is None  # taken: due in a minute
+        save_poll(conn, "t", "bitrix24", 1_700_000_000.0, more=True)  # a page, more to read
+        assert claim_poll(conn, "t", "bitrix24", 60, busy=True) is None  # the limit is busy
+        assert claim_poll(conn, "t", "bitrix24", 60) == PollTurn(1_700_000_000.0, more=True)
+        save_poll(conn, "t", "bitrix24", 1_700_000_050.0, more=True)
+        # Busy for a whole interval: one page all the same, so the read moves on.
+        conn.execute(crm_connections.update().values(poll_due_at=time.time() - 61))
+        assert claim_poll(conn, "t", "bitrix24", 60, busy=True) == PollTurn(
+            1_700_000_050.0, more=True
+        )
+        save_poll(conn, "t", "bitrix24", 1_700_000_060.0, more=False)  # caught up
+        assert claim_poll(conn, "t", "bitrix24", 60) is None
+    db.dispose()

@@ -11,9 +11,10 @@ webhook's (and a lead already waiting there is not queued twice).
 A turn reads one page of the history (one request, :attr:`Connector.page_size`
 leads) and the next turn goes on from there: new leads and owner writes take their
 turns between the pages, so a long outage's backlog does not hold them up. A page is
-read only while half of the CRM's burst is free: the read spends what new leads and
-writes leave of the limit, and on an account busy up to its limit it falls behind
-and catches up when the traffic drops, rather than slowing the owners down.
+read at once only while half of the CRM's burst is free, and otherwise one page
+every ``catch_up`` seconds: the read spends what new leads and writes leave of the
+limit, and on an account busy up to its limit it falls behind and catches up when
+the traffic drops, rather than slowing the owners down.
 """
 
 from __future__ import annotations
@@ -49,10 +50,9 @@ def catch_up(service: Service, connection: CrmConnection) -> int:
         return 0
     tenant_id, crm = connection.tenant_id, connection.crm
     bucket = connector.bucket
-    if bucket is not None and bucket.room() < bucket.burst / 2:
-        return 0  # new leads and writes first; the read waits for a quieter turn
+    busy = bucket is not None and bucket.room() < bucket.burst / 2
     with service.db.write() as conn:
-        turn = claim_poll(conn, tenant_id, crm, connector.catch_up)
+        turn = claim_poll(conn, tenant_id, crm, connector.catch_up, busy=busy)
     if turn is None:
         return 0
     if turn.polled_until is None:
@@ -86,7 +86,7 @@ def catch_up(service: Service, connection: CrmConnection) -> int:
         save_poll(conn, tenant_id, crm, until, more)
     if queued:
         LOGGER.info(
-            f"{crm}: {queued} lead(s) changed in the CRM without a webhook, taken now",
+            f"{crm}: the catch-up read found {queued} lead(s) with news, taken now",
             extra={"team": tenant_id},
         )
     return queued

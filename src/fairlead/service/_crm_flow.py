@@ -85,6 +85,8 @@ def _handle(service: Service, connection: CrmConnection, due: list[Any]) -> int:
         with service.db.write() as conn:
             for event in due:
                 settle_event(conn, event.id, str(exc), event.attempts + 1, outage=exc.retryable)
+        LOGGER.warning(f"{connection.crm}: {len(due)} lead(s) cannot be read now, tried again "
+                       f"later: {exc}", extra={"team": connection.tenant_id})  # fmt: skip
         return 0
     mapping = mapping_from(connection.mapping)
     errors = _act(service, connection, mapping, due, leads)
@@ -231,6 +233,8 @@ def _follow_known(
     def work(team: TeamRouter, conn: Connection) -> None:
         if by_person and known.outcome is None:
             _moved_by_person(team, conn, tenant_id, crm, lead_id, str(owner), when)
+            LOGGER.info(f"{crm} lead {crm_lead.crm_id!r}: given to {owner!r} by a person in the "
+                        "CRM; fairlead's books follow", extra={"team": tenant_id})  # fmt: skip
         if crm_lead.stage is not None and crm_lead.stage != known.stage and not closes:
             # A stage on the way (the funnel's KPIs count them).
             at = when.timestamp()
@@ -245,6 +249,8 @@ def _follow_known(
             if decision is not None and decision.manager_id is not None:
                 stage_row["manager_id"] = decision.manager_id
             record(conn, tenant_id, [stage_row], team.store.writes)
+            LOGGER.info(f"{crm} lead {crm_lead.crm_id!r}: stage {crm_lead.stage!r}",
+                        extra={"team": tenant_id})  # fmt: skip
         if closes:
             decision = team.router.decision(lead_id)
             if decision is not None and decision.manager_id is not None:
@@ -260,6 +266,9 @@ def _follow_known(
                 if crm_lead.outcome == "won" and crm_lead.amount is not None:
                     row["amount"] = crm_lead.amount
                 record(conn, tenant_id, [row], team.store.writes)
+                LOGGER.info(f"{crm} lead {crm_lead.crm_id!r}: {crm_lead.outcome} in the CRM; "
+                            f"{decision.manager_id!r} has a place free",
+                            extra={"team": tenant_id})  # fmt: skip
         remember_lead(
             conn, tenant_id, crm, crm_lead.crm_id,
             lead_id=lead_id, owner_written=known.owner_written,
@@ -324,6 +333,8 @@ def send_owners(service: Service, connection: CrmConnection) -> int:
             with service.db.write() as conn:
                 for write in due:
                     settle_write(conn, write.id, str(exc), write.attempts + 1, outage=exc.retryable)
+            LOGGER.warning(f"{crm}: {len(due)} owner(s) not written now, tried again later: "
+                           f"{exc}", extra={"team": tenant_id})  # fmt: skip
             return sent
         with service.db.write() as conn:
             for write in due:

@@ -110,11 +110,15 @@ class PollTurn:
     more: bool
 
 
-def claim_poll(conn: Connection, tenant_id: str, crm: str, every: float) -> PollTurn | None:
+def claim_poll(
+    conn: Connection, tenant_id: str, crm: str, every: float, *, busy: bool = False
+) -> PollTurn | None:
     """Take the connection's catch-up read if it is due; ``None`` if not (or another took it).
 
     The next read is due ``every`` seconds later whatever happens to this one (a
-    process that dies while reading is replaced then).
+    process that dies while reading is replaced then). A read that goes on from the
+    last one's page is due at once, but while the CRM's limit is ``busy`` only once
+    every ``every`` seconds: new leads and writes first, and the read still moves on.
     """
     now = time.time()
     mine = and_(crm_connections.c.tenant_id == tenant_id, crm_connections.c.crm == crm)
@@ -123,6 +127,8 @@ def claim_poll(conn: Connection, tenant_id: str, crm: str, every: float) -> Poll
                crm_connections.c.poll_more).where(mine)
     ).first()  # fmt: skip
     if row is None or (row.poll_due_at is not None and row.poll_due_at > now):
+        return None
+    if busy and row.poll_more and row.poll_due_at is not None and row.poll_due_at > now - every:
         return None
     due = crm_connections.c.poll_due_at
     taken = conn.execute(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from fairlead.connectors import CrmError, connector_class, mapping_from
+from fairlead.connectors import CrmError, mapping_from
 from fairlead.records import InputError
 from fairlead.router import Router
+from fairlead.service._crm_limit import shared_connector
 from fairlead.service._crm_store import keep_tokens, load_connection
 from fairlead.service._database import Database
 from fairlead.service._teams import read_setup
@@ -52,7 +53,7 @@ def check_connection(db: Database, tenant_id: str, crm: str, *, last: int = 20) 
             f"team {tenant_id!r} has no {crm} connection: connect it first", field="crm", value=crm
         )
     mapping = mapping_from(connection.mapping)
-    connector = connector_class(crm)(connection.settings)
+    connector = shared_connector(db, connection)
     problems: list[str] = []
     try:
         users = connector.users()

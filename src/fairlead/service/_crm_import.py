@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
-from fairlead.connectors import connector_class, history_rows
+from fairlead.connectors import history_rows
 from fairlead.records import InputError
+from fairlead.service._crm_limit import shared_connector
 from fairlead.service._crm_store import keep_tokens, load_connection
 from fairlead.service._database import Database
 from fairlead.service._event_log import record
@@ -60,7 +61,7 @@ def import_history(
             )
         ).scalar_one_or_none()
     start = since or (None if stored is None else datetime.fromtimestamp(stored, UTC))
-    connector = connector_class(crm)(connection.settings)
+    connector = shared_connector(db, connection)
     try:
         leads = list(connector.history(start))
     finally:

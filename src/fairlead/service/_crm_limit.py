@@ -14,7 +14,8 @@ import time
 
 from sqlalchemy import select, update
 
-from fairlead.connectors import Step
+from fairlead.connectors import Connector, Step, connector_class
+from fairlead.service._crm_store import CrmConnection
 from fairlead.service._database import Database
 from fairlead.service._tables import crm_connections
 
@@ -42,3 +43,15 @@ class DatabaseLevel:
                 conn.execute(update(crm_connections).where(*mine).values(
                     limit_level=level, limit_at=at))  # fmt: skip
         return result
+
+
+def shared_connector(db: Database, connection: CrmConnection) -> Connector:
+    """The connection's connector, spending the limit every process of ``db`` shares.
+
+    The service's worker, ``fairlead connect --check`` and ``fairlead import`` all build
+    their connectors here, so together they stay within the CRM account's limit.
+    """
+    made = connector_class(connection.crm)(connection.settings)
+    if made.bucket is not None:
+        made.bucket.share(DatabaseLevel(db, connection.tenant_id, connection.crm))
+    return made

@@ -7,9 +7,9 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from fairlead.connectors import Connector, connector_class
+from fairlead.connectors import Connector
 from fairlead.service._config import ServiceConfig
-from fairlead.service._crm_limit import DatabaseLevel
+from fairlead.service._crm_limit import shared_connector
 from fairlead.service._crm_store import CrmConnection
 from fairlead.service._database import Database
 from fairlead.service._keys import KeyCache
@@ -66,10 +66,8 @@ class Service:
                 return found[1]
             if found is not None:
                 found[1].close()
-            made = connector_class(connection.crm)(connection.settings)
-            if made.bucket is not None:
-                # Every process spends the one limit of the CRM account.
-                made.bucket.share(DatabaseLevel(self.db, *key))
+            # Every process spends the one limit of the CRM account.
+            made = shared_connector(self.db, connection)
             self._connectors[key] = (connection.updated_at, made)
             return made
 

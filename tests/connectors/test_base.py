@@ -67,3 +67,23 @@ def test_room_says_what_could_be_sent_now_and_changes_nothing() -> None:
     shared = _Level([0.0])
     bucket.share(shared)
     assert bucket.room() == 4.0
+
+
+def test_an_outage_page_is_said_in_a_few_words() -> None:
+    from fakes._serve import serving
+    from fakes.bitrix24 import FakeBitrix24
+
+    from fairlead.connectors import CrmError
+
+    fake = FakeBitrix24(users=[{"ID": "2", "NAME": "Anna"}])
+    with serving(fake.app) as base:
+        crm = bitrix24.Bitrix24({**BITRIX, "webhook_url": fake.webhook_base(base), "attempts": 1})
+        fake.outage(True)
+        with pytest.raises(CrmError) as err:
+            crm.users()
+        crm.close()
+    fake.close()
+    said = str(err.value)
+    assert said.endswith("answered 503 (503 Service Temporarily Unavailable)")
+    assert "<" not in said
+    assert "\n" not in said

@@ -8,6 +8,7 @@ failure); the CRM's own error body (its code and description) is kept in the
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -122,7 +123,7 @@ class CrmHttp:
         try:
             body: Any = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
-            body = response.text[:200]
+            body = response.text[:2000]
         code, text = self._error_of(response.status_code, body)
         said = f"{code}: {text}" if code else text
         error = CrmError(
@@ -136,12 +137,32 @@ class CrmHttp:
         return error
 
 
+def page_words(body: Any) -> str:
+    r"""A body that is not JSON, in a few words: an HTML page's title, or its text on one line.
+
+    A proxy's error page (``503 Service Temporarily Unavailable``) would otherwise put
+    its markup into the log and the dashboard.
+
+    Examples
+    --------
+    >>> page_words("<html><head><title>503 Service Temporarily Unavailable</title>...")
+    '503 Service Temporarily Unavailable'
+    >>> page_words("  upstream timed out\n  (110)  ")
+    'upstream timed out (110)'
+    """
+    text = str(body or "")
+    title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    if title is not None:
+        text = title.group(1)
+    return " ".join(text.split())[:200] or "no description"
+
+
 def _generic_error(status: int, body: Any) -> tuple[str | None, str]:
     if isinstance(body, dict):
         code = body.get("error") or body.get("title") or body.get("code")
         text = body.get("error_description") or body.get("detail") or body.get("message")
         return (str(code) if code else None), str(text or "no description")
-    return None, str(body) if body else "no description"
+    return None, page_words(body)
 
 
 def _seconds(value: str | None) -> float | None:

@@ -51,7 +51,7 @@ import httpx
 
 from fairlead.connectors._base import Connector, register
 from fairlead.connectors._errors import CrmError, WebhookRefusedError
-from fairlead.connectors._http import CrmHttp
+from fairlead.connectors._http import CrmHttp, page_words
 from fairlead.connectors._records import CrmLead, CrmUser, EventKind, InboundEvent, Outcome
 from fairlead.connectors._throttle import LeakyBucket
 
@@ -405,7 +405,7 @@ def _error_of(status: int, body: Any) -> tuple[str | None, str]:
     if isinstance(body, dict):
         code = str(body.get("error") or "") or None
         return code, str(body.get("error_description") or "no description")
-    return None, str(body)[:200] or "no description"
+    return None, page_words(body)
 
 
 def _not_found(error: Any) -> bool:

@@ -57,7 +57,7 @@ import httpx
 
 from fairlead.connectors._base import Connector, register
 from fairlead.connectors._errors import CrmError, WebhookRefusedError
-from fairlead.connectors._http import CrmHttp
+from fairlead.connectors._http import CrmHttp, page_words
 from fairlead.connectors._records import CrmLead, CrmUser, EventKind, InboundEvent, Outcome
 from fairlead.connectors._throttle import LeakyBucket
 
@@ -618,11 +618,7 @@ def _error_of(status: int, body: Any) -> tuple[str | None, str]:
             said = [f"item {i}: {r}" for i, r in sorted(_refusals(items, None).items())]
             text += f" ({'; '.join(said)})" if said else ""
         return title, text
-    text = str(body or "")
-    page_title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-    if page_title is not None:
-        return None, page_title.group(1).strip()
-    return None, text[:200] or "no description"
+    return None, page_words(body)
 
 
 def _id(value: Any) -> str | None:

@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "connectors"))
 
 from fakes._serve import free_port, serving
+from fakes._wait import wait_for
 from fakes.bitrix24 import FakeBitrix24
 from fakes.kommo import FakeKommo
 
@@ -87,17 +88,6 @@ class Story:
 
     def say(self, text: str) -> None:
         self.lines.append((time.time(), f"---- {text}"))
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 class Account:
@@ -251,9 +241,11 @@ def play(crm: str, workdir: Path) -> dict[str, Any]:
 
         def routed(leads: list[str], what: str) -> None:
             for lead in leads:
-                decided[lead] = wait_for(lambda lead=lead: decision(lead), f"{what} {lead}")
+                decided[lead] = wait_for(
+                    lambda lead=lead: decision(lead), timeout=60, what=f"{what} {lead}"
+                )
             wait_for(lambda: all(crm_account.owner(x) == decided[x] for x in leads),
-                     f"{what}: owners in the CRM")  # fmt: skip
+                     timeout=60, what=f"{what}: owners in the CRM")  # fmt: skip
 
         server = Serve(url, port, log)
         try:
@@ -290,7 +282,9 @@ def play(crm: str, workdir: Path) -> dict[str, Any]:
             story.say(f"4. a person gives lead {moved} to {other} in the CRM; lead {won} is won")
             crm_account.move(moved, other)
             crm_account.win(won)
-            wait_for(lambda: decision(moved) == other, "the person's move followed")
+            wait_for(
+                lambda: decision(moved) == other, timeout=60, what="the person's move followed"
+            )
             time.sleep(CATCH_UP + 2.0)  # echoes read, a catch-up read or two: nothing new
             state = api.get(f"/v1/connectors/{crm}").json()
             story.say("done")

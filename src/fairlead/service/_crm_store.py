@@ -418,56 +418,57 @@ def settle_write(
     )
 
 
-def retry_failed(conn: Connection, tenant_id: str, crm: str) -> int:
-    """Failed owner writes back to pending, to be sent now; how many."""
+def _failed_back(conn: Connection, table: Any, tenant_id: str, crm: str, status: str) -> int:
+    """The connection's failed rows of ``table`` back to ``status``, due now; how many."""
     done = conn.execute(
-        update(crm_outbox)
-        .where(
-            crm_outbox.c.tenant_id == tenant_id,
-            crm_outbox.c.crm == crm,
-            crm_outbox.c.status == "failed",
-        )
-        .values(status="pending", attempts=0, next_at=time.time())
+        update(table)
+        .where(table.c.tenant_id == tenant_id, table.c.crm == crm, table.c.status == "failed")
+        .values(status=status, attempts=0, next_at=time.time())
     )
     return int(done.rowcount)
+
+
+def retry_failed(conn: Connection, tenant_id: str, crm: str) -> int:
+    """Failed owner writes back to pending, to be sent now; how many."""
+    return _failed_back(conn, crm_outbox, tenant_id, crm, "pending")
 
 
 def retry_failed_events(conn: Connection, tenant_id: str, crm: str) -> int:
     """Failed inbox events back to new, to be acted on now (a mapping fixed); how many."""
-    done = conn.execute(
-        update(crm_inbox)
-        .where(
-            crm_inbox.c.tenant_id == tenant_id,
-            crm_inbox.c.crm == crm,
-            crm_inbox.c.status == "failed",
-        )
-        .values(status="new", attempts=0, next_at=time.time())
+    return _failed_back(conn, crm_inbox, tenant_id, crm, "new")
+
+
+def _counts(
+    conn: Connection, table: Any, tenant_id: str, crm: str, statuses: tuple[str, ...]
+) -> dict[str, int]:
+    rows = conn.execute(
+        select(table.c.status, func.count())
+        .where(table.c.tenant_id == tenant_id, table.c.crm == crm)
+        .group_by(table.c.status)
     )
-    return int(done.rowcount)
+    counts = dict.fromkeys(statuses, 0)
+    counts.update({r[0]: int(r[1]) for r in rows})
+    return counts
 
 
 def outbox_counts(conn: Connection, tenant_id: str, crm: str) -> dict[str, int]:
     """Owner writes by status."""
-    rows = conn.execute(
-        select(crm_outbox.c.status, func.count())
-        .where(crm_outbox.c.tenant_id == tenant_id, crm_outbox.c.crm == crm)
-        .group_by(crm_outbox.c.status)
-    )
-    counts = {"pending": 0, "sent": 0, "failed": 0, "superseded": 0}
-    counts.update({r[0]: int(r[1]) for r in rows})
-    return counts
+    return _counts(conn, crm_outbox, tenant_id, crm, ("pending", "sent", "failed", "superseded"))
 
 
 def inbox_counts(conn: Connection, tenant_id: str, crm: str) -> dict[str, int]:
     """Webhook events by status: ``new`` (waiting, or tried again later), ``done``, ``failed``."""
-    rows = conn.execute(
-        select(crm_inbox.c.status, func.count())
-        .where(crm_inbox.c.tenant_id == tenant_id, crm_inbox.c.crm == crm)
-        .group_by(crm_inbox.c.status)
-    )
-    counts = {"new": 0, "done": 0, "failed": 0}
-    counts.update({r[0]: int(r[1]) for r in rows})
-    return counts
+    return _counts(conn, crm_inbox, tenant_id, crm, ("new", "done", "failed"))
+
+
+def _last_failure(conn: Connection, table: Any, tenant_id: str, crm: str) -> str | None:
+    """The reason of the connection's newest failed row of ``table``."""
+    return conn.execute(
+        select(table.c.error)
+        .where(table.c.tenant_id == tenant_id, table.c.crm == crm, table.c.status == "failed")
+        .order_by(table.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def crm_outboxes(db: Database, tenant_id: str) -> list[dict[str, Any]]:
@@ -480,33 +481,13 @@ def crm_outboxes(db: Database, tenant_id: str) -> list[dict[str, Any]]:
             .order_by(crm_connections.c.crm)
         ).all()
         for (crm,) in crms:
-            last = conn.execute(
-                select(crm_outbox.c.error)
-                .where(
-                    crm_outbox.c.tenant_id == tenant_id,
-                    crm_outbox.c.crm == crm,
-                    crm_outbox.c.status == "failed",
-                )
-                .order_by(crm_outbox.c.id.desc())
-                .limit(1)
-            ).scalar_one_or_none()
-            last_event = conn.execute(
-                select(crm_inbox.c.error)
-                .where(
-                    crm_inbox.c.tenant_id == tenant_id,
-                    crm_inbox.c.crm == crm,
-                    crm_inbox.c.status == "failed",
-                )
-                .order_by(crm_inbox.c.id.desc())
-                .limit(1)
-            ).scalar_one_or_none()
             out.append(
                 {
                     "crm": crm,
                     "outbox": outbox_counts(conn, tenant_id, crm),
-                    "last_error": last,
+                    "last_error": _last_failure(conn, crm_outbox, tenant_id, crm),
                     "inbox": inbox_counts(conn, tenant_id, crm),
-                    "last_event_error": last_event,
+                    "last_event_error": _last_failure(conn, crm_inbox, tenant_id, crm),
                 }
             )
     return out
